@@ -1,0 +1,66 @@
+"""The only door from the gateway to vendor packages: which adapters exist and what they can do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import httpx
+
+from adapters.base import SandboxVendor, VendorAdapter
+from adapters.http import build_vendor_client
+from adapters.trustcaller import sandbox as trustcaller_sandbox
+from adapters.trustcaller import simulator as trustcaller_simulator
+from adapters.trustcaller.adapter import TrustCallerAdapter
+from gateway.settings import Settings
+
+C = TypeVar("C")
+
+
+class AdapterRegistry:
+    """The adapters of one process, each on its own pooled HTTP client."""
+
+    def __init__(self, adapters: Iterable[Any], clients: Iterable[httpx.AsyncClient] = ()) -> None:
+        self._adapters: dict[str, VendorAdapter] = {a.declaration.name: a for a in adapters}
+        self._clients = list(clients)
+
+    @property
+    def vendors(self) -> list[str]:
+        """Vendor names, sorted (the order of fan-out and of merged results)."""
+        return sorted(self._adapters)
+
+    def get(self, vendor: str) -> VendorAdapter | None:
+        """The adapter for ``vendor``, if there is one."""
+        return self._adapters.get(vendor)
+
+    def supporting(self, capability: type[C]) -> dict[str, C]:
+        """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name."""
+        return {
+            name: adapter  # type: ignore[misc]
+            for name, adapter in sorted(self._adapters.items())
+            if isinstance(adapter, capability)
+        }
+
+    async def aclose(self) -> None:
+        """Close every vendor HTTP client."""
+        for client in self._clients:
+            await client.aclose()
+
+
+def start_sandbox_vendors(host: str = "127.0.0.1") -> list[SandboxVendor]:
+    """Every vendor simulator on a free local port, each with a demo account."""
+    return [trustcaller_sandbox.start_sandbox(host)]
+
+
+def run_simulator(vendor: str, host: str, port: int) -> None:
+    """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
+    simulators = {"trustcaller": trustcaller_simulator.run_standalone}
+    if vendor not in simulators:
+        raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(simulators)}")
+    simulators[vendor](host, port)
+
+
+def build_registry(settings: Settings) -> AdapterRegistry:
+    """One adapter per vendor, each with exactly one pooled ``httpx.AsyncClient``."""
+    trustcaller_http = build_vendor_client(settings.vendors["trustcaller"])
+    return AdapterRegistry([TrustCallerAdapter(trustcaller_http)], [trustcaller_http])

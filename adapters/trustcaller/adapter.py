@@ -1,0 +1,162 @@
+"""The TrustCaller adapter: client calls, translated, with every vendor failure mapped."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import TypeVar
+
+import httpx
+import msgspec
+
+from adapters.base import IssuedCredential, VendorPage
+from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
+from adapters.trustcaller import translate
+from adapters.trustcaller.client import TrustCallerClient
+from adapters.trustcaller.declaration import DECLARATION
+from adapters.trustcaller.payloads import TrustCallerCredential
+from gateway.errors import NotFound, ValidationFailed, VendorError
+from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 1000
+
+
+class TrustCallerAdapter:
+    """Numbers, test numbers, calls, live-call checks and key rotation over TrustCaller."""
+
+    declaration = DECLARATION
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._client = TrustCallerClient(http)
+
+    def load_credential(self, secret: dict[str, str]) -> TrustCallerCredential:
+        """Decode and check the stored secret (``{"token": "<id>|<secret>"}``)."""
+        try:
+            credential = msgspec.convert(secret, TrustCallerCredential)
+        except msgspec.ValidationError as exc:
+            raise ValidationFailed(f'a TrustCaller credential is {{"token": ...}}: {exc}') from None
+        if not credential.token.strip():
+            raise ValidationFailed("the TrustCaller token must not be empty")
+        return credential
+
+    def credential_labels(self, credential: TrustCallerCredential) -> dict[str, str]:
+        """The vendor key id, which rotation needs to revoke the key later."""
+        return {"vendor_key_id": credential.key_id} if credential.key_id else {}
+
+    async def list_numbers(
+        self, credential: TrustCallerCredential, page: int, limit: int
+    ) -> VendorPage[Number]:
+        """One page of reserved numbers."""
+        result = await self._call(
+            lambda: self._client.list_numbers(credential.token, page, min(limit, MAX_PER_PAGE))
+        )
+        return VendorPage(
+            items=[translate.number_from_vendor(item) for item in result.data],
+            has_more=translate.has_more(
+                result.meta.current_page, result.meta.per_page, result.meta.total
+            ),
+        )
+
+    async def get_number(self, credential: TrustCallerCredential, vendor_id: str) -> Number:
+        """TrustCaller has no single-number endpoint: scan the list in the largest pages."""
+        if not vendor_id.isdecimal():
+            raise NotFound("number not found")
+        page = 1
+        while True:
+            result = await self._call(
+                lambda p=page: self._client.list_numbers(credential.token, p, MAX_PER_PAGE)
+            )
+            for item in result.data:
+                if str(item.id) == vendor_id:
+                    return translate.number_from_vendor(item)
+            meta = result.meta
+            if not result.data or not translate.has_more(
+                meta.current_page, meta.per_page, meta.total
+            ):
+                raise NotFound("number not found")
+            page += 1
+
+    async def list_test_numbers(
+        self, credential: TrustCallerCredential, prefix: str | None
+    ) -> TestNumberList:
+        """Public test numbers starting with ``prefix``."""
+        result = await self._call(lambda: self._client.test_numbers(credential.token, prefix))
+        return translate.translate_test_numbers(result, prefix)
+
+    async def list_calls(
+        self,
+        credential: TrustCallerCredential,
+        page: int,
+        limit: int,
+        from_date: date | None,
+        to_date: date | None,
+    ) -> VendorPage[Call]:
+        """One page of CDRs, most recent first."""
+        result = await self._call(
+            lambda: self._client.list_calls(
+                credential.token, page, min(limit, MAX_PER_PAGE), from_date, to_date
+            )
+        )
+        return VendorPage(
+            items=[translate.call_from_vendor(record) for record in result.data],
+            has_more=translate.has_more(
+                result.meta.current_page, result.meta.per_page, result.meta.total
+            ),
+        )
+
+    async def get_call(self, credential: TrustCallerCredential, vendor_id: str) -> Call:
+        """One CDR."""
+        if not vendor_id.isdecimal():
+            raise NotFound("call not found")
+        result = await self._call(
+            lambda: self._client.get_call(credential.token, int(vendor_id)),
+            not_found="call not found",
+        )
+        return translate.call_from_vendor(result.data)
+
+    async def check_live_call(
+        self, credential: TrustCallerCredential, number_e164: str
+    ) -> LiveCallCheck:
+        """Whether an answered call is live on the number (vendor wants digits only)."""
+        result = await self._call(
+            lambda: self._client.check_live_call(credential.token, number_e164.lstrip("+"))
+        )
+        return LiveCallCheck(
+            number=number_e164, live_call=result.call_received, vendor=translate.VENDOR
+        )
+
+    async def issue_credential(
+        self, current: TrustCallerCredential, label: str
+    ) -> IssuedCredential:
+        """Create a new API key with the current one."""
+        created = await self._call(lambda: self._client.create_key(current.token, label[:64]))
+        return IssuedCredential(
+            credential=TrustCallerCredential(token=created.token),
+            labels={"vendor_key_id": str(created.id)},
+        )
+
+    async def verify_credential(self, credential: TrustCallerCredential) -> None:
+        """A key that can list keys can do everything rotation and the API need."""
+        await self._call(lambda: self._client.list_keys(credential.token))
+
+    async def revoke_credential(self, using: TrustCallerCredential, labels: dict[str, str]) -> None:
+        """Revoke the key named by ``labels['vendor_key_id']``."""
+        key_id = labels.get("vendor_key_id", "")
+        if not key_id.isdecimal():
+            raise VendorError("the old TrustCaller key id is unknown, so it cannot be revoked")
+        await self._call(
+            lambda: self._client.revoke_key(using.token, int(key_id)),
+            not_found="the old TrustCaller key no longer exists",
+        )
+
+    async def _call(self, call: Callable[[], Awaitable[T]], not_found: str = "not found") -> T:
+        try:
+            return await translate_transport_errors(translate.VENDOR, call)
+        except VendorResponseError as exc:
+            raise translate.error_from_response(
+                exc.status, exc.headers, exc.body, not_found
+            ) from None
+        except VendorPayloadError as exc:
+            raise VendorError(f"TrustCaller {exc}", vendor=translate.VENDOR) from None

@@ -1,0 +1,99 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from gateway.logs import configure_logging
+from gateway.problems import EXCEPTION_HANDLERS
+from gateway.request_context import RequestContextMiddleware
+from gateway.routes.admin_credentials import CredentialsController
+from gateway.routes.admin_tenants import TenantsController
+from gateway.routes.calls import CallsController
+from gateway.routes.guards import (
+    authorize,
+    is_automatic_options,
+    provide_principal,
+    provide_services,
+    required_scope,
+)
+from gateway.routes.health import healthz, readyz
+from gateway.routes.numbers import NumbersController
+from gateway.services import Services, open_services
+from gateway.settings import Settings
+
+API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Caller-ID & telephony gateway",
+        version=API_VERSION,
+        description="One API over TrustCaller, Truecaller for Business and TopCalls.",
+        path="/schema",
+        components=Components(
+            security_schemes={
+                "gatewayKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A gateway key (`gw_...`) from `POST /v1/admin/tenants/{t}/keys`.",
+                )
+            }
+        ),
+        security=[{"gatewayKey": []}],
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the gateway for ``settings``; stores and vendor clients open at start-up."""
+    api = Router(
+        path="/",
+        route_handlers=[
+            NumbersController,
+            CallsController,
+            TenantsController,
+            CredentialsController,
+        ],
+        guards=[authorize],
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
+    )
+    for route in api.routes:
+        for handler in route.route_handlers:
+            if not is_automatic_options(handler):
+                required_scope(handler)
+
+    async def start(app: Litestar) -> None:
+        app.state.services = open_services(settings)
+
+    async def stop(app: Litestar) -> None:
+        services: Services | None = getattr(app.state, "services", None)
+        if services is not None:
+            await services.aclose()
+
+    app = Litestar(
+        route_handlers=[healthz, readyz, api],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[start],
+        on_shutdown=[stop],
+        openapi_config=_openapi_config(),
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=None,
+        debug=False,
+    )
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app
+
+
+def app_from_environment() -> Litestar:
+    """Factory for ``uvicorn --factory`` (and each worker): settings from ``GATEWAY_*``."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level, settings.log_format)
+    settings.check_ready_to_serve()
+    return create_app(settings)

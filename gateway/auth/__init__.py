@@ -1,0 +1,1 @@
+"""Tenants, gateway API keys, scopes, and the guard that enforces them."""

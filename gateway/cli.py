@@ -1,0 +1,182 @@
+"""The ``gateway`` command: serve, run a simulator alone, manage vault keys, print the spec."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from gateway.bootstrap import ensure_operator_key
+from gateway.logs import configure_logging
+from gateway.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host", help="interface to bind (GATEWAY_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (GATEWAY_PORT, default 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes (GATEWAY_WORKERS, default 1)")
+    serve.add_argument(
+        "--sandbox", action="store_true", help="start the vendor simulators and a demo tenant"
+    )
+
+    sandbox = commands.add_parser("sandbox", help="run one vendor simulator in the foreground")
+    sandbox.add_argument("vendor", help="vendor name, e.g. trustcaller")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, required=True)
+
+    vault = commands.add_parser("vault", help="credential vault maintenance")
+    vault_commands = vault.add_subparsers(dest="vault_command", required=True)
+    generate = vault_commands.add_parser("generate-key", help="print a new master key entry")
+    generate.add_argument("--version", type=int, default=1, help="version number of the new key")
+    vault_commands.add_parser(
+        "rotate", help="re-wrap every record under the newest key in GATEWAY_VAULT_KEYS"
+    )
+
+    spec = commands.add_parser("openapi", help="print the OpenAPI document")
+    spec.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    return parser
+
+
+def _settings_for_serve(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env(os.environ)
+    overrides = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "sandbox": True if args.sandbox else None,
+    }
+    return settings.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _export_for_workers(settings: Settings) -> None:
+    """Workers build their app from the environment; hand them what start-up decided."""
+    os.environ["GATEWAY_DATA_DIR"] = str(settings.data_dir)
+    for vendor, http in settings.vendors.items():
+        os.environ[f"GATEWAY_{vendor.upper()}_BASE_URL"] = http.base_url
+    if settings.vault_keys is not None:
+        os.environ["GATEWAY_VAULT_KEYS"] = settings.vault_keys.to_spec()
+    os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
+
+
+async def _prepare(settings: Settings) -> tuple[Settings, str | None, object | None]:
+    from gateway.sandbox import start_sandbox  # imports the simulators: only in sandbox mode
+
+    sandbox = None
+    if settings.sandbox:
+        sandbox = await start_sandbox(settings, "GATEWAY_DATA_DIR" in os.environ)
+        settings = sandbox.settings
+    settings.check_ready_to_serve()
+    operator_key = None
+    if settings.admin_key is None:
+        from gateway.services import open_stores
+
+        tenants, vault = open_stores(settings)
+        try:
+            operator_key = await ensure_operator_key(tenants)
+        finally:
+            await tenants.close()
+            await vault.close()
+    return settings, operator_key, sandbox
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings_for_serve(args)
+    configure_logging(settings.log_level, settings.log_format)
+    settings, operator_key, sandbox = asyncio.run(_prepare(settings))
+    base_url = f"http://{settings.host}:{settings.port}"
+    if sandbox is not None:
+        from gateway.sandbox import instructions
+
+        print(instructions(sandbox, base_url, operator_key), flush=True)  # type: ignore[arg-type]
+    elif operator_key:
+        print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
+    _export_for_workers(settings)
+    uvicorn.run(
+        "gateway.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def _vault(args: argparse.Namespace) -> int:
+    from policies.vault import generate_key_spec
+
+    if args.vault_command == "generate-key":
+        print(generate_key_spec(args.version))
+        return 0
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level, settings.log_format)
+    settings.replace(sandbox=False).check_ready_to_serve()
+    from gateway.services import open_stores
+
+    async def rotate() -> dict[str, object]:
+        tenants, vault = open_stores(settings)
+        try:
+            report = await vault.rotate_master_key()
+        finally:
+            await tenants.close()
+            await vault.close()
+        return {
+            "active_version": report.active_version,
+            "rewrapped": report.rewrapped,
+            "already_current": report.already_current,
+            "skipped_concurrent": report.skipped_concurrent,
+            "failed": [{"tenant_id": t, "vendor": v} for t, v in report.failed],
+        }
+
+    outcome = asyncio.run(rotate())
+    print(json.dumps(outcome, indent=2))
+    return 1 if outcome["failed"] else 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from gateway.app import create_app
+
+    app = create_app(Settings())
+    document = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        args.output.write_text(document)
+    else:
+        sys.stdout.write(document)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gateway`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "sandbox":
+            from adapters.registry import run_simulator
+
+            run_simulator(args.vendor, args.host, args.port)
+            return 0
+        if args.command == "vault":
+            return _vault(args)
+        return _openapi(args)
+    except (SettingsError, ValueError) as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

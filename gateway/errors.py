@@ -1,0 +1,143 @@
+"""The gateway's error hierarchy and its RFC 9457 ``application/problem+json`` rendering.
+
+Every error a consumer can see is a :class:`GatewayError` (or is converted to one at the edge), so
+there is exactly one place that decides status, title and body. A subclass changes only what
+differs: its status, its title, its ``type`` slug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "/problems/"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One invalid input: where it was (``query.number``, ``body.name``...) and what is wrong."""
+
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem details body, with the gateway's extension members."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str = ""
+    vendor: str | None = None
+    vendor_status: int | None = None
+    errors: list[FieldError] | None = None
+    retry_after: int | None = None
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to a consumer."""
+
+    status: int = 500
+    title: str = "Internal server error"
+    slug: str = "internal-error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        vendor: str | None = None,
+        vendor_status: int | None = None,
+        errors: Sequence[FieldError] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        self.vendor = vendor
+        self.vendor_status = vendor_status
+        self.errors = list(errors) if errors else None
+        self.retry_after = retry_after
+        super().__init__(self.detail)
+
+    def to_problem(self, request_id: str) -> Problem:
+        """Render this error as a problem body."""
+        return Problem(
+            type=PROBLEM_TYPE_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            request_id=request_id,
+            vendor=self.vendor,
+            vendor_status=self.vendor_status,
+            errors=self.errors,
+            retry_after=self.retry_after,
+        )
+
+    def headers(self) -> dict[str, str]:
+        """Response headers that belong with this error."""
+        if self.retry_after is None:
+            return {}
+        return {"Retry-After": str(self.retry_after)}
+
+
+class BadRequest(GatewayError):
+    status, title, slug = 400, "Bad request", "bad-request"
+
+
+class Unauthorized(GatewayError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="caller-gateway"'}
+
+
+class Forbidden(GatewayError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(GatewayError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class MethodNotAllowed(GatewayError):
+    status, title, slug = 405, "Method not allowed", "method-not-allowed"
+
+
+class Conflict(GatewayError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class VendorNotConfigured(Conflict):
+    title, slug = "Vendor not configured", "vendor-not-configured"
+
+
+class ValidationFailed(GatewayError):
+    status, title, slug = 422, "Validation failed", "validation-failed"
+
+
+class RateLimited(GatewayError):
+    status, title, slug = 429, "Too many requests", "rate-limited"
+
+
+class VendorError(GatewayError):
+    """The vendor answered, but not with something we can pass on (its 5xx, a bad payload)."""
+
+    status, title, slug = 502, "Vendor error", "vendor-error"
+
+
+class VendorCredentialRejected(VendorError):
+    """The vendor refused the credential this tenant stored with us (its 401 or 403)."""
+
+    title, slug = "Vendor credential rejected", "vendor-credential-rejected"
+
+
+class VendorUnreachable(VendorError):
+    title, slug = "Vendor unreachable", "vendor-unreachable"
+
+
+class VendorTimeout(GatewayError):
+    status, title, slug = 504, "Vendor timeout", "vendor-timeout"
+
+
+class ServiceUnavailable(GatewayError):
+    status, title, slug = 503, "Service unavailable", "service-unavailable"

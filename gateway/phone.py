@@ -1,0 +1,57 @@
+"""Phone numbers at the edge: accept ``+`` or digits-only input, hand out E.164 with ``+``."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_SEPARATORS = re.compile(r"[\s().\-]")
+_E164_DIGITS = re.compile(r"^[1-9]\d{7,14}$")
+_MASKED = re.compile(r"^\+?(\d+)([Xx*]+)$")
+
+
+class InvalidNumber(ValueError):
+    """The text is not a phone number in international form; the message says why."""
+
+
+def parse_e164(raw: str) -> str:
+    """Validate a consumer-supplied number and return it as E.164 with ``+``.
+
+    Accepts ``+8613912345678``, ``8613912345678`` and common separators (spaces, dashes, dots,
+    parentheses). Requires 8 to 15 digits, no leading zero, and a country calling code that exists.
+    """
+    text = _SEPARATORS.sub("", raw.strip())
+    digits = text[1:] if text.startswith("+") else text
+    if not _E164_DIGITS.match(digits):
+        raise InvalidNumber(
+            "must be an international number of 8 to 15 digits, optionally starting with '+', "
+            "without a leading 0"
+        )
+    try:
+        parsed = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber("has no valid country calling code") from exc
+    if not phonenumbers.region_code_for_country_code(parsed.country_code):
+        raise InvalidNumber("has no valid country calling code")
+    return "+" + digits
+
+
+def parse_digit_prefix(raw: str) -> str:
+    """Validate a number prefix filter (``+86`` or ``86``) and return its digits."""
+    text = raw.strip()
+    digits = text[1:] if text.startswith("+") else text
+    if not digits.isdecimal() or not digits.isascii() or len(digits) > 15:
+        raise InvalidNumber("must be 1 to 15 digits, optionally starting with '+'")
+    return digits
+
+
+def vendor_digits_to_e164(digits: str) -> str:
+    """Render a vendor's digits-only number as E.164; masked digits (``XXX``) stay masked."""
+    text = digits.strip()
+    return text if text.startswith("+") else "+" + text
+
+
+def is_masked(number: str) -> bool:
+    """Whether a vendor number has masked digits."""
+    return bool(_MASKED.match(number))

@@ -1,0 +1,114 @@
+"""Exception handlers: every error leaves as ``application/problem+json``, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions import MethodNotAllowedException as LitestarMethodNotAllowed
+
+from gateway.errors import (
+    PROBLEM_MEDIA_TYPE,
+    BadRequest,
+    FieldError,
+    Forbidden,
+    GatewayError,
+    MethodNotAllowed,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from policies.vault import CredentialDecryptError
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(request: Request[Any, Any, Any], error: GatewayError) -> Response[Any]:
+    """Render ``error`` for the client of ``request``."""
+    request_id = request.scope.get("state", {}).get("request_id", "")
+    return Response(
+        content=error.to_problem(request_id),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=error.headers(),
+    )
+
+
+def _field_errors(exc: ValidationException) -> list[FieldError]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        source, key = item.get("source"), item.get("key")
+        source = getattr(source, "value", source)
+        field = ".".join(str(p) for p in (source, key) if p) or "body"
+        errors.append(FieldError(field=field, message=str(item.get("message", "invalid"))))
+    return errors
+
+
+def from_litestar(exc: HTTPException, request: Request[Any, Any, Any]) -> GatewayError:
+    """Translate Litestar's own HTTP errors into the gateway's hierarchy."""
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc)
+        if not errors and "decode" in str(exc.detail).lower():
+            return BadRequest("the request body is not valid JSON")
+        return ValidationFailed("the request has invalid input", errors=errors)
+    if isinstance(exc, NotFoundException):
+        return NotFound(f"no route for {request.method} {request.url.path}")
+    if isinstance(exc, LitestarMethodNotAllowed):
+        return MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    if isinstance(exc, NotAuthorizedException):
+        return Unauthorized()
+    if isinstance(exc, PermissionDeniedException):
+        return Forbidden()
+    generic = GatewayError(str(exc.detail))
+    generic.status, generic.title, generic.slug = exc.status_code, "HTTP error", "http-error"
+    return generic
+
+
+def handle_gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[Any]:
+    """Our own errors already know their status and body."""
+    return problem_response(request, exc)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's errors (unknown route, wrong method, invalid input) as problems."""
+    response = problem_response(request, from_litestar(exc, request))
+    if isinstance(exc, LitestarMethodNotAllowed) and exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def handle_decrypt_error(
+    request: Request[Any, Any, Any], exc: CredentialDecryptError
+) -> Response[Any]:
+    """A stored credential that no longer decrypts is an operator problem, not the client's."""
+    log.error("stored credential cannot be decrypted", extra={"error": str(exc)})
+    return problem_response(
+        request,
+        GatewayError(
+            "a stored credential cannot be decrypted; an operator must check the vault keys"
+        ),
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything else: log it with the request id, answer a bare 500."""
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(request, GatewayError("an unexpected error occurred"))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    GatewayError: handle_gateway_error,
+    HTTPException: handle_http_exception,
+    CredentialDecryptError: handle_decrypt_error,
+    Exception: handle_unexpected,
+}

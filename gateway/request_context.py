@@ -1,0 +1,80 @@
+"""Per-request context: the request id, carried in a context variable for logs and errors.
+
+The middleware wraps the whole ASGI handler (not one route), so unknown routes and wrong methods get
+a request id and an ``X-Request-ID`` header like every other response, and the access log sees all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="")
+tenant_id_var: ContextVar[str] = ContextVar("tenant_id", default="")
+
+access_log = logging.getLogger("gateway.access")
+
+
+def current_request_id() -> str:
+    """The id of the request being served, or a fresh one outside a request."""
+    return request_id_var.get() or uuid.uuid4().hex
+
+
+def _incoming_request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER.encode():
+            candidate = value.decode("latin-1")
+            if _ACCEPTED_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Assign a request id, echo it as ``X-Request-ID``, and write one access-log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        id_token = request_id_var.set(request_id)
+        tenant_token = tenant_id_var.set("")
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "tenant_id": tenant_id_var.get() or None,
+                },
+            )
+            tenant_id_var.reset(tenant_token)
+            request_id_var.reset(id_token)

@@ -1,0 +1,88 @@
+"""Vendor credential rotation: issue a new credential, verify it, store it, revoke the old one.
+
+Every step keeps a working credential stored: the new one replaces the old only after it has
+proven itself, the store is a compare-and-swap (a concurrent change wins, and our new vendor key
+is revoked again), and the old key is revoked last, with a failure there reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+
+from adapters.base import CredentialRotator
+from gateway.errors import Conflict, GatewayError, NotFound
+from gateway.services import Services
+from policies.vault import CredentialMetadata, StaleCredentialError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    """The stored credential after rotation and what became of the previous one."""
+
+    credential: CredentialMetadata
+    previous_revoked: bool
+    warnings: list[str]
+
+
+async def rotate_vendor_credential(
+    services: Services, tenant_id: str, vendor: str
+) -> RotationResult:
+    """Rotate the tenant's credential for ``vendor`` (404 if the vendor cannot rotate)."""
+    adapter = services.registry.get(vendor)
+    if not isinstance(adapter, CredentialRotator):
+        raise NotFound(f"vendor '{vendor}' does not support credential rotation")
+    stored = await services.vault.metadata(tenant_id, vendor)
+    secret = await services.vault.get_secret(tenant_id, vendor)
+    if stored is None or secret is None:
+        raise NotFound(f"this tenant has no {vendor} credential to rotate")
+    current = adapter.load_credential(secret)
+    previous_labels = {**stored.labels, **adapter.credential_labels(current)}
+
+    label = f"caller-gateway {tenant_id} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    issued = await adapter.issue_credential(current, label)
+    try:
+        await adapter.verify_credential(issued.credential)
+        updated = await services.vault.put(
+            tenant_id,
+            vendor,
+            msgspec.to_builtins(issued.credential),
+            labels=issued.labels,
+            expected_fingerprint=stored.fingerprint,
+        )
+    except (GatewayError, StaleCredentialError) as exc:
+        await _discard(adapter, current, issued.labels, vendor)
+        if isinstance(exc, StaleCredentialError):
+            raise Conflict(
+                "the credential changed while it was being rotated; nothing was replaced",
+                vendor=vendor,
+            ) from None
+        raise
+
+    warnings: list[str] = []
+    try:
+        await adapter.revoke_credential(issued.credential, previous_labels)
+    except GatewayError as exc:
+        warnings.append(
+            f"the new credential is stored and works, but the previous vendor key could not be "
+            f"revoked ({exc.detail}); revoke it in the vendor's console"
+        )
+    return RotationResult(credential=updated, previous_revoked=not warnings, warnings=warnings)
+
+
+async def _discard(
+    adapter: CredentialRotator, using: object, labels: dict[str, str], vendor: str
+) -> None:
+    """Best effort: revoke a just-issued key that will not be used."""
+    try:
+        await adapter.revoke_credential(using, labels)
+    except GatewayError as exc:
+        log.warning(
+            "could not revoke an unused new vendor key",
+            extra={"vendor": vendor, "vendor_key": labels, "reason": exc.detail},
+        )

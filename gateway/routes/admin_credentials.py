@@ -1,0 +1,95 @@
+"""``/v1/admin/tenants/{tenant}/credentials``: write-only vendor secrets, and their rotation."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, delete, get, post, put
+
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.errors import NotFound
+from gateway.rotation import rotate_vendor_credential
+from gateway.routes.admin_schema import CredentialOut, CredentialPut, RotationOut
+from gateway.routes.admin_tenants import managed_tenant
+from gateway.services import Services
+from policies.vault import CredentialMetadata
+
+ADMIN = {"scope": Scope.ADMIN}
+
+
+def _credential_out(meta: CredentialMetadata) -> CredentialOut:
+    return CredentialOut(
+        vendor=meta.vendor,
+        fingerprint=meta.fingerprint,
+        created_at=meta.created_at,
+        rotated_at=meta.rotated_at,
+        labels=dict(meta.labels),
+    )
+
+
+class CredentialsController(Controller):
+    """A tenant's vendor credentials. Secrets go in and never come out."""
+
+    path = "/v1/admin/tenants/{tenant_id:str}/credentials"
+    tags = ["admin"]
+
+    @put("/{vendor:str}", operation_id="putCredential", summary="Store a credential", opt=ADMIN)
+    async def put_credential(
+        self,
+        services: Services,
+        principal: Principal,
+        tenant_id: str,
+        vendor: str,
+        data: CredentialPut,
+    ) -> CredentialOut:
+        """Store or replace the tenant's credential for a vendor; answers metadata only."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        adapter = services.registry.get(vendor)
+        if adapter is None:
+            raise NotFound(f"unknown vendor '{vendor}'")
+        credential = adapter.load_credential(dict(data.secret))
+        meta = await services.vault.put(
+            tenant.id,
+            vendor,
+            msgspec.to_builtins(credential),
+            labels=adapter.credential_labels(credential),
+        )
+        return _credential_out(meta)
+
+    @get("/", operation_id="listCredentials", summary="List credentials", opt=ADMIN)
+    async def list_credentials(
+        self, services: Services, principal: Principal, tenant_id: str
+    ) -> list[CredentialOut]:
+        """Metadata of every stored credential of the tenant."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        return [_credential_out(m) for m in await services.vault.list(tenant.id)]
+
+    @delete(
+        "/{vendor:str}", operation_id="deleteCredential", summary="Delete a credential", opt=ADMIN
+    )
+    async def delete_credential(
+        self, services: Services, principal: Principal, tenant_id: str, vendor: str
+    ) -> None:
+        """Forget the tenant's credential for a vendor (the vendor key itself stays valid)."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        if not await services.vault.delete(tenant.id, vendor):
+            raise NotFound("credential not found")
+
+    @post(
+        "/{vendor:str}/rotate",
+        operation_id="rotateCredential",
+        summary="Rotate a credential at the vendor",
+        opt=ADMIN,
+        status_code=200,
+    )
+    async def rotate_credential(
+        self, services: Services, principal: Principal, tenant_id: str, vendor: str
+    ) -> RotationOut:
+        """Create a new vendor key, store it, verify it, then revoke the old one."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        result = await rotate_vendor_credential(services, tenant.id, vendor)
+        return RotationOut(
+            credential=_credential_out(result.credential),
+            previous_revoked=result.previous_revoked,
+            warnings=result.warnings,
+        )

@@ -1,0 +1,84 @@
+"""Request and response bodies of the admin routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from gateway.auth.keys import Scope
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+
+
+class TenantCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new tenant."""
+
+    name: Name
+
+
+class TenantOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A tenant."""
+
+    id: str
+    name: str
+    created_at: datetime
+
+
+class KeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new gateway key for a tenant."""
+
+    name: Name
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)]
+
+
+class KeyOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A gateway key's metadata (the key itself is shown only once, at creation)."""
+
+    id: str
+    tenant_id: str
+    name: str
+    prefix: str
+    scopes: list[Scope]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class KeyCreated(msgspec.Struct, frozen=True, kw_only=True):
+    """A new key: ``key`` is shown here once and never again."""
+
+    id: str
+    tenant_id: str
+    name: str
+    prefix: str
+    scopes: list[Scope]
+    created_at: datetime
+    key: str
+
+
+class CredentialPut(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A vendor credential; the secret is write-only (TrustCaller: ``{"token": "7|..."}``)."""
+
+    secret: dict[str, str]
+
+    def __repr__(self) -> str:
+        return "CredentialPut(secret=***)"
+
+
+class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
+    """What the gateway shows of a stored credential: never the secret."""
+
+    vendor: str
+    fingerprint: str
+    created_at: datetime
+    rotated_at: datetime | None
+    labels: dict[str, str]
+
+
+class RotationOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of a credential rotation."""
+
+    credential: CredentialOut
+    previous_revoked: bool
+    warnings: list[str]

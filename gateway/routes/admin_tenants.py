@@ -1,0 +1,116 @@
+"""``/v1/admin/tenants`` and their gateway keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from litestar import Controller, delete, get, post
+
+from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
+from gateway.auth.principal import Principal
+from gateway.auth.store import ApiKeyRecord, Tenant
+from gateway.errors import Forbidden, NotFound
+from gateway.routes.admin_schema import KeyCreate, KeyCreated, KeyOut, TenantCreate, TenantOut
+from gateway.services import Services
+
+ADMIN = {"scope": Scope.ADMIN}
+
+
+def _tenant_out(tenant: Tenant) -> TenantOut:
+    return TenantOut(id=tenant.id, name=tenant.name, created_at=tenant.created_at)
+
+
+def _key_out(record: ApiKeyRecord) -> KeyOut:
+    return KeyOut(
+        id=record.id,
+        tenant_id=record.tenant_id or "",
+        name=record.name,
+        prefix=record.prefix,
+        scopes=list(record.scopes),
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
+    )
+
+
+async def managed_tenant(services: Services, principal: Principal, tenant_id: str) -> Tenant:
+    """The tenant, if the caller may administer it; 404 otherwise (existence is not revealed)."""
+    principal.check_manages(tenant_id)
+    tenant = await services.tenants.get_tenant(tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found")
+    return tenant
+
+
+class TenantsController(Controller):
+    """Tenants and their keys. Operator keys see every tenant; a tenant admin key, its own."""
+
+    path = "/v1/admin/tenants"
+    tags = ["admin"]
+
+    @post("/", operation_id="createTenant", summary="Create a tenant", opt=ADMIN)
+    async def create_tenant(
+        self, services: Services, principal: Principal, data: TenantCreate
+    ) -> TenantOut:
+        """Operator only."""
+        if not principal.is_operator:
+            raise Forbidden("only an operator key can create tenants")
+        tenant = Tenant(id=new_id("ten"), name=data.name, created_at=datetime.now(UTC))
+        await services.tenants.create_tenant(tenant)
+        return _tenant_out(tenant)
+
+    @get("/", operation_id="listTenants", summary="List tenants", opt=ADMIN)
+    async def list_tenants(self, services: Services, principal: Principal) -> list[TenantOut]:
+        """Every tenant for an operator; only its own for a tenant admin key."""
+        if principal.is_operator:
+            return [_tenant_out(t) for t in await services.tenants.list_tenants()]
+        own = await services.tenants.get_tenant(principal.require_tenant())
+        return [_tenant_out(own)] if own else []
+
+    @post("/{tenant_id:str}/keys", operation_id="createKey", summary="Create a key", opt=ADMIN)
+    async def create_key(
+        self, services: Services, principal: Principal, tenant_id: str, data: KeyCreate
+    ) -> KeyCreated:
+        """A new key; the answer is the only time the key itself is shown."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        key = generate_api_key()
+        record = ApiKeyRecord(
+            id=new_id("key"),
+            tenant_id=tenant.id,
+            name=data.name,
+            prefix=display_prefix(key),
+            scopes=tuple(dict.fromkeys(data.scopes)),
+            key_hash=hash_api_key(key),
+            created_at=datetime.now(UTC),
+        )
+        await services.tenants.add_key(record)
+        return KeyCreated(
+            id=record.id,
+            tenant_id=tenant.id,
+            name=record.name,
+            prefix=record.prefix,
+            scopes=list(record.scopes),
+            created_at=record.created_at,
+            key=key,
+        )
+
+    @get("/{tenant_id:str}/keys", operation_id="listKeys", summary="List keys", opt=ADMIN)
+    async def list_keys(
+        self, services: Services, principal: Principal, tenant_id: str
+    ) -> list[KeyOut]:
+        """A tenant's keys, revoked ones included (with ``revoked_at``)."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        return [_key_out(r) for r in await services.tenants.list_keys(tenant.id)]
+
+    @delete(
+        "/{tenant_id:str}/keys/{key_id:str}",
+        operation_id="revokeKey",
+        summary="Revoke a key",
+        opt=ADMIN,
+    )
+    async def revoke_key(
+        self, services: Services, principal: Principal, tenant_id: str, key_id: str
+    ) -> None:
+        """Revoke at once; the key answers 401 from the next request on."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        if not await services.tenants.revoke_key(tenant.id, key_id, datetime.now(UTC)):
+            raise NotFound("key not found")

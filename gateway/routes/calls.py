@@ -1,0 +1,92 @@
+"""``/v1/calls``: call records and live-call checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from adapters.base import CallSource, LiveCallChecker
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.cursor import filters_fingerprint
+from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
+from gateway.routes.params import CursorParam, Limit, VendorFilter, e164_param
+from gateway.schema import Call, CallPage, LiveCallCheck
+from gateway.services import Services
+
+READ = {"scope": Scope.CALLS_READ}
+
+
+class CallsController(Controller):
+    """Calls across vendors in one shape."""
+
+    path = "/v1/calls"
+    tags = ["calls"]
+
+    @get("/", operation_id="listCalls", summary="List calls", opt=READ)
+    async def list_calls(
+        self,
+        services: Services,
+        principal: Principal,
+        vendor: VendorFilter = None,
+        from_date: Annotated[
+            date | None, Parameter(description="Calls started on or after this UTC day.")
+        ] = None,
+        to_date: Annotated[
+            date | None, Parameter(description="Calls started on or before this UTC day.")
+        ] = None,
+        limit: Limit = 50,
+        cursor: CursorParam = None,
+    ) -> CallPage:
+        """Calls, most recent first, cursor-paginated."""
+        if from_date and to_date and to_date < from_date:
+            raise ValidationFailed(
+                "to_date is before from_date",
+                errors=[FieldError(field="query.to_date", message="must not be before from_date")],
+            )
+        listing = await services.dispatcher.paginate(
+            principal.require_tenant(),
+            CallSource,
+            vendor,
+            filters_fingerprint("calls", vendor, from_date, to_date),
+            limit,
+            cursor,
+            lambda bound, page, size: bound.adapter.list_calls(
+                bound.credential, page, size, from_date, to_date
+            ),
+        )
+        return CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
+
+    @get("/live", operation_id="checkLiveCall", summary="Check for a live call", opt=READ)
+    async def check_live_call(
+        self,
+        services: Services,
+        principal: Principal,
+        number: Annotated[
+            str, Parameter(description="One of the tenant's numbers ('+' optional).")
+        ],
+    ) -> LiveCallCheck:
+        """Whether an answered call is in progress on the number right now."""
+        e164 = e164_param(number, "query.number")
+        checkers = await services.dispatcher.bind_all_capable(
+            principal.require_tenant(), LiveCallChecker
+        )
+        if not checkers:
+            raise VendorNotConfigured("no vendor with live-call checks is configured")
+        result = None
+        for bound in checkers:
+            result = await bound.adapter.check_live_call(bound.credential, e164)
+            if result.live_call:
+                break
+        return result
+
+    @get("/{call_id:str}", operation_id="getCall", summary="Get a call", opt=READ)
+    async def get_call(self, services: Services, principal: Principal, call_id: str) -> Call:
+        """One call by its gateway id."""
+        bound, native = await services.dispatcher.bind_by_id(
+            principal.require_tenant(), call_id, CallSource
+        )
+        return await bound.adapter.get_call(bound.credential, native)

@@ -1,0 +1,79 @@
+"""``/v1/numbers`` and ``/v1/test-numbers``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from adapters.base import NumberSource, TestNumberSource
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.cursor import filters_fingerprint
+from gateway.errors import VendorNotConfigured
+from gateway.routes.params import CursorParam, Limit, VendorFilter, prefix_param
+from gateway.schema import Number, NumberPage, TestNumberList
+from gateway.services import Services
+
+READ = {"scope": Scope.NUMBERS_READ}
+
+
+class NumbersController(Controller):
+    """Numbers the tenant holds with its vendors."""
+
+    path = "/v1"
+    tags = ["numbers"]
+
+    @get("/numbers", operation_id="listNumbers", summary="List numbers", opt=READ)
+    async def list_numbers(
+        self,
+        services: Services,
+        principal: Principal,
+        vendor: VendorFilter = None,
+        limit: Limit = 50,
+        cursor: CursorParam = None,
+    ) -> NumberPage:
+        """Numbers across the tenant's vendors (or one), cursor-paginated."""
+        listing = await services.dispatcher.paginate(
+            principal.require_tenant(),
+            NumberSource,
+            vendor,
+            filters_fingerprint("numbers", vendor),
+            limit,
+            cursor,
+            lambda bound, page, size: bound.adapter.list_numbers(bound.credential, page, size),
+        )
+        return NumberPage(
+            data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors
+        )
+
+    @get("/numbers/{number_id:str}", operation_id="getNumber", summary="Get a number", opt=READ)
+    async def get_number(self, services: Services, principal: Principal, number_id: str) -> Number:
+        """One number by its gateway id."""
+        bound, native = await services.dispatcher.bind_by_id(
+            principal.require_tenant(), number_id, NumberSource
+        )
+        return await bound.adapter.get_number(bound.credential, native)
+
+    @get("/test-numbers", operation_id="listTestNumbers", summary="List test numbers", opt=READ)
+    async def list_test_numbers(
+        self,
+        services: Services,
+        principal: Principal,
+        prefix: Annotated[
+            str | None,
+            Parameter(description="Only numbers starting with these digits ('+' optional)."),
+        ] = None,
+    ) -> TestNumberList:
+        """Public numbers for trialling a route before real traffic."""
+        digits = prefix_param(prefix, "query.prefix") if prefix is not None else None
+        sources = await services.dispatcher.bind_all_capable(
+            principal.require_tenant(), TestNumberSource
+        )
+        if not sources:
+            raise VendorNotConfigured("no vendor with test numbers is configured for this tenant")
+        data = []
+        for bound in sources:
+            data.extend((await bound.adapter.list_test_numbers(bound.credential, digits)).data)
+        return TestNumberList(data=data, prefix=digits)

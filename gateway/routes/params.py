@@ -1,0 +1,43 @@
+"""Query parameters shared by list routes, and input validation that names the field."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.params import Parameter
+
+from gateway.errors import FieldError, ValidationFailed
+from gateway.phone import InvalidNumber, parse_digit_prefix, parse_e164
+
+Limit = Annotated[int, Parameter(ge=1, le=1000, description="Items per page (1-1000).")]
+CursorParam = Annotated[
+    str | None,
+    Parameter(
+        description="Opaque `next_cursor` from the previous page; it keeps that page's size.",
+        max_length=512,
+    ),
+]
+VendorFilter = Annotated[
+    str | None,
+    Parameter(description="Only this vendor (e.g. `trustcaller`); default: every configured one."),
+]
+
+
+def e164_param(raw: str, field: str) -> str:
+    """A number from the query string in E.164, or a 422 naming ``field``."""
+    try:
+        return parse_e164(raw)
+    except InvalidNumber as exc:
+        raise ValidationFailed(
+            f"{field} {exc}", errors=[FieldError(field=field, message=str(exc))]
+        ) from None
+
+
+def prefix_param(raw: str, field: str) -> str:
+    """A digit prefix from the query string, or a 422 naming ``field``."""
+    try:
+        return parse_digit_prefix(raw)
+    except InvalidNumber as exc:
+        raise ValidationFailed(
+            f"{field} {exc}", errors=[FieldError(field=field, message=str(exc))]
+        ) from None

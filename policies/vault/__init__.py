@@ -1,0 +1,43 @@
+"""Per-tenant credential vault: write-only secrets under versioned envelope encryption."""
+
+from policies.vault.backend import (
+    UNSET,
+    ExpectedFingerprint,
+    SQLiteVaultBackend,
+    StoredCredential,
+    VaultBackend,
+)
+from policies.vault.envelope import SealedSecret, rewrap, seal, unseal
+from policies.vault.errors import (
+    CredentialDecryptError,
+    KeyringSpecError,
+    StaleCredentialError,
+    VaultError,
+    VaultKeyError,
+)
+from policies.vault.keyring import Keyring, MasterKey, generate_key_spec
+from policies.vault.vault import CredentialMetadata, RotationReport, Secret, Vault
+
+__all__ = [
+    "UNSET",
+    "CredentialDecryptError",
+    "CredentialMetadata",
+    "ExpectedFingerprint",
+    "Keyring",
+    "KeyringSpecError",
+    "MasterKey",
+    "RotationReport",
+    "SQLiteVaultBackend",
+    "SealedSecret",
+    "Secret",
+    "StaleCredentialError",
+    "StoredCredential",
+    "Vault",
+    "VaultBackend",
+    "VaultError",
+    "VaultKeyError",
+    "generate_key_spec",
+    "rewrap",
+    "seal",
+    "unseal",
+]
