@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -29,6 +30,7 @@ from gateway.errors import (
 from policies.vault import CredentialDecryptError
 
 log = logging.getLogger(__name__)
+_MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 
 
 def problem_response(request: Request[Any, Any, Any], error: GatewayError) -> Response[Any]:
@@ -58,6 +60,10 @@ def from_litestar(exc: HTTPException, request: Request[Any, Any, Any]) -> Gatewa
     """Translate Litestar's own HTTP errors into the gateway's hierarchy."""
     if isinstance(exc, ValidationException):
         errors = _field_errors(exc)
+        missing = _MISSING_PARAMETER.match(str(exc.detail))
+        if not errors and missing:
+            field = f"{missing['source']}.{missing['name']}"
+            errors = [FieldError(field=field, message="is required")]
         if not errors and "decode" in str(exc.detail).lower():
             return BadRequest("the request body is not valid JSON")
         return ValidationFailed("the request has invalid input", errors=errors)

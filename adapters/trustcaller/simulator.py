@@ -23,6 +23,7 @@ import msgspec
 import uvicorn
 from litestar import Litestar, Request, Response, Router, delete, get, post, put
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath, JSONBody
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.trustcaller import simulator_payloads as wire
@@ -334,7 +335,7 @@ async def check_call(request: AnyRequest) -> wire.CallCheck:
 
 
 @get("/calls/{call_id:str}")
-async def get_call(request: AnyRequest, call_id: str) -> wire.CallEnvelope:
+async def get_call(request: AnyRequest, call_id: FromPath[str]) -> wire.CallEnvelope:
     """One CDR of the account."""
     key = _authorize(request)
     cdr = (
@@ -377,7 +378,7 @@ async def list_keys(request: AnyRequest) -> wire.KeysOut:
 
 
 @delete("/auth/keys/{key_id:str}", status_code=200)
-async def revoke_key(request: AnyRequest, key_id: str) -> wire.MessageOut:
+async def revoke_key(request: AnyRequest, key_id: FromPath[str]) -> wire.MessageOut:
     """Revoke one of the account's keys; it stops working at once."""
     key = _authorize(request, API_KEYS_MANAGE)
     if not (_DIGITS.fullmatch(key_id) and _sim(request).revoke_key(key.account_id, int(key_id))):
@@ -393,7 +394,9 @@ def _fault_out(fault: Fault) -> wire.FaultOut:
 
 
 @post("/accounts", status_code=201)
-async def sim_create_account(request: AnyRequest, data: wire.AccountIn) -> wire.AccountOut:
+async def sim_create_account(
+    request: AnyRequest, data: JSONBody[wire.AccountIn]
+) -> wire.AccountOut:
     """Create an account with generated numbers and CDRs, and return its first token."""
     permissions = PERMISSIONS if data.permissions is None else frozenset(data.permissions)
     created = _sim(request).create_account(data.name, permissions, data.numbers, data.calls)
@@ -402,7 +405,7 @@ async def sim_create_account(request: AnyRequest, data: wire.AccountIn) -> wire.
 
 @put("/accounts/{account_id:int}/permissions")
 async def sim_set_permissions(
-    request: AnyRequest, account_id: int, data: wire.PermissionsIn
+    request: AnyRequest, account_id: FromPath[int], data: JSONBody[wire.PermissionsIn]
 ) -> wire.PermissionsIn:
     """Replace an account's permissions."""
     _sim(request).set_permissions(account_id, data.permissions)
@@ -410,28 +413,30 @@ async def sim_set_permissions(
 
 
 @post("/live-calls", status_code=201)
-async def sim_start_live_call(request: AnyRequest, data: wire.LiveCallIn) -> wire.LiveCallOut:
+async def sim_start_live_call(
+    request: AnyRequest, data: JSONBody[wire.LiveCallIn]
+) -> wire.LiveCallOut:
     """A call arrives on one of an account's numbers (ringing unless ``answered``); else 404."""
     call = _sim(request).start_live_call(data.number, data.caller, data.answered)
     return wire.LiveCallOut(call.id, call.account_id, call.number, call.answered)
 
 
 @post("/live-calls/{call_id:int}/answer", status_code=200)
-async def sim_answer_live_call(request: AnyRequest, call_id: int) -> wire.LiveCallOut:
+async def sim_answer_live_call(request: AnyRequest, call_id: FromPath[int]) -> wire.LiveCallOut:
     """The ringing call is answered."""
     call = _sim(request).answer_live_call(call_id)
     return wire.LiveCallOut(call.id, call.account_id, call.number, call.answered)
 
 
 @post("/live-calls/{call_id:int}/end", status_code=200)
-async def sim_end_live_call(request: AnyRequest, call_id: int) -> wire.CallEnvelope:
+async def sim_end_live_call(request: AnyRequest, call_id: FromPath[int]) -> wire.CallEnvelope:
     """The call ends and becomes a CDR (same id) of its account."""
     cdr = _sim(request).end_live_call(call_id)
     return wire.CallEnvelope(_call_out(cdr))
 
 
 @post("/faults", status_code=201)
-async def sim_add_fault(request: AnyRequest, data: wire.FaultSpec) -> wire.FaultOut:
+async def sim_add_fault(request: AnyRequest, data: JSONBody[wire.FaultSpec]) -> wire.FaultOut:
     """Queue a fault for vendor API requests."""
     if data.status is None and not data.latency_ms and not data.drop:
         raise ValueError("a fault needs status, latency_ms or drop")
@@ -464,7 +469,9 @@ async def sim_reset_requests(request: AnyRequest) -> None:
 
 
 @put("/test-numbers")
-async def sim_replace_test_numbers(request: AnyRequest, data: wire.TestNumbersIn) -> wire.CountOut:
+async def sim_replace_test_numbers(
+    request: AnyRequest, data: JSONBody[wire.TestNumbersIn]
+) -> wire.CountOut:
     """Replace the global test-number list (cached prefixes keep their content until expiry)."""
     count = _sim(request).replace_test_numbers(
         TestNumber(t.prefix, t.test_number) for t in data.data

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
@@ -36,11 +38,11 @@ class CredentialsController(Controller):
     @put("/{vendor:str}", operation_id="putCredential", summary="Store a credential", opt=ADMIN)
     async def put_credential(
         self,
-        services: Services,
-        principal: Principal,
-        tenant_id: str,
-        vendor: str,
-        data: CredentialPut,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        vendor: FromPath[str],
+        data: JSONBody[CredentialPut],
     ) -> CredentialOut:
         """Store or replace the tenant's credential for a vendor; answers metadata only."""
         tenant = await managed_tenant(services, principal, tenant_id)
@@ -58,7 +60,10 @@ class CredentialsController(Controller):
 
     @get("/", operation_id="listCredentials", summary="List credentials", opt=ADMIN)
     async def list_credentials(
-        self, services: Services, principal: Principal, tenant_id: str
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
     ) -> list[CredentialOut]:
         """Metadata of every stored credential of the tenant."""
         tenant = await managed_tenant(services, principal, tenant_id)
@@ -68,7 +73,11 @@ class CredentialsController(Controller):
         "/{vendor:str}", operation_id="deleteCredential", summary="Delete a credential", opt=ADMIN
     )
     async def delete_credential(
-        self, services: Services, principal: Principal, tenant_id: str, vendor: str
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        vendor: FromPath[str],
     ) -> None:
         """Forget the tenant's credential for a vendor (the vendor key itself stays valid)."""
         tenant = await managed_tenant(services, principal, tenant_id)
@@ -83,7 +92,11 @@ class CredentialsController(Controller):
         status_code=200,
     )
     async def rotate_credential(
-        self, services: Services, principal: Principal, tenant_id: str, vendor: str
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        vendor: FromPath[str],
     ) -> RotationOut:
         """Create a new vendor key, store it, verify it, then revoke the old one."""
         tenant = await managed_tenant(services, principal, tenant_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from litestar import Controller, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
 from gateway.auth.principal import Principal
@@ -49,7 +51,10 @@ class TenantsController(Controller):
 
     @post("/", operation_id="createTenant", summary="Create a tenant", opt=ADMIN)
     async def create_tenant(
-        self, services: Services, principal: Principal, data: TenantCreate
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[TenantCreate],
     ) -> TenantOut:
         """Operator only."""
         if not principal.is_operator:
@@ -59,7 +64,9 @@ class TenantsController(Controller):
         return _tenant_out(tenant)
 
     @get("/", operation_id="listTenants", summary="List tenants", opt=ADMIN)
-    async def list_tenants(self, services: Services, principal: Principal) -> list[TenantOut]:
+    async def list_tenants(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> list[TenantOut]:
         """Every tenant for an operator; only its own for a tenant admin key."""
         if principal.is_operator:
             return [_tenant_out(t) for t in await services.tenants.list_tenants()]
@@ -68,7 +75,11 @@ class TenantsController(Controller):
 
     @post("/{tenant_id:str}/keys", operation_id="createKey", summary="Create a key", opt=ADMIN)
     async def create_key(
-        self, services: Services, principal: Principal, tenant_id: str, data: KeyCreate
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        data: JSONBody[KeyCreate],
     ) -> KeyCreated:
         """A new key; the answer is the only time the key itself is shown."""
         tenant = await managed_tenant(services, principal, tenant_id)
@@ -95,7 +106,10 @@ class TenantsController(Controller):
 
     @get("/{tenant_id:str}/keys", operation_id="listKeys", summary="List keys", opt=ADMIN)
     async def list_keys(
-        self, services: Services, principal: Principal, tenant_id: str
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
     ) -> list[KeyOut]:
         """A tenant's keys, revoked ones included (with ``revoked_at``)."""
         tenant = await managed_tenant(services, principal, tenant_id)
@@ -108,7 +122,11 @@ class TenantsController(Controller):
         opt=ADMIN,
     )
     async def revoke_key(
-        self, services: Services, principal: Principal, tenant_id: str, key_id: str
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        key_id: FromPath[str],
     ) -> None:
         """Revoke at once; the key answers 401 from the next request on."""
         tenant = await managed_tenant(services, principal, tenant_id)

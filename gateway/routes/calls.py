@@ -6,7 +6,8 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from adapters.base import CallSource, LiveCallChecker
 from gateway.auth.keys import Scope
@@ -29,8 +30,8 @@ class CallsController(Controller):
     @get("/", operation_id="listCalls", summary="List calls", opt=READ)
     async def list_calls(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         vendor: VendorFilter = None,
         from_date: Annotated[
             date | None, Parameter(description="Calls started on or after this UTC day.")
@@ -63,8 +64,8 @@ class CallsController(Controller):
     @get("/live", operation_id="checkLiveCall", summary="Check for a live call", opt=READ)
     async def check_live_call(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         number: Annotated[
             str, Parameter(description="One of the tenant's numbers ('+' optional).")
         ],
@@ -84,7 +85,12 @@ class CallsController(Controller):
         return result
 
     @get("/{call_id:str}", operation_id="getCall", summary="Get a call", opt=READ)
-    async def get_call(self, services: Services, principal: Principal, call_id: str) -> Call:
+    async def get_call(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        call_id: FromPath[str],
+    ) -> Call:
         """One call by its gateway id."""
         bound, native = await services.dispatcher.bind_by_id(
             principal.require_tenant(), call_id, CallSource

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.response import Response
 
 from gateway.services import Services
@@ -22,7 +23,7 @@ async def healthz() -> Health:
 
 
 @get("/readyz", operation_id="getReadiness", summary="Readiness probe", tags=["operations"])
-async def readyz(services: Services) -> Response[Health]:
+async def readyz(services: NamedDependency[Services]) -> Response[Health]:
     """The stores answer; 503 when one does not."""
     try:
         await services.tenants.get_tenant("__readiness__")

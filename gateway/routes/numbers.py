@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, Parameter
 
 from adapters.base import NumberSource, TestNumberSource
 from gateway.auth.keys import Scope
@@ -28,8 +29,8 @@ class NumbersController(Controller):
     @get("/numbers", operation_id="listNumbers", summary="List numbers", opt=READ)
     async def list_numbers(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         vendor: VendorFilter = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
@@ -49,7 +50,12 @@ class NumbersController(Controller):
         )
 
     @get("/numbers/{number_id:str}", operation_id="getNumber", summary="Get a number", opt=READ)
-    async def get_number(self, services: Services, principal: Principal, number_id: str) -> Number:
+    async def get_number(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        number_id: FromPath[str],
+    ) -> Number:
         """One number by its gateway id."""
         bound, native = await services.dispatcher.bind_by_id(
             principal.require_tenant(), number_id, NumberSource
@@ -59,8 +65,8 @@ class NumbersController(Controller):
     @get("/test-numbers", operation_id="listTestNumbers", summary="List test numbers", opt=READ)
     async def list_test_numbers(
         self,
-        services: Services,
-        principal: Principal,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         prefix: Annotated[
             str | None,
             Parameter(description="Only numbers starting with these digits ('+' optional)."),

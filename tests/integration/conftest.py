@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters.sim_server import RunningServer, start_in_thread
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
+from gateway.app import create_app
+from gateway.auth.keys import generate_api_key
+from gateway.settings import Settings, VendorHttpSettings
+from policies.vault import Keyring, generate_key_spec
+
+ALL_SCOPES = ("numbers:read", "calls:read", "calls:write", "admin")
+VENDOR_READ_TIMEOUT = 1.0
 
 
 @pytest.fixture
@@ -16,3 +26,121 @@ def trustcaller_sim() -> Iterator[RunningServer]:
     server = start_in_thread(create_simulator_app(SimulatorConfig()))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sim_control(trustcaller_sim: RunningServer) -> Iterator[httpx.Client]:
+    """A client on the simulator's ``/_sim/`` control surface."""
+    with httpx.Client(base_url=trustcaller_sim.url + "/_sim", timeout=5) as client:
+        yield client
+
+
+@dataclass
+class TenantHandle:
+    """A tenant with a key, and the simulator account whose credential it stores."""
+
+    id: str
+    key: str
+    client: httpx.Client
+    vendor_token: str = field(repr=False)
+    vendor_numbers: list[str]
+
+
+@dataclass
+class GatewayStack:
+    """A running gateway wired to the simulator, with its operator key."""
+
+    url: str
+    admin_key: str = field(repr=False)
+    sim_url: str
+    data_dir: Path
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, key: str | None) -> httpx.Client:
+        """An HTTP client on the gateway, authenticated with ``key`` when given."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=10)
+        self.clients.append(client)
+        return client
+
+    def admin(self) -> httpx.Client:
+        """A client holding the operator key."""
+        return self.client(self.admin_key)
+
+
+@pytest.fixture
+def gateway_settings(trustcaller_sim: RunningServer, tmp_path: Path) -> Settings:
+    """Settings pointing the gateway at the simulator, with a fresh vault and data dir."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        admin_key=generate_api_key(),
+        vault_keys=Keyring.from_spec(generate_key_spec()),
+        vendors={
+            "trustcaller": VendorHttpSettings(
+                base_url=trustcaller_sim.url + "/api/v1",
+                connect_timeout=1.0,
+                read_timeout=VENDOR_READ_TIMEOUT,
+            )
+        },
+    )
+
+
+@pytest.fixture
+def gateway(gateway_settings: Settings, trustcaller_sim: RunningServer) -> Iterator[GatewayStack]:
+    """The gateway as a real HTTP server in front of the TrustCaller simulator."""
+    server = start_in_thread(create_app(gateway_settings))
+    stack = GatewayStack(
+        url=server.url,
+        admin_key=gateway_settings.admin_key or "",
+        sim_url=trustcaller_sim.url,
+        data_dir=gateway_settings.data_dir,
+    )
+    yield stack
+    for client in stack.clients:
+        client.close()
+    server.stop()
+
+
+def create_sim_account(sim_control: httpx.Client, **options: object) -> dict[str, object]:
+    """A new TrustCaller account on the simulator (its token, key id and numbers)."""
+    response = sim_control.post("/accounts", json={"name": "acct", **options})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def make_tenant(gateway: GatewayStack, sim_control: httpx.Client) -> Callable[..., TenantHandle]:
+    """Create a tenant with a key of the given scopes and a working TrustCaller credential."""
+
+    def make(
+        name: str = "acme", scopes: tuple[str, ...] = ALL_SCOPES, **account: object
+    ) -> TenantHandle:
+        admin = gateway.admin()
+        tenant = admin.post("/v1/admin/tenants", json={"name": name})
+        assert tenant.status_code == 201, tenant.text
+        tenant_id = tenant.json()["id"]
+        key = admin.post(
+            f"/v1/admin/tenants/{tenant_id}/keys", json={"name": "tests", "scopes": list(scopes)}
+        )
+        assert key.status_code == 201, key.text
+        sim_account = create_sim_account(sim_control, **account)
+        stored = admin.put(
+            f"/v1/admin/tenants/{tenant_id}/credentials/trustcaller",
+            json={"secret": {"token": sim_account["token"]}},
+        )
+        assert stored.status_code == 200, stored.text
+        return TenantHandle(
+            id=tenant_id,
+            key=key.json()["key"],
+            client=gateway.client(key.json()["key"]),
+            vendor_token=str(sim_account["token"]),
+            vendor_numbers=["+" + n for n in sim_account["numbers"]],  # type: ignore[union-attr]
+        )
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant: Callable[..., TenantHandle]) -> TenantHandle:
+    """One tenant with every scope and a TrustCaller credential."""
+    return make_tenant()
