@@ -111,6 +111,10 @@ class VendorNotConfigured(Conflict):
     title, slug = "Vendor not configured", "vendor-not-configured"
 
 
+class PayloadTooLarge(GatewayError):
+    status, title, slug = 413, "Payload too large", "payload-too-large"
+
+
 class ValidationFailed(GatewayError):
     status, title, slug = 422, "Validation failed", "validation-failed"
 

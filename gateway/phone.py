@@ -7,8 +7,8 @@ import re
 import phonenumbers
 
 _SEPARATORS = re.compile(r"[\s().\-]")
-_E164_DIGITS = re.compile(r"^[1-9]\d{7,14}$")
-_MASKED = re.compile(r"^\+?(\d+)([Xx*]+)$")
+_E164_DIGITS = re.compile(r"^[1-9][0-9]{7,14}$")
+_MASKED = re.compile(r"^\+?([0-9]+)([Xx*]+)$")
 
 
 class InvalidNumber(ValueError):

@@ -24,6 +24,7 @@ from gateway.errors import (
     GatewayError,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     Unauthorized,
     ValidationFailed,
 )
@@ -64,8 +65,6 @@ def from_litestar(exc: HTTPException, request: Request[Any, Any, Any]) -> Gatewa
         if not errors and missing:
             field = f"{missing['source']}.{missing['name']}"
             errors = [FieldError(field=field, message="is required")]
-        if not errors and "decode" in str(exc.detail).lower():
-            return BadRequest("the request body is not valid JSON")
         return ValidationFailed("the request has invalid input", errors=errors)
     if isinstance(exc, NotFoundException):
         return NotFound(f"no route for {request.method} {request.url.path}")
@@ -75,6 +74,10 @@ def from_litestar(exc: HTTPException, request: Request[Any, Any, Any]) -> Gatewa
         return Unauthorized()
     if isinstance(exc, PermissionDeniedException):
         return Forbidden()
+    if exc.status_code == 400:
+        return BadRequest("the request could not be read (is the body valid JSON?)")
+    if exc.status_code == 413:
+        return PayloadTooLarge("the request body is too large")
     generic = GatewayError(str(exc.detail))
     generic.status, generic.title, generic.slug = exc.status_code, "HTTP error", "http-error"
     return generic

@@ -7,6 +7,7 @@ an explicit mapping, and every problem is reported together in one :class:`Setti
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +165,7 @@ def _parse_url(raw: str) -> str:
 
 def _positive_float(raw: str) -> float:
     value = float(raw)
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"must be positive, got {raw!r}")
     return value
 

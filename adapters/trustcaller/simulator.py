@@ -100,7 +100,7 @@ class _VendorEdge:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key_id = self.state.identify(_bearer(headers))
         self.state.record_request(f"{scope['method']} {route_template(api_path)}", key_id)
-        fault = self.state.take_fault(api_path)
+        fault = self.state.take_fault(scope["method"], api_path)
         if fault is not None:
             if fault.latency_ms:
                 await asyncio.sleep(fault.latency_ms / 1000)
@@ -126,9 +126,9 @@ async def _send_fault(send: Send, fault: Fault) -> None:
     status = cast(int, fault.status)
     body = msgspec.json.encode(wire.error_body(status))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    retry_after = (
-        fault.retry_after if fault.retry_after is not None else 1 if status == 429 else None
-    )
+    retry_after = fault.retry_after
+    if retry_after is None and status == 429:
+        retry_after = 1
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -229,10 +229,10 @@ def _links(
     base = f"{url.scheme}://{url.netloc}{url.path}"
     last = max(1, math.ceil(total / per_page))
 
+    query = {k: v for k, v in params.items() if k != "page"}
+
     def at(n: int) -> str:
-        return (
-            f"{base}?{urlencode({**{k: v for k, v in params.items() if k != 'page'}, 'page': n})}"
-        )
+        return f"{base}?{urlencode({**query, 'page': n})}"
 
     return wire.PageLinks(
         first=at(1),
@@ -242,13 +242,13 @@ def _links(
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.replace(microsecond=0).isoformat() if moment else None
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
 
 
 def _number_out(number: ReservedNumber) -> wire.NumberOut:
     return wire.NumberOut(
-        number.id, number.number, True, None, number.ivr_id, _iso(number.created_at) or ""
+        number.id, number.number, True, None, number.ivr_id, _iso(number.created_at)
     )
 
 
@@ -257,8 +257,8 @@ def _call_out(cdr: Cdr) -> wire.CallOut:
         id=cdr.id,
         caller_id=cdr.masked_caller,
         number=cdr.number,
-        start_at=_iso(cdr.start_at) or "",
-        end_at=_iso(cdr.end_at) or "",
+        start_at=_iso(cdr.start_at),
+        end_at=_iso(cdr.end_at),
         duration=cdr.duration,
         pdd=cdr.pdd,
         call_unique_id=cdr.call_unique_id,
@@ -269,7 +269,9 @@ def _call_out(cdr: Cdr) -> wire.CallOut:
 
 
 def _key_out(key: ApiKey) -> wire.KeyOut:
-    return wire.KeyOut(key.id, key.name, _iso(key.last_used_at), _iso(key.created_at) or "")
+    return wire.KeyOut(
+        key.id, key.name, _iso(key.last_used_at) if key.last_used_at else None, _iso(key.created_at)
+    )
 
 
 @get("/numbers")
@@ -298,7 +300,7 @@ async def list_test_numbers(request: AnyRequest) -> wire.TestNumbersOut:
     state = _sim(request)
     found = state.test_numbers(prefix)
     return wire.TestNumbersOut(
-        data=[wire.TestNumberOut(t.prefix, t.test_number) for t in found],
+        data=[wire.TestNumberEntry(t.prefix, t.test_number) for t in found],
         count=len(found),
         cached_for_seconds=math.ceil(state.config.test_numbers_cache_seconds),
         filtered_by_prefix=prefix,
@@ -366,7 +368,7 @@ async def create_key(request: AnyRequest) -> wire.KeyCreated:
             {"name": ["The name field must not be greater than 64 characters."]}
         )
     created = _sim(request).create_key(key.account_id, name)
-    return wire.KeyCreated(created.key.id, name, created.token, _iso(created.key.created_at) or "")
+    return wire.KeyCreated(created.key.id, name, created.token, _iso(created.key.created_at))
 
 
 @get("/auth/keys")
@@ -574,8 +576,9 @@ def run_standalone(host: str, port: int, config: SimulatorConfig | None = None) 
     app = create_simulator_app(config)
     state: SimulatorState = app.state.simulator
     demo = state.create_account()
-    print(f"TrustCaller simulator base URL: http://{host}:{port}{state.config.api_prefix}")
-    print(f"Demo account {demo.account_id} token: {demo.token}")
-    print(f"Demo numbers: {', '.join(demo.numbers)}")
-    print(f"Control surface: http://{host}:{port}/_sim/")
+    root = f"http://{host}:{port}"
+    print(f"TrustCaller simulator base URL: {root}{state.config.api_prefix}", flush=True)
+    print(f"Demo account {demo.account_id} token: {demo.token}", flush=True)
+    print(f"Demo numbers: {', '.join(demo.numbers)}", flush=True)
+    print(f"Control surface: {root}/_sim/", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

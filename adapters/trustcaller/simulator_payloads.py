@@ -104,7 +104,7 @@ class CallCheck(msgspec.Struct):
     call_received: bool
 
 
-class TestNumberOut(msgspec.Struct):
+class TestNumberEntry(msgspec.Struct):
     """A public test number (also the body item of ``PUT /_sim/test-numbers``)."""
 
     prefix: Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
@@ -114,7 +114,7 @@ class TestNumberOut(msgspec.Struct):
 class TestNumbersOut(msgspec.Struct):
     """``GET /test-numbers``."""
 
-    data: list[TestNumberOut]
+    data: list[TestNumberEntry]
     count: int
     cached_for_seconds: int
     filtered_by_prefix: str | None
@@ -146,7 +146,7 @@ class KeysOut(msgspec.Struct):
     count: int
 
 
-class AccountIn(msgspec.Struct):
+class AccountIn(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /_sim/accounts``."""
 
     name: str = "demo"
@@ -164,13 +164,13 @@ class AccountOut(msgspec.Struct):
     numbers: list[str]
 
 
-class PermissionsIn(msgspec.Struct):
+class PermissionsIn(msgspec.Struct, forbid_unknown_fields=True):
     """``PUT /_sim/accounts/{id}/permissions``."""
 
     permissions: list[str]
 
 
-class LiveCallIn(msgspec.Struct):
+class LiveCallIn(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /_sim/live-calls``."""
 
     number: str
@@ -187,13 +187,14 @@ class LiveCallOut(msgspec.Struct):
     answered: bool
 
 
-class FaultSpec(msgspec.Struct):
+class FaultSpec(msgspec.Struct, forbid_unknown_fields=True):
     """``POST /_sim/faults``; ``count`` null means until cleared."""
 
     status: Annotated[int, msgspec.Meta(ge=400, le=599)] | None = None
     latency_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 0
     count: Annotated[int, msgspec.Meta(ge=1)] | None = None
     path_prefix: str = ""
+    method: str | None = None
     drop: bool = False
     retry_after: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
@@ -220,10 +221,10 @@ class RequestsOut(msgspec.Struct):
     peak_per_rate_window: int
 
 
-class TestNumbersIn(msgspec.Struct):
+class TestNumbersIn(msgspec.Struct, forbid_unknown_fields=True):
     """``PUT /_sim/test-numbers``."""
 
-    data: list[TestNumberOut]
+    data: list[TestNumberEntry]
 
 
 class CountOut(msgspec.Struct):

@@ -109,13 +109,15 @@ class Account:
 
 @dataclass
 class Fault:
-    """A fault injected into vendor API requests whose path starts with ``path_prefix``."""
+    """A fault for vendor API requests whose path starts with ``path_prefix`` (and, when
+    ``method`` is set, that use this HTTP method)."""
 
     id: int
     status: int | None = None
     latency_ms: int = 0
     count: int | None = None
     path_prefix: str = ""
+    method: str | None = None
     drop: bool = False
     retry_after: int | None = None
 
@@ -221,7 +223,7 @@ class SimulatorState:
         self._init()
 
     def _init(self) -> None:
-        self.accounts: dict[int, Account] = {}
+        self._accounts: dict[int, Account] = {}
         self._keys: dict[int, ApiKey] = {}
         self._number_owner: dict[str, int] = {}
         self._live: dict[int, LiveCall] = {}
@@ -275,7 +277,7 @@ class SimulatorState:
                 lambda: self._take_id("call"),
             )
             self._number_owner.update((n.number, account.id) for n in account.numbers)
-            self.accounts[account.id] = account
+            self._accounts[account.id] = account
             first = self._new_key(account.id, "Dashboard key")
         return CreatedAccount(
             account_id=account.id,
@@ -294,7 +296,7 @@ class SimulatorState:
 
     def _account(self, account_id: int) -> Account:
         try:
-            return self.accounts[account_id]
+            return self._accounts[account_id]
         except KeyError:
             raise LookupError(f"no account {account_id}") from None
 
@@ -493,11 +495,12 @@ class SimulatorState:
         with self._lock:
             self._faults.clear()
 
-    def take_fault(self, api_path: str) -> Fault | None:
-        """The first pending fault matching a path (after the API prefix); uses up one count."""
+    def take_fault(self, method: str, api_path: str) -> Fault | None:
+        """The first pending fault matching a request (path after the API prefix); takes one."""
         with self._lock:
             for fault in self._faults:
-                if api_path.startswith(fault.path_prefix):
+                method_matches = fault.method is None or fault.method.upper() == method.upper()
+                if method_matches and api_path.startswith(fault.path_prefix):
                     if fault.count is not None:
                         fault.count -= 1
                         if fault.count <= 0:

@@ -141,9 +141,10 @@ def retry_after_seconds(headers: Mapping[str, str]) -> int | None:
     """The vendor's ``Retry-After`` in whole seconds, when it sent a usable one."""
     raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     try:
-        return max(0, math.ceil(float(raw))) if raw is not None else None
+        seconds = float(raw) if raw is not None else math.nan
     except ValueError:
         return None
+    return max(0, math.ceil(seconds)) if math.isfinite(seconds) else None
 
 
 def error_from_response(

@@ -87,7 +87,11 @@ def test_tokens_permissions_and_evaluation_order(sim: Sim) -> None:
     for token in (None, f"{account['key_id']}|{'a' * 40}", "not-a-token"):
         response = sim.get("/numbers", token, per_page=0)
         assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
-    assert sim.get("/numbers", account["token"]).status_code == 200
+    without_accept = sim.http.build_request(
+        "GET", "/api/v1/numbers", headers={"Authorization": f"Bearer {account['token']}"}
+    )
+    del without_accept.headers["Accept"]
+    assert sim.http.send(without_accept).status_code == 200
 
     reader = sim.account(permissions=["api_access"], calls=0)["token"]
     for method, path in (("GET", "/auth/keys"), ("DELETE", "/auth/keys/1")):
@@ -362,10 +366,11 @@ def test_rate_limit_per_token_with_retry_after(
     sim_with: Callable[[SimulatorConfig], Sim],
 ) -> None:
     sim = sim_with(SimulatorConfig(rate_limit=3, rate_window_seconds=0.3))
-    token = sim.account(numbers=1, calls=0)["token"]
+    account = sim.account(numbers=1, calls=0)
+    token = account["token"]
     other = sim.account(numbers=1, calls=0)["token"]
 
-    assert sim.get("/numbers", "1|" + "x" * 40).status_code == 401
+    assert sim.get("/numbers", f"{account['key_id']}|{'x' * 40}").status_code == 401
     remaining = [sim.get("/numbers", token).headers["X-RateLimit-Remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
 
@@ -420,6 +425,7 @@ def test_latency_and_dropped_connection(sim: Sim) -> None:
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         sim.get("/numbers", token)
     assert sim.get("/numbers", token).status_code == 200
+    assert sim.http.get("/_sim/requests").json()["by_endpoint"] == {"GET /numbers": 3}
 
 
 # --- routing, counters, reset ------------------------------------------------------------------

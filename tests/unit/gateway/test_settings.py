@@ -1,0 +1,197 @@
+"""Settings from GATEWAY_* variables: defaults, overrides, every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import Settings, SettingsError, VendorHttpSettings
+from policies.vault import generate_key_spec
+
+ADMIN_KEY = "gw_" + "k" * 40
+
+
+def settings_error(environ: dict[str, str]) -> str:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(environ)
+    return str(raised.value)
+
+
+def test_empty_environment_gives_the_documented_defaults() -> None:
+    settings = Settings.from_env({})
+
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8080
+    assert settings.workers == 1
+    assert settings.data_dir == Path(".gateway-data")
+    assert settings.sandbox is False
+    assert settings.admin_key is None
+    assert settings.vault_keys is None
+    assert settings.log_level == "INFO"
+    assert settings.log_format == "auto"
+    assert settings.vendors == {
+        "trustcaller": VendorHttpSettings(
+            base_url="https://trustcaller.net/api/v1",
+            connect_timeout=3.0,
+            read_timeout=10.0,
+            max_connections=50,
+        )
+    }
+
+
+def test_from_env_matches_the_directly_built_defaults() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_unrelated_and_blank_variables_are_ignored() -> None:
+    settings = Settings.from_env({"PATH": "/bin", "GATEWAY_PORT": "  ", "GATEWAY_HOST": ""})
+
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+
+
+def test_every_variable_overrides_its_setting(tmp_path: Path) -> None:
+    spec = generate_key_spec(1)
+
+    settings = Settings.from_env(
+        {
+            "GATEWAY_HOST": "10.1.2.3",
+            "GATEWAY_PORT": "9090",
+            "GATEWAY_WORKERS": "4",
+            "GATEWAY_DATA_DIR": str(tmp_path),
+            "GATEWAY_SANDBOX": "yes",
+            "GATEWAY_ADMIN_KEY": ADMIN_KEY,
+            "GATEWAY_VAULT_KEYS": spec,
+            "GATEWAY_LOG_LEVEL": "debug",
+            "GATEWAY_LOG_FORMAT": "JSON",
+            "GATEWAY_TRUSTCALLER_BASE_URL": "http://127.0.0.1:9000/api/v1/",
+            "GATEWAY_VENDOR_CONNECT_TIMEOUT": "1.5",
+            "GATEWAY_VENDOR_READ_TIMEOUT": "20",
+            "GATEWAY_VENDOR_MAX_CONNECTIONS": "7",
+        }
+    )
+
+    assert (settings.host, settings.port, settings.workers) == ("10.1.2.3", 9090, 4)
+    assert settings.data_dir == tmp_path
+    assert settings.sandbox is True
+    assert settings.admin_key == ADMIN_KEY
+    assert settings.vault_keys is not None
+    assert settings.vault_keys.to_spec() == spec
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    assert settings.vendors["trustcaller"] == VendorHttpSettings(
+        base_url="http://127.0.0.1:9000/api/v1",
+        connect_timeout=1.5,
+        read_timeout=20.0,
+        max_connections=7,
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "sandbox"),
+    [("1", True), ("true", True), ("ON", True), ("0", False), ("no", False), ("off", False)],
+)
+def test_sandbox_flag_reads_common_booleans(raw: str, sandbox: bool) -> None:
+    assert Settings.from_env({"GATEWAY_SANDBOX": raw}).sandbox is sandbox
+
+
+def test_several_invalid_variables_are_reported_together() -> None:
+    message = settings_error(
+        {
+            "GATEWAY_PORT": "http",
+            "GATEWAY_WORKERS": "0",
+            "GATEWAY_SANDBOX": "maybe",
+            "GATEWAY_LOG_FORMAT": "xml",
+            "GATEWAY_LOG_LEVEL": "LOUD",
+            "GATEWAY_TRUSTCALLER_BASE_URL": "trustcaller.net/api/v1",
+            "GATEWAY_VENDOR_READ_TIMEOUT": "-1",
+        }
+    )
+
+    for name in (
+        "GATEWAY_PORT",
+        "GATEWAY_WORKERS",
+        "GATEWAY_SANDBOX",
+        "GATEWAY_LOG_FORMAT",
+        "GATEWAY_LOG_LEVEL",
+        "GATEWAY_TRUSTCALLER_BASE_URL",
+        "GATEWAY_VENDOR_READ_TIMEOUT",
+    ):
+        assert f"{name}: " in message
+    assert "'xml'" in message
+    assert "json" in message
+
+
+@pytest.mark.parametrize("port", ["-1", "65536"])
+def test_port_out_of_range_is_refused(port: str) -> None:
+    assert "GATEWAY_PORT: must be a port number" in settings_error({"GATEWAY_PORT": port})
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "nan"])
+def test_vendor_timeout_must_be_a_positive_number(raw: str) -> None:
+    message = settings_error({"GATEWAY_VENDOR_CONNECT_TIMEOUT": raw})
+
+    assert "GATEWAY_VENDOR_CONNECT_TIMEOUT" in message
+
+
+@pytest.mark.parametrize(
+    "admin_key",
+    ["gw_tooshort-secret", "sk_" + "s3cretvalue" * 4, "x" * 50],
+    ids=["short", "wrong-prefix", "no-prefix"],
+)
+def test_invalid_admin_key_is_reported_without_its_value(admin_key: str) -> None:
+    message = settings_error({"GATEWAY_ADMIN_KEY": admin_key})
+
+    assert "GATEWAY_ADMIN_KEY" in message
+    assert admin_key not in message
+    assert admin_key[3:13] not in message
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "1:c2VjcmV0LW1hdGVyaWFsLWJ1dC1zaG9ydA",
+        "1:not!base64!secret!material!here!!!!!!!!!!!",
+        "topsecretkeymaterialwithoutversion",
+    ],
+    ids=["short-key", "not-base64", "no-version"],
+)
+def test_invalid_vault_keys_are_reported_without_their_value(spec: str) -> None:
+    message = settings_error({"GATEWAY_VAULT_KEYS": spec})
+
+    assert "GATEWAY_VAULT_KEYS" in message
+    secret_part = spec.partition(":")[2] or spec
+    assert secret_part not in message
+    assert secret_part[:12] not in message
+
+
+def test_settings_repr_hides_the_admin_key() -> None:
+    settings = Settings.from_env({"GATEWAY_ADMIN_KEY": ADMIN_KEY})
+
+    assert ADMIN_KEY not in repr(settings)
+
+
+def test_check_ready_to_serve_refuses_without_vault_keys_outside_sandbox() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings().check_ready_to_serve()
+
+    message = str(raised.value)
+    assert "GATEWAY_VAULT_KEYS" in message
+    assert "gateway vault generate-key" in message
+    assert "--sandbox" in message
+
+
+def test_check_ready_to_serve_accepts_vault_keys_or_sandbox() -> None:
+    with_keys = Settings.from_env({"GATEWAY_VAULT_KEYS": generate_key_spec(1)})
+
+    assert with_keys.check_ready_to_serve() is None
+    assert Settings(sandbox=True).check_ready_to_serve() is None
+
+
+def test_with_vendor_base_url_points_one_vendor_elsewhere() -> None:
+    settings = Settings()
+
+    moved = settings.with_vendor_base_url("trustcaller", "http://127.0.0.1:8123/api/v1/")
+
+    assert moved.vendors["trustcaller"].base_url == "http://127.0.0.1:8123/api/v1"
+    assert moved.vendors["trustcaller"].read_timeout == settings.vendors["trustcaller"].read_timeout
+    assert settings.vendors["trustcaller"].base_url == "https://trustcaller.net/api/v1"
