@@ -77,12 +77,10 @@ class CallsController(Controller):
         )
         if not checkers:
             raise VendorNotConfigured("no vendor with live-call checks is configured")
-        result = None
-        for bound in checkers:
-            result = await bound.adapter.check_live_call(bound.credential, e164)
-            if result.live_call:
-                break
-        return result
+        results = [
+            await bound.adapter.check_live_call(bound.credential, e164) for bound in checkers
+        ]
+        return next((r for r in results if r.live_call), results[0])
 
     @get("/{call_id:str}", operation_id="getCall", summary="Get a call", opt=READ)
     async def get_call(

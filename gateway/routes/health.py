@@ -16,13 +16,21 @@ class Health(msgspec.Struct, frozen=True):
     status: str
 
 
-@get("/healthz", operation_id="getHealth", summary="Liveness probe", tags=["operations"])
+@get(
+    "/healthz", operation_id="getHealth", summary="Liveness probe", tags=["operations"], security=[]
+)
 async def healthz() -> Health:
     """The process is up and serving HTTP."""
     return Health(status="ok")
 
 
-@get("/readyz", operation_id="getReadiness", summary="Readiness probe", tags=["operations"])
+@get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="Readiness probe",
+    tags=["operations"],
+    security=[],
+)
 async def readyz(services: NamedDependency[Services]) -> Response[Health]:
     """The stores answer; 503 when one does not."""
     try:
