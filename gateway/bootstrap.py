@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
-from gateway.auth.store import ApiKeyRecord, Tenant, TenantStore
+from gateway.auth.issue import issue_key
+from gateway.auth.keys import Scope, new_id
+from gateway.auth.store import Tenant, TenantStore
 
 OPERATOR_KEY_NAME = "bootstrap operator key"
 
@@ -14,18 +15,7 @@ async def ensure_operator_key(store: TenantStore) -> str | None:
     """Create an operator key if none exists; return it (to print once) or ``None``."""
     if await store.has_operator_key():
         return None
-    key = generate_api_key()
-    await store.add_key(
-        ApiKeyRecord(
-            id=new_id("key"),
-            tenant_id=None,
-            name=OPERATOR_KEY_NAME,
-            prefix=display_prefix(key),
-            scopes=(Scope.ADMIN,),
-            key_hash=hash_api_key(key),
-            created_at=datetime.now(UTC),
-        )
-    )
+    key, _ = await issue_key(store, None, OPERATOR_KEY_NAME, (Scope.ADMIN,))
     return key
 
 
@@ -47,16 +37,5 @@ async def replace_named_key(
     for record in await store.list_keys(tenant_id):
         if record.name == name and record.revoked_at is None:
             await store.revoke_key(tenant_id, record.id, now)
-    key = generate_api_key()
-    await store.add_key(
-        ApiKeyRecord(
-            id=new_id("key"),
-            tenant_id=tenant_id,
-            name=name,
-            prefix=display_prefix(key),
-            scopes=scopes,
-            key_hash=hash_api_key(key),
-            created_at=now,
-        )
-    )
+    key, _ = await issue_key(store, tenant_id, name, scopes)
     return key

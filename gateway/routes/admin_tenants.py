@@ -8,7 +8,8 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
+from gateway.auth.issue import issue_key
+from gateway.auth.keys import Scope, new_id
 from gateway.auth.principal import Principal
 from gateway.auth.store import ApiKeyRecord, Tenant
 from gateway.errors import Forbidden, NotFound
@@ -83,17 +84,7 @@ class TenantsController(Controller):
     ) -> KeyCreated:
         """A new key; the answer is the only time the key itself is shown."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        key = generate_api_key()
-        record = ApiKeyRecord(
-            id=new_id("key"),
-            tenant_id=tenant.id,
-            name=data.name,
-            prefix=display_prefix(key),
-            scopes=tuple(dict.fromkeys(data.scopes)),
-            key_hash=hash_api_key(key),
-            created_at=datetime.now(UTC),
-        )
-        await services.tenants.add_key(record)
+        key, record = await issue_key(services.tenants, tenant.id, data.name, data.scopes)
         return KeyCreated(
             id=record.id,
             tenant_id=tenant.id,

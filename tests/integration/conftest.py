@@ -101,6 +101,17 @@ def gateway(gateway_settings: Settings, trustcaller_sim: RunningServer) -> Itera
     server.stop()
 
 
+@pytest.fixture
+def inject(sim_control: httpx.Client) -> Iterator[Callable[..., None]]:
+    """Queue a fault on the simulator's vendor API; all faults are cleared afterwards."""
+
+    def add(**fault: object) -> None:
+        assert sim_control.post("/faults", json=fault).status_code == 201
+
+    yield add
+    sim_control.delete("/faults")
+
+
 def create_sim_account(sim_control: httpx.Client, **options: object) -> dict[str, object]:
     """A new TrustCaller account on the simulator (its token, key id and numbers)."""
     response = sim_control.post("/accounts", json={"name": "acct", **options})

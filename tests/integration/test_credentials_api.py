@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,17 +14,6 @@ from tests.integration.conftest import GatewayStack, TenantHandle, create_sim_ac
 def admin(gateway: GatewayStack) -> httpx.Client:
     """The operator's client."""
     return gateway.admin()
-
-
-@pytest.fixture
-def inject(sim_control: httpx.Client) -> Iterator[Callable[..., None]]:
-    """Queue a simulator fault; cleared afterwards."""
-
-    def add(**fault: object) -> None:
-        assert sim_control.post("/faults", json=fault).status_code == 201
-
-    yield add
-    sim_control.delete("/faults")
 
 
 def vendor_keys(gateway: GatewayStack, token: str) -> httpx.Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -31,17 +31,6 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
     assert body["request_id"] == response.headers["x-request-id"]
     assert "Traceback" not in response.text
     return body
-
-
-@pytest.fixture
-def inject(sim_control: httpx.Client) -> Iterator[Callable[..., None]]:
-    """Queue a fault on the simulator's vendor API; all faults are cleared afterwards."""
-
-    def add(**fault: object) -> None:
-        assert sim_control.post("/faults", json=fault).status_code == 201
-
-    yield add
-    sim_control.delete("/faults")
 
 
 @pytest.mark.parametrize("vendor_status", [500, 503])

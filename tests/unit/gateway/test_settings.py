@@ -126,8 +126,8 @@ def test_port_out_of_range_is_refused(port: str) -> None:
     assert "GATEWAY_PORT: must be a port number" in settings_error({"GATEWAY_PORT": port})
 
 
-@pytest.mark.parametrize("raw", ["0", "-2", "nan"])
-def test_vendor_timeout_must_be_a_positive_number(raw: str) -> None:
+@pytest.mark.parametrize("raw", ["0", "-2", "nan", "inf"])
+def test_vendor_timeout_must_be_a_positive_finite_number(raw: str) -> None:
     message = settings_error({"GATEWAY_VENDOR_CONNECT_TIMEOUT": raw})
 
     assert "GATEWAY_VENDOR_CONNECT_TIMEOUT" in message

@@ -52,9 +52,13 @@ class FakeTrustCaller:
     """Fixed answers by path (after the API root), e.g. ``"/calls/check"``."""
     failure: Exception | httpx.Response | None = None
     requests: list[httpx.Request] = field(default_factory=list)
+    max_requests: int = 20
+    """A runaway scan fails the test instead of hanging it."""
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if len(self.requests) > self.max_requests:
+            raise AssertionError(f"more than {self.max_requests} vendor requests")
         if isinstance(self.failure, Exception):
             raise self.failure
         if isinstance(self.failure, httpx.Response):
