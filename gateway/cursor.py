@@ -23,6 +23,7 @@ class Cursor(msgspec.Struct, frozen=True):
     pages: dict[str, int]
 
 
+MAX_PAGE_SIZE = 1000
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Cursor)
 

@@ -54,7 +54,7 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and extras."""
 
-    _encoder = msgspec.json.Encoder()
+    _encoder = msgspec.json.Encoder(enc_hook=str)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -29,11 +29,9 @@ def parse_e164(raw: str) -> str:
             "without a leading 0"
         )
     try:
-        parsed = phonenumbers.parse("+" + digits)
+        phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber("has no valid country calling code") from exc
-    if not phonenumbers.region_code_for_country_code(parsed.country_code):
-        raise InvalidNumber("has no valid country calling code")
     return "+" + digits
 
 

@@ -23,6 +23,11 @@ T = TypeVar("T")
 MAX_PER_PAGE = 1000
 
 
+def _is_vendor_int(text: str) -> bool:
+    """TrustCaller ids are integers written in ASCII digits."""
+    return text.isascii() and text.isdecimal()
+
+
 class TrustCallerAdapter:
     """Numbers, test numbers, calls, live-call checks and key rotation over TrustCaller."""
 
@@ -61,7 +66,7 @@ class TrustCallerAdapter:
 
     async def get_number(self, credential: TrustCallerCredential, vendor_id: str) -> Number:
         """TrustCaller has no single-number endpoint: scan the list in the largest pages."""
-        if not vendor_id.isdecimal():
+        if not _is_vendor_int(vendor_id):
             raise NotFound("number not found")
         page = 1
         while True:
@@ -108,7 +113,7 @@ class TrustCallerAdapter:
 
     async def get_call(self, credential: TrustCallerCredential, vendor_id: str) -> Call:
         """One CDR."""
-        if not vendor_id.isdecimal():
+        if not _is_vendor_int(vendor_id):
             raise NotFound("call not found")
         result = await self._call(
             lambda: self._client.get_call(credential.token, int(vendor_id)),
@@ -144,7 +149,7 @@ class TrustCallerAdapter:
     async def revoke_credential(self, using: TrustCallerCredential, labels: dict[str, str]) -> None:
         """Revoke the key named by ``labels['vendor_key_id']``."""
         key_id = labels.get("vendor_key_id", "")
-        if not key_id.isdecimal():
+        if not _is_vendor_int(key_id):
             raise VendorError("the old TrustCaller key id is unknown, so it cannot be revoked")
         await self._call(
             lambda: self._client.revoke_key(using.token, int(key_id)),

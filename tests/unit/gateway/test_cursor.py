@@ -92,6 +92,7 @@ def test_cursor_with_a_flipped_character_is_refused(filters: str, issued_cursor:
     "pages_and_limit",
     [
         '"limit": 0, "pages": {"trustcaller": 1}',
+        '"limit": 1001, "pages": {"trustcaller": 1}',
         '"limit": 10, "pages": {"trustcaller": 0}',
         '"limit": 10, "pages": {"trustcaller": -4}',
         '"limit": 10, "pages": {}',
@@ -101,6 +102,7 @@ def test_cursor_with_a_flipped_character_is_refused(filters: str, issued_cursor:
     ],
     ids=[
         "zero-limit",
+        "limit-over-1000",
         "zero-page",
         "negative-page",
         "no-page",

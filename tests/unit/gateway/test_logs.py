@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +86,14 @@ def test_json_formatter_writes_one_object_with_request_id_and_extras(request_id:
     assert entry["ms"] == 12.5
     assert entry["time"].endswith("+00:00")
     assert not {"args", "msg", "levelno", "pathname", "lineno"} & set(entry)
+
+
+def test_json_formatter_keeps_a_line_whose_extra_is_not_json(request_id: str) -> None:
+    record = log_record("stores opened", extra={"data_dir": Path("/var/lib/gateway")})
+
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert entry["data_dir"] == "/var/lib/gateway"
 
 
 def test_json_formatter_has_null_request_id_outside_a_request() -> None:

@@ -202,7 +202,7 @@ async def test_get_number_stops_when_the_vendor_returns_an_empty_page(
     assert len(trustcaller.requests) == 1
 
 
-@pytest.mark.parametrize("vendor_id", ["abc", "", "12a", "-1", "1.0", " 1"])
+@pytest.mark.parametrize("vendor_id", ["abc", "", "12a", "-1", "1.0", " 1", "\u0661\u0662"])
 async def test_get_number_with_a_non_numeric_id_is_404_without_asking_the_vendor(
     trustcaller: FakeTrustCaller,
     adapter: TrustCallerAdapter,
