@@ -47,7 +47,7 @@ def decode_cursor(raw: str, expected_filters: str) -> Cursor:
     if cursor.filters != expected_filters:
         raise _invalid("was issued for different filters; repeat the original query")
     if (
-        cursor.limit < 1
+        not 1 <= cursor.limit <= MAX_PAGE_SIZE
         or len(cursor.pages) != 1
         or any(page < 1 for page in cursor.pages.values())
     ):
