@@ -6,10 +6,9 @@ import os
 
 from litestar import Litestar, Router
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, SecurityScheme
 
 from gateway.logs import configure_logging
+from gateway.openapi import finish_document, openapi_config
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_credentials import CredentialsController
@@ -27,27 +26,7 @@ from gateway.routes.numbers import NumbersController
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 
-API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 1024 * 1024
-
-
-def _openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Caller-ID & telephony gateway",
-        version=API_VERSION,
-        description="One API over TrustCaller, Truecaller for Business and TopCalls.",
-        path="/schema",
-        components=Components(
-            security_schemes={
-                "gatewayKey": SecurityScheme(
-                    type="http",
-                    scheme="bearer",
-                    description="A gateway key (`gw_...`) from `POST /v1/admin/tenants/{t}/keys`.",
-                )
-            }
-        ),
-        security=[{"gatewayKey": []}],
-    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -82,11 +61,12 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],
-        openapi_config=_openapi_config(),
+        openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
         debug=False,
     )
+    finish_document(app.openapi_schema)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app
 

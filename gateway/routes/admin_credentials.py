@@ -10,13 +10,12 @@ from litestar.params import FromPath, JSONBody
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.errors import NotFound
+from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
 from gateway.routes.admin_schema import CredentialOut, CredentialPut, RotationOut
 from gateway.routes.admin_tenants import managed_tenant
 from gateway.services import Services
 from policies.vault import CredentialMetadata
-
-ADMIN = {"scope": Scope.ADMIN}
 
 
 def _credential_out(meta: CredentialMetadata) -> CredentialOut:
@@ -35,7 +34,12 @@ class CredentialsController(Controller):
     path = "/v1/admin/tenants/{tenant_id:str}/credentials"
     tags = ["admin"]
 
-    @put("/{vendor:str}", operation_id="putCredential", summary="Store a credential", opt=ADMIN)
+    @put(
+        "/{vendor:str}",
+        operation_id="putCredential",
+        summary="Store a credential",
+        **contract(Scope.ADMIN, 404, *BODY_ERRORS),
+    )
     async def put_credential(
         self,
         services: NamedDependency[Services],
@@ -58,7 +62,12 @@ class CredentialsController(Controller):
         )
         return _credential_out(meta)
 
-    @get("/", operation_id="listCredentials", summary="List credentials", opt=ADMIN)
+    @get(
+        "/",
+        operation_id="listCredentials",
+        summary="List credentials",
+        **contract(Scope.ADMIN, 404),
+    )
     async def list_credentials(
         self,
         services: NamedDependency[Services],
@@ -70,7 +79,10 @@ class CredentialsController(Controller):
         return [_credential_out(m) for m in await services.vault.list(tenant.id)]
 
     @delete(
-        "/{vendor:str}", operation_id="deleteCredential", summary="Delete a credential", opt=ADMIN
+        "/{vendor:str}",
+        operation_id="deleteCredential",
+        summary="Delete a credential",
+        **contract(Scope.ADMIN, 404),
     )
     async def delete_credential(
         self,
@@ -88,7 +100,7 @@ class CredentialsController(Controller):
         "/{vendor:str}/rotate",
         operation_id="rotateCredential",
         summary="Rotate a credential at the vendor",
-        opt=ADMIN,
+        **contract(Scope.ADMIN, 404, 409, 429, 502, 504),
         status_code=200,
     )
     async def rotate_credential(

@@ -13,10 +13,9 @@ from gateway.auth.keys import Scope, new_id
 from gateway.auth.principal import Principal
 from gateway.auth.store import ApiKeyRecord, Tenant
 from gateway.errors import Forbidden, NotFound
+from gateway.openapi import BODY_ERRORS, contract
 from gateway.routes.admin_schema import KeyCreate, KeyCreated, KeyOut, TenantCreate, TenantOut
 from gateway.services import Services
-
-ADMIN = {"scope": Scope.ADMIN}
 
 
 def _tenant_out(tenant: Tenant) -> TenantOut:
@@ -50,7 +49,12 @@ class TenantsController(Controller):
     path = "/v1/admin/tenants"
     tags = ["admin"]
 
-    @post("/", operation_id="createTenant", summary="Create a tenant", opt=ADMIN)
+    @post(
+        "/",
+        operation_id="createTenant",
+        summary="Create a tenant",
+        **contract(Scope.ADMIN, *BODY_ERRORS),
+    )
     async def create_tenant(
         self,
         services: NamedDependency[Services],
@@ -64,7 +68,7 @@ class TenantsController(Controller):
         await services.tenants.create_tenant(tenant)
         return _tenant_out(tenant)
 
-    @get("/", operation_id="listTenants", summary="List tenants", opt=ADMIN)
+    @get("/", operation_id="listTenants", summary="List tenants", **contract(Scope.ADMIN))
     async def list_tenants(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> list[TenantOut]:
@@ -74,7 +78,12 @@ class TenantsController(Controller):
         own = await services.tenants.get_tenant(principal.require_tenant())
         return [_tenant_out(own)] if own else []
 
-    @post("/{tenant_id:str}/keys", operation_id="createKey", summary="Create a key", opt=ADMIN)
+    @post(
+        "/{tenant_id:str}/keys",
+        operation_id="createKey",
+        summary="Create a key",
+        **contract(Scope.ADMIN, 404, *BODY_ERRORS),
+    )
     async def create_key(
         self,
         services: NamedDependency[Services],
@@ -95,7 +104,12 @@ class TenantsController(Controller):
             key=key,
         )
 
-    @get("/{tenant_id:str}/keys", operation_id="listKeys", summary="List keys", opt=ADMIN)
+    @get(
+        "/{tenant_id:str}/keys",
+        operation_id="listKeys",
+        summary="List keys",
+        **contract(Scope.ADMIN, 404),
+    )
     async def list_keys(
         self,
         services: NamedDependency[Services],
@@ -110,7 +124,7 @@ class TenantsController(Controller):
         "/{tenant_id:str}/keys/{key_id:str}",
         operation_id="revokeKey",
         summary="Revoke a key",
-        opt=ADMIN,
+        **contract(Scope.ADMIN, 404),
     )
     async def revoke_key(
         self,

@@ -14,11 +14,10 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
+from gateway.openapi import READ_ERRORS, contract
 from gateway.routes.params import CursorParam, Limit, VendorFilter, e164_param
 from gateway.schema import Call, CallPage, LiveCallCheck
 from gateway.services import Services
-
-READ = {"scope": Scope.CALLS_READ}
 
 
 class CallsController(Controller):
@@ -27,7 +26,12 @@ class CallsController(Controller):
     path = "/v1/calls"
     tags = ["calls"]
 
-    @get("/", operation_id="listCalls", summary="List calls", opt=READ)
+    @get(
+        "/",
+        operation_id="listCalls",
+        summary="List calls",
+        **contract(Scope.CALLS_READ, *READ_ERRORS),
+    )
     async def list_calls(
         self,
         services: NamedDependency[Services],
@@ -61,7 +65,12 @@ class CallsController(Controller):
         )
         return CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
 
-    @get("/live", operation_id="checkLiveCall", summary="Check for a live call", opt=READ)
+    @get(
+        "/live",
+        operation_id="checkLiveCall",
+        summary="Check for a live call",
+        **contract(Scope.CALLS_READ, *READ_ERRORS),
+    )
     async def check_live_call(
         self,
         services: NamedDependency[Services],
@@ -82,7 +91,12 @@ class CallsController(Controller):
         ]
         return next((r for r in results if r.live_call), results[0])
 
-    @get("/{call_id:str}", operation_id="getCall", summary="Get a call", opt=READ)
+    @get(
+        "/{call_id:str}",
+        operation_id="getCall",
+        summary="Get a call",
+        **contract(Scope.CALLS_READ, 404, *READ_ERRORS),
+    )
     async def get_call(
         self,
         services: NamedDependency[Services],

@@ -13,11 +13,10 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import VendorNotConfigured
+from gateway.openapi import READ_ERRORS, contract
 from gateway.routes.params import CursorParam, Limit, VendorFilter, prefix_param
 from gateway.schema import Number, NumberPage, TestNumberList
 from gateway.services import Services
-
-READ = {"scope": Scope.NUMBERS_READ}
 
 
 class NumbersController(Controller):
@@ -26,7 +25,12 @@ class NumbersController(Controller):
     path = "/v1"
     tags = ["numbers"]
 
-    @get("/numbers", operation_id="listNumbers", summary="List numbers", opt=READ)
+    @get(
+        "/numbers",
+        operation_id="listNumbers",
+        summary="List numbers",
+        **contract(Scope.NUMBERS_READ, *READ_ERRORS),
+    )
     async def list_numbers(
         self,
         services: NamedDependency[Services],
@@ -49,7 +53,12 @@ class NumbersController(Controller):
             data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors
         )
 
-    @get("/numbers/{number_id:str}", operation_id="getNumber", summary="Get a number", opt=READ)
+    @get(
+        "/numbers/{number_id:str}",
+        operation_id="getNumber",
+        summary="Get a number",
+        **contract(Scope.NUMBERS_READ, 404, *READ_ERRORS),
+    )
     async def get_number(
         self,
         services: NamedDependency[Services],
@@ -62,7 +71,12 @@ class NumbersController(Controller):
         )
         return await bound.adapter.get_number(bound.credential, native)
 
-    @get("/test-numbers", operation_id="listTestNumbers", summary="List test numbers", opt=READ)
+    @get(
+        "/test-numbers",
+        operation_id="listTestNumbers",
+        summary="List test numbers",
+        **contract(Scope.NUMBERS_READ, *READ_ERRORS),
+    )
     async def list_test_numbers(
         self,
         services: NamedDependency[Services],

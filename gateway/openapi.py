@@ -1,0 +1,128 @@
+"""The OpenAPI contract: per-operation scopes and error responses, and headers on every answer.
+
+Routes declare their contract with :func:`contract` next to their decorator; :func:`finish_document`
+adds what is the same everywhere (the request-id header, ``Retry-After`` on 429) once, at start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIHeader,
+    Operation,
+    Schema,
+    SecurityScheme,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+
+from gateway.auth.keys import Scope
+from gateway.errors import PROBLEM_MEDIA_TYPE, Problem
+
+API_VERSION = "1.0.0"
+SECURITY_SCHEME = "gatewayKey"
+
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "The request could not be read (malformed JSON).",
+    401: "Missing, unknown or revoked gateway key.",
+    403: "The key lacks the scope this operation needs.",
+    404: "No such object for this tenant.",
+    409: "Conflict: the vendor is not configured for this tenant, or the object changed.",
+    413: "The request body is too large.",
+    422: "Invalid input; `errors` names each field.",
+    429: "A rate limit is spent; retry after `Retry-After` seconds.",
+    500: "Unexpected error (details are in the gateway's logs under `request_id`).",
+    502: "The vendor failed or refused the stored credential; see `vendor` and `vendor_status`.",
+    504: "The vendor did not answer in time.",
+}
+ALWAYS = (401, 403, 500)
+READ_ERRORS = (409, 422, 429, 502, 504)
+"""What any vendor-backed read can answer besides success."""
+BODY_ERRORS = (400, 413, 422)
+"""What any operation with a JSON body can answer besides success."""
+
+
+def contract(scope: Scope, *statuses: int) -> dict[str, Any]:
+    """Decorator arguments for an authenticated operation: its scope and its error answers."""
+    return {
+        "opt": {"scope": scope},
+        "security": [{SECURITY_SCHEME: [scope.value]}],
+        "responses": {
+            status: ResponseSpec(
+                data_container=Problem,
+                media_type=PROBLEM_MEDIA_TYPE,
+                description=PROBLEM_DESCRIPTIONS[status],
+                generate_examples=False,
+            )
+            for status in sorted({*ALWAYS, *statuses})
+        },
+    }
+
+
+def openapi_config() -> OpenAPIConfig:
+    """Document metadata and the bearer scheme (operations name their own scopes)."""
+    return OpenAPIConfig(
+        title="Caller-ID & telephony gateway",
+        version=API_VERSION,
+        description=(
+            "One API over TrustCaller, Truecaller for Business and TopCalls. Authenticate with "
+            "`Authorization: Bearer gw_...`; each operation lists the scope it needs. Errors are "
+            "RFC 9457 `application/problem+json`. Lists are cursor-paginated: pass `next_cursor` "
+            "back as `cursor`."
+        ),
+        path="/schema",
+        components=Components(
+            security_schemes={
+                SECURITY_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    description="A gateway key (`gw_...`) from `POST /v1/admin/tenants/{t}/keys`.",
+                )
+            }
+        ),
+        create_examples=False,
+    )
+
+
+_REQUEST_ID = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    required=True,
+    description="The request's id (the caller's `X-Request-ID` when it sent a valid one).",
+)
+_RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=0),
+    description="Seconds to wait before retrying.",
+)
+
+
+def _operations(document: OpenAPI) -> list[Operation]:
+    methods = ("get", "put", "post", "delete", "patch")
+    return [
+        operation
+        for item in (document.paths or {}).values()
+        for operation in (getattr(item, method) for method in methods)
+        if operation is not None
+    ]
+
+
+def finish_document(document: OpenAPI) -> None:
+    """Add the headers every response carries, and drop Litestar's own 400 body, in place.
+
+    Litestar documents a 400 with its own error shape for any operation with parameters; the
+    gateway answers invalid input with a 422 problem instead, and a 400 only for unreadable bodies,
+    which operations with a body declare themselves.
+    """
+    for operation in _operations(document):
+        responses = operation.responses or {}
+        litestar_400 = responses.get("400")
+        if litestar_400 is not None and PROBLEM_MEDIA_TYPE not in (litestar_400.content or {}):  # type: ignore[union-attr]
+            del responses["400"]
+        for status, response in responses.items():
+            headers = dict(response.headers or {})  # type: ignore[union-attr]
+            headers["X-Request-ID"] = _REQUEST_ID
+            if status == "429":
+                headers["Retry-After"] = _RETRY_AFTER
+            response.headers = headers  # type: ignore[union-attr]
