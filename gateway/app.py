@@ -6,6 +6,7 @@ import os
 
 from litestar import Litestar, Router
 from litestar.di import Provide
+from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 from gateway.logs import configure_logging
 from gateway.openapi import finish_document, openapi_config
@@ -27,6 +28,22 @@ from gateway.services import Services, open_services
 from gateway.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def _complete_allow_headers(app: Litestar) -> BeforeMessageSendHookHandler:
+    """Litestar's generated OPTIONS answers list only the first handler's methods of a path
+    served by several handlers; answer with every method of the path instead."""
+    allowed = {route.path_format: ", ".join(sorted(route.methods)) for route in app.routes}
+
+    async def hook(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+            return
+        methods = allowed.get(scope.get("path_template", ""))
+        if methods:
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+            message["headers"] = [*headers, (b"allow", methods.encode())]
+
+    return hook
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -66,6 +83,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    app.before_send.append(_complete_allow_headers(app))
     finish_document(app.openapi_schema)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app

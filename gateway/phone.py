@@ -6,9 +6,12 @@ import re
 
 import phonenumbers
 
-_SEPARATORS = re.compile(r"[\s().\-]")
 _E164_DIGITS = re.compile(r"^[1-9][0-9]{7,14}$")
 _MASKED = re.compile(r"^\+?([0-9]+)([Xx*]+)$")
+
+
+E164_INPUT_PATTERN = r"^\+?[1-9][0-9]{7,14}$"
+DIGIT_PREFIX_PATTERN = r"^\+?[0-9]{1,15}$"
 
 
 class InvalidNumber(ValueError):
@@ -18,10 +21,11 @@ class InvalidNumber(ValueError):
 def parse_e164(raw: str) -> str:
     """Validate a consumer-supplied number and return it as E.164 with ``+``.
 
-    Accepts ``+8613912345678``, ``8613912345678`` and common separators (spaces, dashes, dots,
-    parentheses). Requires 8 to 15 digits, no leading zero, and a country calling code that exists.
+    Accepts ``+8613912345678`` and ``8613912345678``: 8 to 15 ASCII digits, no leading zero, and
+    a country calling code that exists. Separators are refused so that the OpenAPI pattern
+    (:data:`E164_INPUT_PATTERN`) says exactly what is accepted.
     """
-    text = _SEPARATORS.sub("", raw.strip())
+    text = raw
     digits = text[1:] if text.startswith("+") else text
     if not _E164_DIGITS.match(digits):
         raise InvalidNumber(
@@ -37,8 +41,7 @@ def parse_e164(raw: str) -> str:
 
 def parse_digit_prefix(raw: str) -> str:
     """Validate a number prefix filter (``+86`` or ``86``) and return its digits."""
-    text = raw.strip()
-    digits = text[1:] if text.startswith("+") else text
+    digits = raw[1:] if raw.startswith("+") else raw
     if not digits.isdecimal() or not digits.isascii() or len(digits) > 15:
         raise InvalidNumber("must be 1 to 15 digits, optionally starting with '+'")
     return digits

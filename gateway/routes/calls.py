@@ -15,7 +15,7 @@ from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
 from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CursorParam, Limit, VendorFilter, e164_param
+from gateway.routes.params import CursorParam, Limit, NumberQuery, VendorFilter, e164_param
 from gateway.schema import Call, CallPage, LiveCallCheck
 from gateway.services import Services
 
@@ -75,9 +75,7 @@ class CallsController(Controller):
         self,
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
-        number: Annotated[
-            str, Parameter(description="One of the tenant's numbers ('+' optional).")
-        ],
+        number: NumberQuery,
     ) -> LiveCallCheck:
         """Whether an answered call is in progress on the number right now."""
         e164 = e164_param(number, "query.number")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 
 from adapters.base import NumberSource, TestNumberSource
 from gateway.auth.keys import Scope
@@ -14,7 +12,7 @@ from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import VendorNotConfigured
 from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CursorParam, Limit, VendorFilter, prefix_param
+from gateway.routes.params import CursorParam, Limit, PrefixQuery, VendorFilter, prefix_param
 from gateway.schema import Number, NumberPage, TestNumberList
 from gateway.services import Services
 
@@ -81,10 +79,7 @@ class NumbersController(Controller):
         self,
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
-        prefix: Annotated[
-            str | None,
-            Parameter(description="Only numbers starting with these digits ('+' optional)."),
-        ] = None,
+        prefix: PrefixQuery = None,
     ) -> TestNumberList:
         """Public numbers for trialling a route before real traffic."""
         digits = prefix_param(prefix, "query.prefix") if prefix is not None else None

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from litestar.openapi.spec import Example
 from litestar.params import Parameter
 
 from gateway.errors import FieldError, ValidationFailed
-from gateway.phone import InvalidNumber, parse_digit_prefix, parse_e164
+from gateway.phone import (
+    DIGIT_PREFIX_PATTERN,
+    E164_INPUT_PATTERN,
+    InvalidNumber,
+    parse_digit_prefix,
+    parse_e164,
+)
 
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="Items per page (1-1000).")]
 CursorParam = Annotated[
@@ -15,11 +22,30 @@ CursorParam = Annotated[
     Parameter(
         description="Opaque `next_cursor` from the previous page; it keeps that page's size.",
         max_length=512,
+        pattern=r"^[A-Za-z0-9_-]+$",
     ),
 ]
 VendorFilter = Annotated[
     str | None,
-    Parameter(description="Only this vendor (e.g. `trustcaller`); default: every configured one."),
+    Parameter(
+        description="Only this vendor (e.g. `trustcaller`); default: every configured one.",
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+    ),
+]
+NumberQuery = Annotated[
+    str,
+    Parameter(
+        description="One of the tenant's numbers, E.164 with or without '+'.",
+        pattern=E164_INPUT_PATTERN,
+        examples=[Example(value="+120000486562997")],
+    ),
+]
+PrefixQuery = Annotated[
+    str | None,
+    Parameter(
+        description="Only numbers starting with these digits ('+' optional).",
+        pattern=DIGIT_PREFIX_PATTERN,
+    ),
 ]
 
 

@@ -13,15 +13,15 @@ from gateway.phone import (
 )
 
 
+def test_parse_e164_refuses_separators_the_documented_pattern_does_not_allow() -> None:
+    for raw in (" +86 139 1234 5678 ", "+86-139-1234-5678", "+86 (139) 1234.5678"):
+        with pytest.raises(InvalidNumber):
+            parse_e164(raw)
+
+
 @pytest.mark.parametrize(
     "raw",
-    [
-        "+8613912345678",
-        "8613912345678",
-        " +86 139 1234 5678 ",
-        "+86-139-1234-5678",
-        "+86 (139) 1234.5678",
-    ],
+    ["+8613912345678", "8613912345678"],
 )
 def test_parse_e164_accepts_international_forms(raw: str) -> None:
     assert parse_e164(raw) == "+8613912345678"
@@ -69,12 +69,12 @@ def test_parse_e164_refuses_non_ascii_digits(raw: str) -> None:
         parse_e164(raw)
 
 
-@pytest.mark.parametrize(("raw", "digits"), [("86", "86"), ("+8613", "8613"), (" 1 ", "1")])
+@pytest.mark.parametrize(("raw", "digits"), [("86", "86"), ("+8613", "8613"), ("1", "1")])
 def test_parse_digit_prefix_returns_digits(raw: str, digits: str) -> None:
     assert parse_digit_prefix(raw) == digits
 
 
-@pytest.mark.parametrize("raw", ["", "+", "8a", "86 13", "1234567890123456", "\u0668\u0666"])
+@pytest.mark.parametrize("raw", ["", "+", "8a", "86 13", " 1 ", "1234567890123456", "\u0668\u0666"])
 def test_parse_digit_prefix_refuses_non_digits_and_overlong(raw: str) -> None:
     with pytest.raises(InvalidNumber, match="1 to 15 digits"):
         parse_digit_prefix(raw)
