@@ -142,7 +142,7 @@ class LiveCallChecker(Protocol):
 
 
 @runtime_checkable
-class CredentialRotator(Protocol):
+class CredentialRotator(VendorAdapter, Protocol):
     """Issues, verifies and revokes vendor credentials, so the gateway can rotate them."""
 
     async def issue_credential(self, current: Any, label: str) -> IssuedCredential:

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import httpx
 
-from gateway.errors import VendorTimeout, VendorUnreachable
+from gateway.errors import VendorError, VendorTimeout, VendorUnreachable
 from gateway.settings import VendorHttpSettings
 
 T = TypeVar("T")
@@ -62,4 +62,8 @@ async def translate_transport_errors(vendor: str, call: Callable[[], Awaitable[T
     except httpx.TransportError as exc:
         raise VendorUnreachable(
             f"could not reach {vendor}: {type(exc).__name__}", vendor=vendor
+        ) from None
+    except httpx.HTTPError as exc:
+        raise VendorError(
+            f"{vendor}'s answer could not be read: {type(exc).__name__}", vendor=vendor
         ) from None

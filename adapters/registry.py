@@ -9,8 +9,6 @@ import httpx
 
 from adapters.base import SandboxVendor, VendorAdapter
 from adapters.http import build_vendor_client
-from adapters.trustcaller import sandbox as trustcaller_sandbox
-from adapters.trustcaller import simulator as trustcaller_simulator
 from adapters.trustcaller.adapter import TrustCallerAdapter
 from gateway.settings import Settings
 
@@ -23,11 +21,6 @@ class AdapterRegistry:
     def __init__(self, adapters: Iterable[Any], clients: Iterable[httpx.AsyncClient] = ()) -> None:
         self._adapters: dict[str, VendorAdapter] = {a.declaration.name: a for a in adapters}
         self._clients = list(clients)
-
-    @property
-    def vendors(self) -> list[str]:
-        """Vendor names, sorted (the order of fan-out and of merged results)."""
-        return sorted(self._adapters)
 
     def get(self, vendor: str) -> VendorAdapter | None:
         """The adapter for ``vendor``, if there is one."""
@@ -49,11 +42,15 @@ class AdapterRegistry:
 
 def start_sandbox_vendors(host: str = "127.0.0.1") -> list[SandboxVendor]:
     """Every vendor simulator on a free local port, each with a demo account."""
+    from adapters.trustcaller import sandbox as trustcaller_sandbox  # simulators load on demand
+
     return [trustcaller_sandbox.start_sandbox(host)]
 
 
 def run_simulator(vendor: str, host: str, port: int) -> None:
     """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
+    from adapters.trustcaller import simulator as trustcaller_simulator
+
     simulators = {"trustcaller": trustcaller_simulator.run_standalone}
     if vendor not in simulators:
         raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(simulators)}")

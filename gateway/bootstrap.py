@@ -19,6 +19,11 @@ async def ensure_operator_key(store: TenantStore) -> str | None:
     return key
 
 
+async def retire_generated_operator_keys(store: TenantStore) -> int:
+    """With ``GATEWAY_ADMIN_KEY`` set, a generated operator key must stop working."""
+    return await store.revoke_operator_keys(datetime.now(UTC))
+
+
 async def ensure_tenant(store: TenantStore, name: str) -> Tenant:
     """The tenant called ``name``, created when missing."""
     for tenant in await store.list_tenants():

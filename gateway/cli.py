@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,9 +13,13 @@ from pathlib import Path
 
 import uvicorn
 
-from gateway.bootstrap import ensure_operator_key
+from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
+from gateway.sandbox import Sandbox, instructions, start_sandbox
+from gateway.services import open_stores
 from gateway.settings import Settings, SettingsError
+
+log = logging.getLogger("gateway")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,25 +73,23 @@ def _export_for_workers(settings: Settings) -> None:
     os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
 
 
-async def _prepare(settings: Settings) -> tuple[Settings, str | None, object | None]:
-    from gateway.sandbox import start_sandbox  # imports the simulators: only in sandbox mode
-
+async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | None]:
     sandbox = None
     if settings.sandbox:
         sandbox = await start_sandbox(settings, "GATEWAY_DATA_DIR" in os.environ)
         settings = sandbox.settings
     settings.check_ready_to_serve()
-    operator_key = None
-    if settings.admin_key is None:
-        from gateway.services import open_stores
-
-        tenants, vault = open_stores(settings)
-        try:
-            operator_key = await ensure_operator_key(tenants)
-        finally:
-            await tenants.close()
-            await vault.close()
-    return settings, operator_key, sandbox
+    tenants, vault = open_stores(settings)
+    try:
+        if settings.admin_key is None:
+            return settings, await ensure_operator_key(tenants), sandbox
+        retired = await retire_generated_operator_keys(tenants)
+        if retired:
+            log.warning("GATEWAY_ADMIN_KEY is set: revoked the generated operator key")
+        return settings, None, sandbox
+    finally:
+        await tenants.close()
+        await vault.close()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -95,9 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings, operator_key, sandbox = asyncio.run(_prepare(settings))
     base_url = f"http://{settings.host}:{settings.port}"
     if sandbox is not None:
-        from gateway.sandbox import instructions
-
-        print(instructions(sandbox, base_url, operator_key), flush=True)  # type: ignore[arg-type]
+        print(instructions(sandbox, base_url, operator_key), flush=True)
     elif operator_key:
         print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
     _export_for_workers(settings)
@@ -123,7 +124,6 @@ def _vault(args: argparse.Namespace) -> int:
     settings = Settings.from_env(os.environ)
     configure_logging(settings.log_level, settings.log_format)
     settings.replace(sandbox=False).check_ready_to_serve()
-    from gateway.services import open_stores
 
     async def rotate() -> dict[str, object]:
         tenants, vault = open_stores(settings)

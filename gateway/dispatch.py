@@ -1,8 +1,9 @@
 """From a tenant's request to the adapters that serve it: credentials, routing and pagination.
 
 Lists walk the tenant's configured vendors in a stable order, one vendor's pages after another's,
-behind one opaque cursor. A vendor that fails while others can answer is reported in ``errors``;
-when the consumer asked for that one vendor, its error is the response.
+behind one opaque cursor. A vendor that fails while another can answer is reported in ``errors``;
+when the consumer asked for that one vendor, or no vendor could answer, the (first) vendor error
+is the response, so a 429 keeps its ``Retry-After`` and a client can retry the same cursor.
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class VendorDispatcher:
             if start_vendor not in vendors:
                 return Listing(items=[], next_cursor=None, errors=[])
         errors: list[VendorIssue] = []
+        failures: list[GatewayError] = []
         remaining = vendors[vendors.index(start_vendor) :] if start_vendor else []
         for position, vendor in enumerate(remaining):
             try:
@@ -118,6 +120,7 @@ class VendorDispatcher:
             except GatewayError as exc:
                 if vendor_filter is not None:
                     raise
+                failures.append(exc)
                 errors.append(
                     VendorIssue(vendor=vendor, problem=exc.to_problem(current_request_id()))
                 )
@@ -137,6 +140,8 @@ class VendorDispatcher:
                     errors=errors,
                 )
             page = 1
+        if failures and len(failures) == len(remaining):
+            raise failures[0]
         return Listing(items=[], next_cursor=None, errors=errors)
 
     async def bind_all_capable(self, tenant_id: str, capability: type) -> Sequence[Bound]:

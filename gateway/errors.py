@@ -141,7 +141,3 @@ class VendorUnreachable(VendorError):
 
 class VendorTimeout(GatewayError):
     status, title, slug = 504, "Vendor timeout", "vendor-timeout"
-
-
-class ServiceUnavailable(GatewayError):
-    status, title, slug = 503, "Service unavailable", "service-unavailable"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from adapters.base import CredentialRotator
+from adapters.base import CredentialRotator, IssuedCredential
 from gateway.errors import Conflict, GatewayError, NotFound
 from gateway.services import Services
 from policies.vault import CredentialMetadata, StaleCredentialError
@@ -33,10 +33,21 @@ class RotationResult:
 async def rotate_vendor_credential(
     services: Services, tenant_id: str, vendor: str
 ) -> RotationResult:
-    """Rotate the tenant's credential for ``vendor`` (404 if the vendor cannot rotate)."""
+    """Rotate the tenant's credential for ``vendor`` (404 if the vendor cannot rotate).
+
+    Rotations of one credential are serialized in this process; across replicas the
+    compare-and-swap decides, and the loser revokes the key it made.
+    """
     adapter = services.registry.get(vendor)
     if not isinstance(adapter, CredentialRotator):
         raise NotFound(f"vendor '{vendor}' does not support credential rotation")
+    async with services.rotation_locks[(tenant_id, vendor)]:
+        return await _rotate(services, adapter, tenant_id, vendor)
+
+
+async def _rotate(
+    services: Services, adapter: CredentialRotator, tenant_id: str, vendor: str
+) -> RotationResult:
     stored = await services.vault.metadata(tenant_id, vendor)
     secret = await services.vault.get_secret(tenant_id, vendor)
     if stored is None or secret is None:
@@ -55,8 +66,8 @@ async def rotate_vendor_credential(
             labels=issued.labels,
             expected_fingerprint=stored.fingerprint,
         )
-    except (GatewayError, StaleCredentialError) as exc:
-        await _discard(adapter, current, issued.labels, vendor)
+    except Exception as exc:
+        await _discard(adapter, issued, vendor)
         if isinstance(exc, StaleCredentialError):
             raise Conflict(
                 "the credential changed while it was being rotated; nothing was replaced",
@@ -75,14 +86,13 @@ async def rotate_vendor_credential(
     return RotationResult(credential=updated, previous_revoked=not warnings, warnings=warnings)
 
 
-async def _discard(
-    adapter: CredentialRotator, using: object, labels: dict[str, str], vendor: str
-) -> None:
-    """Best effort: revoke a just-issued key that will not be used."""
+async def _discard(adapter: CredentialRotator, issued: IssuedCredential, vendor: str) -> None:
+    """Best effort: a just-issued key that will not be used revokes itself (the old key may
+    already be gone, revoked by a rotation that won)."""
     try:
-        await adapter.revoke_credential(using, labels)
+        await adapter.revoke_credential(issued.credential, issued.labels)
     except GatewayError as exc:
         log.warning(
             "could not revoke an unused new vendor key",
-            extra={"vendor": vendor, "vendor_key": labels, "reason": exc.detail},
+            extra={"vendor": vendor, "vendor_key": issued.labels, "reason": exc.detail},
         )

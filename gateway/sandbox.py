@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.base import SandboxVendor
-from adapters.registry import start_sandbox_vendors
+from adapters.registry import build_registry, start_sandbox_vendors
 from gateway.auth.keys import Scope
 from gateway.bootstrap import ensure_tenant, replace_named_key
+from gateway.credentials import store_credential
 from gateway.services import open_stores
 from gateway.settings import Settings
 from policies.vault import Keyring, generate_key_spec
@@ -28,11 +30,6 @@ class Sandbox:
     vendors: list[SandboxVendor]
     tenant_id: str
     demo_key: str
-
-    def stop(self) -> None:
-        """Stop the simulators."""
-        for vendor in self.vendors:
-            vendor.server.stop()
 
 
 def _sandbox_keyring(data_dir: Path) -> Keyring:
@@ -56,10 +53,11 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
     for vendor in vendors:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)
     tenants, vault = open_stores(settings)
+    registry = build_registry(settings)
     try:
         tenant = await ensure_tenant(tenants, DEMO_TENANT)
         for vendor in vendors:
-            await vault.put(tenant.id, vendor.vendor, vendor.secret)
+            await store_credential(registry, vault, tenant.id, vendor.vendor, vendor.secret)
         demo_key = await replace_named_key(
             tenants,
             tenant.id,
@@ -67,6 +65,7 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
             (Scope.NUMBERS_READ, Scope.CALLS_READ, Scope.CALLS_WRITE, Scope.ADMIN),
         )
     finally:
+        await registry.aclose()
         await vault.close()
         await tenants.close()
     return Sandbox(settings=settings, vendors=vendors, tenant_id=tenant.id, demo_key=demo_key)
@@ -90,6 +89,15 @@ def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> s
         "Try:",
         f"  export GW_KEY={sandbox.demo_key}",
         f'  curl -s -H "Authorization: Bearer $GW_KEY" {base_url}/v1/numbers',
-        "",
     ]
+    for vendor in sandbox.vendors:
+        digits = vendor.sample_number.lstrip("+")
+        body = json.dumps({"number": digits, "caller": "4915112345678"})
+        lines += [
+            f"  curl -s -X POST {vendor.control_url}/live-calls "
+            f"-H 'Content-Type: application/json' -d '{body}'",
+            f'  curl -s -H "Authorization: Bearer $GW_KEY" '
+            f'"{base_url}/v1/calls/live?number=%2B{digits}"',
+        ]
+    lines.append("")
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from adapters.registry import AdapterRegistry, build_registry
 from gateway.auth.principal import Authenticator
@@ -25,6 +27,10 @@ class Services:
     registry: AdapterRegistry
     authenticator: Authenticator
     dispatcher: VendorDispatcher
+    rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
+        default_factory=lambda: defaultdict(asyncio.Lock)
+    )
+    """One lock per (tenant, vendor), so rotations of a credential do not race in a process."""
 
     async def aclose(self) -> None:
         """Release connections and files."""

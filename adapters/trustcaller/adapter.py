@@ -156,7 +156,7 @@ class TrustCallerAdapter:
             not_found="the old TrustCaller key no longer exists",
         )
 
-    async def _call(self, call: Callable[[], Awaitable[T]], not_found: str = "not found") -> T:
+    async def _call(self, call: Callable[[], Awaitable[T]], not_found: str | None = None) -> T:
         try:
             return await translate_transport_errors(translate.VENDOR, call)
         except VendorResponseError as exc:

@@ -414,6 +414,13 @@ async def sim_set_permissions(
     return wire.PermissionsIn(sorted(set(data.permissions)))
 
 
+@get("/accounts/{account_id:int}/keys")
+async def sim_list_account_keys(request: AnyRequest, account_id: FromPath[int]) -> wire.KeysOut:
+    """An account's live API keys, as ``GET /auth/keys`` would list them (without a token)."""
+    keys = _sim(request).list_keys(account_id)
+    return wire.KeysOut([_key_out(key) for key in keys], len(keys))
+
+
 @post("/live-calls", status_code=201)
 async def sim_start_live_call(
     request: AnyRequest, data: JSONBody[wire.LiveCallIn]
@@ -544,6 +551,7 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         route_handlers=[
             sim_create_account,
             sim_set_permissions,
+            sim_list_account_keys,
             sim_start_live_call,
             sim_answer_live_call,
             sim_end_live_call,

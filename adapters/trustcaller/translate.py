@@ -148,9 +148,13 @@ def retry_after_seconds(headers: Mapping[str, str]) -> int | None:
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, not_found: str = "Not found."
+    status: int, headers: Mapping[str, str], body: bytes, not_found: str | None = None
 ) -> GatewayError:
-    """Map a TrustCaller error answer to the gateway error a consumer should see."""
+    """Map a TrustCaller error answer to the gateway error a consumer should see.
+
+    ``not_found`` is the message for a 404 on an object lookup; a 404 anywhere else means the
+    gateway reached the wrong place (a bad base URL, say), which is the vendor side's failure.
+    """
     parsed = _parse_error_body(body)
     vendor_message = parsed.message or f"HTTP {status}"
     common = {"vendor": VENDOR, "vendor_status": status}
@@ -162,7 +166,7 @@ def error_from_response(
             "PUT /v1/admin/tenants/{tenant}/credentials/trustcaller.",
             **common,
         )
-    if status == 404:
+    if status == 404 and not_found is not None:
         return NotFound(not_found, **common)
     if status == 422:
         errors = [

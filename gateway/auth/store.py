@@ -49,6 +49,7 @@ class TenantStore(Protocol):
     async def find_active_key(self, key_hash: str) -> ApiKeyRecord | None: ...
     async def revoke_key(self, tenant_id: str, key_id: str, when: datetime) -> bool: ...
     async def has_operator_key(self) -> bool: ...
+    async def revoke_operator_keys(self, when: datetime) -> int: ...
     async def close(self) -> None: ...
 
 
@@ -186,6 +187,14 @@ class SQLiteTenantStore:
             "SELECT 1 FROM api_keys WHERE tenant_id IS NULL AND revoked_at IS NULL LIMIT 1"
         ).fetchone()
         return row is not None
+
+    async def revoke_operator_keys(self, when: datetime) -> int:
+        """Revoke every stored operator key; return how many were active."""
+        cursor = self._run(
+            "UPDATE api_keys SET revoked_at = ? WHERE tenant_id IS NULL AND revoked_at IS NULL",
+            (_ts(when),),
+        )
+        return cursor.rowcount
 
     async def close(self) -> None:
         """Close the database."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
+from gateway.credentials import store_credential
 from gateway.errors import NotFound
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
@@ -50,15 +50,8 @@ class CredentialsController(Controller):
     ) -> CredentialOut:
         """Store or replace the tenant's credential for a vendor; answers metadata only."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        adapter = services.registry.get(vendor)
-        if adapter is None:
-            raise NotFound(f"unknown vendor '{vendor}'")
-        credential = adapter.load_credential(dict(data.secret))
-        meta = await services.vault.put(
-            tenant.id,
-            vendor,
-            msgspec.to_builtins(credential),
-            labels=adapter.credential_labels(credential),
+        meta = await store_credential(
+            services.registry, services.vault, tenant.id, vendor, data.secret
         )
         return _credential_out(meta)
 

@@ -44,6 +44,7 @@ class TenantHandle:
     client: httpx.Client
     vendor_token: str = field(repr=False)
     vendor_numbers: list[str]
+    vendor_account_id: int
 
 
 @dataclass
@@ -146,6 +147,7 @@ def make_tenant(gateway: GatewayStack, sim_control: httpx.Client) -> Callable[..
             client=gateway.client(key.json()["key"]),
             vendor_token=str(sim_account["token"]),
             vendor_numbers=["+" + n for n in sim_account["numbers"]],  # type: ignore[union-attr]
+            vendor_account_id=int(sim_account["account_id"]),  # type: ignore[arg-type]
         )
 
     return make

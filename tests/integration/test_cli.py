@@ -133,6 +133,7 @@ def test_sandbox_serves_vendor_data_and_keeps_keys_out_of_logs(
     assert any(entry["path"] == "/v1/numbers" and entry["request_id"] for entry in access)
     whole_log = log_path.read_text()
     assert demo_key[1] not in whole_log and operator_key[1] not in whole_log
+    assert "[REDACTED]" not in whole_log, "something tried to log a credential"
 
 
 def test_vault_rotate_rewraps_every_record_under_the_newest_key(tmp_path: Path) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from adapters.sim_server import start_in_thread
+from gateway.app import create_app
+from gateway.settings import Settings
 from tests.integration.conftest import GatewayStack, TenantHandle, create_sim_account
 
 
@@ -179,3 +184,30 @@ def test_rotation_needs_a_stored_credential_and_a_rotating_vendor(
     assert admin.post(f"{base}/acme/rotate").status_code == 404
     assert admin.delete(f"{base}/trustcaller").status_code == 204
     assert admin.post(f"{base}/trustcaller/rotate").status_code == 404
+
+
+def test_concurrent_rotations_on_two_replicas_leave_one_key(
+    gateway: GatewayStack,
+    gateway_settings: Settings,
+    admin: httpx.Client,
+    tenant: TenantHandle,
+    inject: Callable[..., None],
+) -> None:
+    replica = start_in_thread(create_app(gateway_settings))
+    path = f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate"
+    headers = {"Authorization": f"Bearer {gateway.admin_key}"}
+    inject(latency_ms=400, count=1, path_prefix="/auth/keys", method="GET")
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            slow = pool.submit(httpx.post, gateway.url + path, headers=headers, timeout=10)
+            time.sleep(0.1)
+            fast = pool.submit(httpx.post, replica.url + path, headers=headers, timeout=10)
+            statuses = sorted([slow.result().status_code, fast.result().status_code])
+    finally:
+        replica.stop()
+
+    assert statuses == [200, 409]
+    stored_key_id = credential(admin, tenant)["labels"]["vendor_key_id"]
+    live_keys = httpx.get(f"{gateway.sim_url}/_sim/accounts/{tenant.vendor_account_id}/keys")
+    assert [str(k["id"]) for k in live_keys.json()["data"]] == [stored_key_id]
+    assert tenant.client.get("/v1/numbers?vendor=trustcaller").status_code == 200

@@ -73,18 +73,16 @@ def test_dropped_connection_is_502_unreachable(
     assert_problem(tenant.client.get("/v1/test-numbers"), 502, "vendor-unreachable")
 
 
-def test_a_failing_vendor_is_reported_beside_the_list_when_not_filtered(
+def test_when_no_vendor_can_answer_a_list_its_error_is_the_response(
     tenant: TenantHandle, inject: Callable[..., None]
 ) -> None:
-    inject(status=500, count=1, path_prefix="/numbers")
+    inject(status=429, retry_after=9, count=1, path_prefix="/numbers")
 
     response = tenant.client.get("/v1/numbers")
 
-    assert response.status_code == 200
-    body = response.json()
-    assert body["data"] == []
-    assert [e["vendor"] for e in body["errors"]] == ["trustcaller"]
-    assert body["errors"][0]["problem"]["status"] == 502
+    assert_problem(response, 429, "rate-limited")
+    assert response.headers["retry-after"] == "9"
+    assert tenant.client.get("/v1/numbers").status_code == 200
 
 
 def test_a_revoked_vendor_token_says_the_stored_credential_is_bad(

@@ -55,7 +55,7 @@ def test_vendor_filter_must_name_a_vendor_serving_numbers(tenant: TenantHandle) 
     assert response.json()["errors"][0]["field"] == "query.vendor"
 
 
-def test_a_cursor_is_bound_to_its_filters_and_cannot_be_forged(tenant: TenantHandle) -> None:
+def test_a_cursor_is_bound_to_its_filters_and_garbage_is_refused(tenant: TenantHandle) -> None:
     first = tenant.client.get("/v1/numbers", params={"limit": 2}).json()
 
     other_filter = tenant.client.get(

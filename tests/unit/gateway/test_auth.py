@@ -17,6 +17,7 @@ from gateway.bootstrap import (
     ensure_operator_key,
     ensure_tenant,
     replace_named_key,
+    retire_generated_operator_keys,
 )
 from gateway.errors import Forbidden, NotFound, Unauthorized
 
@@ -323,6 +324,24 @@ def test_check_manages_hides_other_tenants_as_404(reader: Principal, operator: P
 
 
 # --- bootstrap -----------------------------------------------------------------------------------
+
+
+async def test_a_configured_admin_key_retires_the_generated_one(
+    tenant_store: SQLiteTenantStore,
+) -> None:
+    generated = await ensure_operator_key(tenant_store)
+    tenant = Tenant(id="ten_keep", name="keep", created_at=CREATED)
+    await tenant_store.create_tenant(tenant)
+    tenant_key = await replace_named_key(tenant_store, tenant.id, "k", (Scope.ADMIN,))
+
+    assert await retire_generated_operator_keys(tenant_store) == 1
+
+    configured = Authenticator(tenant_store, OPERATOR_KEY)
+    with pytest.raises(Unauthorized):
+        await configured.authenticate(f"Bearer {generated}")
+    assert (await configured.authenticate(f"Bearer {OPERATOR_KEY}")).is_operator
+    assert (await configured.authenticate(f"Bearer {tenant_key}")).tenant_id == tenant.id
+    assert await retire_generated_operator_keys(tenant_store) == 0
 
 
 async def test_ensure_operator_key_creates_a_working_key_once(

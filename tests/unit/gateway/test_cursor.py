@@ -79,7 +79,7 @@ def test_truncated_cursor_is_refused(filters: str, issued_cursor: str) -> None:
     assert_refused_cursor(raised.value)
 
 
-def test_cursor_with_a_flipped_character_is_refused(filters: str, issued_cursor: str) -> None:
+def test_cursor_whose_json_is_broken_is_refused(filters: str, issued_cursor: str) -> None:
     flipped = "A" + issued_cursor[1:] if issued_cursor[0] != "A" else "B" + issued_cursor[1:]
 
     with pytest.raises(ValidationFailed) as raised:

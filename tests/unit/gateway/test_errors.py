@@ -16,7 +16,6 @@ from gateway.errors import (
     NotFound,
     Problem,
     RateLimited,
-    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
     VendorCredentialRejected,
@@ -43,7 +42,6 @@ from gateway.errors import (
         (VendorError, 502, "vendor-error", "Vendor error"),
         (VendorCredentialRejected, 502, "vendor-credential-rejected", "Vendor credential rejected"),
         (VendorUnreachable, 502, "vendor-unreachable", "Vendor unreachable"),
-        (ServiceUnavailable, 503, "service-unavailable", "Service unavailable"),
         (VendorTimeout, 504, "vendor-timeout", "Vendor timeout"),
     ],
 )
