@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Response, Router
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
@@ -20,7 +21,8 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from gateway.auth.keys import Scope
-from gateway.errors import PROBLEM_MEDIA_TYPE, Problem
+from gateway.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
+from gateway.request_context import current_request_id
 
 API_VERSION = "1.0.0"
 SECURITY_SCHEME = "gatewayKey"
@@ -84,7 +86,21 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
         create_examples=False,
+        openapi_router=Router(
+            "/schema",
+            route_handlers=[],
+            include_in_schema=False,
+            after_request=_problem_for_unknown_schema_path,
+        ),
     )
+
+
+def _problem_for_unknown_schema_path(response: Response[Any]) -> Response[Any]:
+    """Litestar answers unknown ``/schema/*`` paths with an HTML page; answer a problem instead."""
+    if response.status_code != 404:
+        return response
+    problem = NotFound("no such schema document").to_problem(current_request_id())
+    return Response(content=problem, status_code=404, media_type=PROBLEM_MEDIA_TYPE)
 
 
 _REQUEST_ID = OpenAPIHeader(

@@ -118,6 +118,7 @@ def test_a_vendor_account_without_permission_is_a_rejected_credential(
 def test_unknown_route_and_wrong_method(tenant: TenantHandle) -> None:
     assert_problem(tenant.client.get("/v1/no-such-thing"), 404, "not-found")
     assert_problem(tenant.client.get("/nowhere"), 404, "not-found")
+    assert_problem(tenant.client.get("/schema/nope"), 404, "not-found")
     wrong = tenant.client.delete("/v1/numbers")
     assert_problem(wrong, 405, "method-not-allowed")
     assert "GET" in wrong.headers["allow"]
