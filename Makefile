@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint format openapi clean
+.PHONY: run test fuzz lint format openapi clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/gateway serve --sandbox
@@ -15,6 +15,12 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
+	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-300} $(BIN)/pytest -p no:logging -s tests/integration/test_fuzzing.py
+
+openapi: $(DEV_STAMP)  ## regenerate the committed OpenAPI document
+	$(BIN)/gateway openapi --output openapi/openapi.json
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from gateway.openapi import finish_document, openapi_config
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_credentials import CredentialsController
+from gateway.routes.admin_schema import REQUEST_BODIES
 from gateway.routes.admin_tenants import TenantsController
 from gateway.routes.calls import CallsController
 from gateway.routes.guards import (
@@ -84,7 +85,7 @@ def create_app(settings: Settings) -> Litestar:
         debug=False,
     )
     app.before_send.append(_complete_allow_headers(app))
-    finish_document(app.openapi_schema)
+    finish_document(app.openapi_schema, closed_bodies=REQUEST_BODIES)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app
 

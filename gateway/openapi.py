@@ -6,8 +6,10 @@ adds what is the same everywhere (the request-id header, ``Retry-After`` on 429)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import msgspec
 from litestar import Response, Router
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
@@ -124,13 +126,19 @@ def _operations(document: OpenAPI) -> list[Operation]:
     ]
 
 
-def finish_document(document: OpenAPI) -> None:
+def finish_document(document: OpenAPI, closed_bodies: Iterable[type[msgspec.Struct]] = ()) -> None:
     """Add the headers every response carries, and drop Litestar's own 400 body, in place.
+
+    ``closed_bodies`` are request bodies that refuse unknown fields; their schemas say so
+    (``additionalProperties: false``), which Litestar does not derive from msgspec.
 
     Litestar documents a 400 with its own error shape for any operation with parameters; the
     gateway answers invalid input with a 422 problem instead, and a 400 only for unreadable bodies,
     which operations with a body declare themselves.
     """
+    schemas = document.components.schemas if document.components else {}
+    for body in closed_bodies:
+        schemas[body.__name__].additional_properties = False  # type: ignore[index,union-attr]
     for operation in _operations(document):
         responses = operation.responses or {}
         litestar_400 = responses.get("400")

@@ -82,3 +82,7 @@ class RotationOut(msgspec.Struct, frozen=True, kw_only=True):
     credential: CredentialOut
     previous_revoked: bool
     warnings: list[str]
+
+
+REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (TenantCreate, KeyCreate, CredentialPut)
+"""Bodies the admin routes accept; each refuses unknown fields."""

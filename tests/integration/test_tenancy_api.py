@@ -1,138 +1,169 @@
-"""One tenant can never read, list or change another tenant's objects, on any route."""
+"""One tenant can never read, list or change another tenant's objects, on any operation.
+
+The operations come from the committed OpenAPI document (which a drift test keeps equal to the
+app), so a new route is swept as soon as it exists.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gateway.app import create_app
-from gateway.settings import Settings
 from tests.integration.conftest import GatewayStack, TenantHandle
+
+DOCUMENT = json.loads(
+    (Path(__file__).resolve().parents[2] / "openapi" / "openapi.json").read_text()
+)
+METHODS = ("get", "put", "post", "delete", "patch")
+OPERATIONS = [
+    (method.upper(), path, operation)
+    for path, item in DOCUMENT["paths"].items()
+    if path.startswith("/v1/")
+    for method, operation in item.items()
+    if method in METHODS
+]
+ADDRESSED = [op for op in OPERATIONS if "{" in op[1]]
+LISTS = [op for op in OPERATIONS if "{" not in op[1] and op[0] == "GET"]
 
 
 @dataclass
 class TwoTenants:
     owner: TenantHandle
     intruder: TenantHandle
-    owner_key_id: str
-    owner_number_id: str
-    owner_call_id: str
+    path_values: dict[str, str]
+
+    def owner_ids(self) -> list[str]:
+        return [v for k, v in self.path_values.items() if k != "vendor"]
 
 
 @pytest.fixture
 def two_tenants(gateway: GatewayStack, make_tenant: Callable[..., TenantHandle]) -> TwoTenants:
     owner = make_tenant(name="owner")
     intruder = make_tenant(name="intruder")
+    admin = gateway.admin()
     return TwoTenants(
         owner=owner,
         intruder=intruder,
-        owner_key_id=gateway.admin().get(f"/v1/admin/tenants/{owner.id}/keys").json()[0]["id"],
-        owner_number_id=owner.client.get("/v1/numbers").json()["data"][0]["id"],
-        owner_call_id=owner.client.get("/v1/calls?limit=1").json()["data"][0]["id"],
+        path_values={
+            "tenant_id": owner.id,
+            "key_id": admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()[0]["id"],
+            "number_id": owner.client.get("/v1/numbers").json()["data"][0]["id"],
+            "call_id": owner.client.get("/v1/calls?limit=1").json()["data"][0]["id"],
+            "vendor": "trustcaller",
+        },
     )
 
 
-# Every route whose path names an object, with how the intruder addresses the owner's object.
-CROSS_TENANT_REQUESTS = {
-    ("GET", "/v1/numbers/{number_id:str}"): ("GET", "/v1/numbers/{number}", None),
-    ("GET", "/v1/calls/{call_id:str}"): ("GET", "/v1/calls/{call}", None),
-    ("GET", "/v1/admin/tenants/{tenant_id:str}/keys"): ("GET", "/v1/admin/tenants/{t}/keys", None),
-    ("POST", "/v1/admin/tenants/{tenant_id:str}/keys"): (
-        "POST",
-        "/v1/admin/tenants/{t}/keys",
-        {"name": "x", "scopes": ["admin"]},
-    ),
-    ("DELETE", "/v1/admin/tenants/{tenant_id:str}/keys/{key_id:str}"): (
-        "DELETE",
-        "/v1/admin/tenants/{t}/keys/{key}",
-        None,
-    ),
-    ("GET", "/v1/admin/tenants/{tenant_id:str}/credentials"): (
-        "GET",
-        "/v1/admin/tenants/{t}/credentials",
-        None,
-    ),
-    ("PUT", "/v1/admin/tenants/{tenant_id:str}/credentials/{vendor:str}"): (
-        "PUT",
-        "/v1/admin/tenants/{t}/credentials/trustcaller",
-        {"secret": {"token": "1|" + "a" * 40}},
-    ),
-    ("DELETE", "/v1/admin/tenants/{tenant_id:str}/credentials/{vendor:str}"): (
-        "DELETE",
-        "/v1/admin/tenants/{t}/credentials/trustcaller",
-        None,
-    ),
-    ("POST", "/v1/admin/tenants/{tenant_id:str}/credentials/{vendor:str}/rotate"): (
-        "POST",
-        "/v1/admin/tenants/{t}/credentials/trustcaller/rotate",
-        None,
-    ),
-}
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
 
 
-def test_every_route_with_an_object_in_its_path_is_in_the_sweep(
-    gateway_settings: Settings,
+def minimal_body(schema: dict[str, Any]) -> Any:
+    """The smallest value valid against ``schema``: enough to get past body validation."""
+    schema = _resolve(schema)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        if "properties" not in schema:
+            return {"field": minimal_body(schema.get("additionalProperties", {"type": "string"}))}
+        return {
+            name: minimal_body(schema["properties"][name]) for name in schema.get("required", [])
+        }
+    if kind == "array":
+        return [minimal_body(schema["items"])] * schema.get("minItems", 0)
+    if kind == "string":
+        return "x" * max(1, schema.get("minLength", 1))
+    raise AssertionError(f"teach minimal_body about {schema}")
+
+
+def _request_body(operation: dict[str, Any]) -> Any:
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    return minimal_body(content["application/json"]["schema"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), ADDRESSED, ids=[op[2]["operationId"] for op in ADDRESSED]
+)
+def test_the_intruder_gets_404_on_the_owners_objects_and_changes_nothing(
+    gateway: GatewayStack,
+    two_tenants: TwoTenants,
+    method: str,
+    path: str,
+    operation: dict[str, Any],
 ) -> None:
-    app = create_app(gateway_settings)
-    addressed = {
-        (method, route.path)
-        for route in app.routes
-        if "{" in route.path and route.path.startswith("/v1/")
-        for method in getattr(route, "methods", ())
-        if method not in ("OPTIONS", "HEAD")
-    }
-
-    assert addressed == set(CROSS_TENANT_REQUESTS)
-
-
-@pytest.mark.parametrize("route", list(CROSS_TENANT_REQUESTS), ids=lambda r: f"{r[0]} {r[1]}")
-def test_the_intruder_gets_404_and_changes_nothing(
-    gateway: GatewayStack, two_tenants: TwoTenants, route: tuple[str, str]
-) -> None:
-    method, template, body = CROSS_TENANT_REQUESTS[route]
-    path = template.format(
-        t=two_tenants.owner.id,
-        key=two_tenants.owner_key_id,
-        number=two_tenants.owner_number_id,
-        call=two_tenants.owner_call_id,
-    )
+    names = re.findall(r"{(\w+)}", path)
+    missing = [name for name in names if name not in two_tenants.path_values]
+    assert not missing, f"give the sweep an owner's value for {missing}"
+    url = path.format(**two_tenants.path_values)
     admin = gateway.admin()
-    before_keys = admin.get(f"/v1/admin/tenants/{two_tenants.owner.id}/keys").json()
-    before_credentials = admin.get(f"/v1/admin/tenants/{two_tenants.owner.id}/credentials").json()
+    owner = two_tenants.owner
+    before = (
+        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json(),
+        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json(),
+    )
 
-    response = two_tenants.intruder.client.request(method, path, json=body)
+    response = two_tenants.intruder.client.request(method, url, json=_request_body(operation))
 
-    assert response.status_code == 404, response.text
-    assert two_tenants.owner.id not in response.text
-    assert admin.get(f"/v1/admin/tenants/{two_tenants.owner.id}/keys").json() == before_keys
-    after_credentials = admin.get(f"/v1/admin/tenants/{two_tenants.owner.id}/credentials").json()
-    assert after_credentials == before_credentials
-    assert two_tenants.owner.client.get("/v1/numbers").status_code == 200
+    assert response.status_code in (403, 404), response.text
+    assert owner.id not in response.text
+    after = (
+        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json(),
+        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json(),
+    )
+    assert after == before
+    assert owner.client.get("/v1/numbers").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), LISTS, ids=[op[2]["operationId"] for op in LISTS]
+)
+def test_the_intruders_lists_never_include_the_owners_items(
+    two_tenants: TwoTenants, method: str, path: str, operation: dict[str, Any]
+) -> None:
+    params = {"number": two_tenants.intruder.vendor_numbers[0]} if path.endswith("/live") else {}
+
+    response = two_tenants.intruder.client.request(method, path, params=params)
+
+    assert response.status_code == 200, response.text
+    for owner_id in two_tenants.owner_ids():
+        assert owner_id not in response.text
 
 
 def test_revoking_by_key_id_under_ones_own_tenant_cannot_reach_anothers_key(
     two_tenants: TwoTenants,
 ) -> None:
+    owner_key_id = two_tenants.path_values["key_id"]
     response = two_tenants.intruder.client.delete(
-        f"/v1/admin/tenants/{two_tenants.intruder.id}/keys/{two_tenants.owner_key_id}"
+        f"/v1/admin/tenants/{two_tenants.intruder.id}/keys/{owner_key_id}"
     )
 
     assert response.status_code == 404
     assert two_tenants.owner.client.get("/v1/numbers").status_code == 200
 
 
-def test_lists_never_include_another_tenants_items(two_tenants: TwoTenants) -> None:
-    intruder = two_tenants.intruder.client
-    numbers = {n["id"] for n in intruder.get("/v1/numbers?limit=1000").json()["data"]}
-    calls = {c["id"] for c in intruder.get("/v1/calls?limit=1000").json()["data"]}
-    tenants = [t["id"] for t in intruder.get("/v1/admin/tenants").json()]
-
-    assert two_tenants.owner_number_id not in numbers
-    assert two_tenants.owner_call_id not in calls
-    assert tenants == [two_tenants.intruder.id]
-    assert len(numbers) == 5 and len(calls) == 240
+def test_the_sweep_covers_every_operation_that_names_an_object() -> None:
+    assert {op[2]["operationId"] for op in ADDRESSED} >= {
+        "getNumber",
+        "getCall",
+        "createKey",
+        "listKeys",
+        "revokeKey",
+        "putCredential",
+        "listCredentials",
+        "deleteCredential",
+        "rotateCredential",
+    }
 
 
 def test_the_operator_sees_every_tenant(gateway: GatewayStack, two_tenants: TwoTenants) -> None:
