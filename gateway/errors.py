@@ -8,6 +8,7 @@ differs: its status, its title, its ``type`` slug.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import msgspec
 
@@ -25,11 +26,13 @@ class FieldError(msgspec.Struct, frozen=True):
 class Problem(msgspec.Struct, omit_defaults=True):
     """An RFC 9457 problem details body, with the gateway's extension members."""
 
-    type: str
+    type: Annotated[
+        str, msgspec.Meta(description="Stable id to switch on.", examples=["/problems/not-found"])
+    ]
     title: str
     status: int
     detail: str
-    request_id: str = ""
+    request_id: Annotated[str, msgspec.Meta(description="Also sent as `X-Request-ID`.")] = ""
     vendor: str | None = None
     vendor_status: int | None = None
     errors: list[FieldError] | None = None

@@ -9,7 +9,9 @@ import msgspec
 
 from gateway.auth.keys import Scope
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S", examples=["acme-backend"])
+]
 
 
 class TenantCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -30,7 +32,9 @@ class KeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A new gateway key for a tenant."""
 
     name: Name
-    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)]
+    scopes: Annotated[
+        list[Scope], msgspec.Meta(min_length=1, examples=[["numbers:read", "calls:read"]])
+    ]
 
 
 class KeyOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,7 +64,13 @@ class KeyCreated(msgspec.Struct, frozen=True, kw_only=True):
 class CredentialPut(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A vendor credential; the secret is write-only (TrustCaller: ``{"token": "7|..."}``)."""
 
-    secret: dict[str, str]
+    secret: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="The vendor's credential fields; never returned.",
+            examples=[{"token": "7|<40 characters shown once by TrustCaller>"}],
+        ),
+    ]
 
     def __repr__(self) -> str:
         return "CredentialPut(secret=***)"
