@@ -16,6 +16,7 @@ from adapters.base import VendorPage
 from adapters.registry import AdapterRegistry
 from gateway.cursor import Cursor, decode_cursor, encode_cursor
 from gateway.errors import FieldError, GatewayError, NotFound, ValidationFailed, VendorNotConfigured
+from gateway.pipeline import VendorPipeline, credential_id
 from gateway.request_context import current_request_id
 from gateway.schema import VendorIssue
 from policies.vault import Vault
@@ -31,6 +32,8 @@ class Bound:
     vendor: str
     adapter: Any
     credential: Any
+    credential_key: str
+    """A non-reversible id of the credential; vendor budgets are counted per credential."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,10 @@ class Listing:
 class VendorDispatcher:
     """Finds adapters and credentials for a tenant, and pages across vendors."""
 
-    def __init__(self, registry: AdapterRegistry, vault: Vault) -> None:
+    def __init__(self, registry: AdapterRegistry, vault: Vault, pipeline: VendorPipeline) -> None:
         self._registry = registry
         self._vault = vault
+        self._pipeline = pipeline
 
     async def bind(self, tenant_id: str, vendor: str) -> Bound:
         """The vendor's adapter with this tenant's credential (409 when none is stored)."""
@@ -61,7 +65,35 @@ class VendorDispatcher:
                 f"PUT /v1/admin/tenants/{{tenant}}/credentials/{vendor}",
                 vendor=vendor,
             )
-        return Bound(vendor, adapter, adapter.load_credential(secret))
+        return Bound(vendor, adapter, adapter.load_credential(secret), credential_id(secret))
+
+    async def call(self, bound: Bound, operation: str, invoke: Callable[[], Awaitable[T]]) -> T:
+        """One vendor operation through the policies its adapter declares."""
+        return await self._pipeline.call(
+            bound.adapter.declaration, bound.credential_key, operation, invoke
+        )
+
+    async def cached(
+        self,
+        bound: Bound,
+        tenant_id: str,
+        operation: str,
+        params: tuple[object, ...],
+        result_type: type[T],
+        invoke: Callable[[], Awaitable[T]],
+        refresh: bool,
+    ) -> T:
+        """Like :meth:`call`, answered from the cache when the operation declares a TTL."""
+        return await self._pipeline.cached(
+            bound.adapter.declaration,
+            bound.credential_key,
+            tenant_id,
+            operation,
+            params,
+            result_type,
+            invoke,
+            refresh,
+        )
 
     async def configured_vendors(
         self, tenant_id: str, capability: type, vendor_filter: str | None
@@ -100,6 +132,7 @@ class VendorDispatcher:
         filters: str,
         limit: int,
         raw_cursor: str | None,
+        operation: str,
         fetch: Callable[[Bound, int, int], Awaitable[VendorPage[Any]]],
     ) -> Listing:
         """One page across the tenant's vendors, walking them in order."""
@@ -116,7 +149,10 @@ class VendorDispatcher:
         remaining = vendors[vendors.index(start_vendor) :] if start_vendor else []
         for position, vendor in enumerate(remaining):
             try:
-                result = await fetch(await self.bind(tenant_id, vendor), page, limit)
+                bound = await self.bind(tenant_id, vendor)
+                result = await self.call(
+                    bound, operation, lambda b=bound, p=page: fetch(b, p, limit)
+                )
             except GatewayError as exc:
                 if vendor_filter is not None:
                     raise

@@ -8,17 +8,21 @@ is revoked again), and the old key is revoked last, with a failure there reporte
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import msgspec
 
 from adapters.base import CredentialRotator, IssuedCredential
 from gateway.errors import Conflict, GatewayError, NotFound
+from gateway.pipeline import credential_id
 from gateway.services import Services
 from policies.vault import CredentialMetadata, StaleCredentialError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,16 @@ async def _rotate(
     previous_labels = {**stored.labels, **adapter.credential_labels(current)}
 
     label = f"caller-gateway {tenant_id} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
-    issued = await adapter.issue_credential(current, label)
+    shaped = _Shaped(services, adapter)
+    current_key = credential_id(secret)
+    issued = await shaped.call(
+        current_key, "issue_credential", lambda: adapter.issue_credential(current, label)
+    )
+    issued_key = credential_id(msgspec.to_builtins(issued.credential))
     try:
-        await adapter.verify_credential(issued.credential)
+        await shaped.call(
+            issued_key, "verify_credential", lambda: adapter.verify_credential(issued.credential)
+        )
         updated = await services.vault.put(
             tenant_id,
             vendor,
@@ -67,7 +78,7 @@ async def _rotate(
             expected_fingerprint=stored.fingerprint,
         )
     except Exception as exc:
-        await _discard(adapter, issued, vendor)
+        await _discard(shaped, issued_key, issued, vendor)
         if isinstance(exc, StaleCredentialError):
             raise Conflict(
                 "the credential changed while it was being rotated; nothing was replaced",
@@ -77,7 +88,11 @@ async def _rotate(
 
     warnings: list[str] = []
     try:
-        await adapter.revoke_credential(issued.credential, previous_labels)
+        await shaped.call(
+            issued_key,
+            "revoke_credential",
+            lambda: adapter.revoke_credential(issued.credential, previous_labels),
+        )
     except GatewayError as exc:
         warnings.append(
             f"the new credential is stored and works, but the previous vendor key could not be "
@@ -86,11 +101,30 @@ async def _rotate(
     return RotationResult(credential=updated, previous_revoked=not warnings, warnings=warnings)
 
 
-async def _discard(adapter: CredentialRotator, issued: IssuedCredential, vendor: str) -> None:
+class _Shaped:
+    """The adapter's calls, through the rate budget of the credential each one uses."""
+
+    def __init__(self, services: Services, adapter: CredentialRotator) -> None:
+        self._pipeline = services.pipeline
+        self.adapter = adapter
+
+    async def call(
+        self, credential_key: str, operation: str, invoke: Callable[[], Awaitable[T]]
+    ) -> T:
+        return await self._pipeline.call(
+            self.adapter.declaration, credential_key, operation, invoke
+        )
+
+
+async def _discard(shaped: _Shaped, issued_key: str, issued: IssuedCredential, vendor: str) -> None:
     """Best effort: a just-issued key that will not be used revokes itself (the old key may
     already be gone, revoked by a rotation that won)."""
     try:
-        await adapter.revoke_credential(issued.credential, issued.labels)
+        await shaped.call(
+            issued_key,
+            "revoke_credential",
+            lambda: shaped.adapter.revoke_credential(issued.credential, issued.labels),
+        )
     except GatewayError as exc:
         log.warning(
             "could not revoke an unused new vendor key",

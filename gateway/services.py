@@ -6,11 +6,17 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
+
 from adapters.registry import AdapterRegistry, build_registry
 from gateway.auth.principal import Authenticator
 from gateway.auth.store import SQLiteTenantStore, TenantStore
 from gateway.dispatch import VendorDispatcher
+from gateway.pipeline import VendorPipeline
 from gateway.settings import Settings, SettingsError
+from policies.cache import CacheSettings, TwoTierCache
+from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
+from policies.redis_client import RedisSettings, create_redis
 from policies.vault import SQLiteVaultBackend, Vault
 
 TENANTS_DB = "tenants.sqlite3"
@@ -27,6 +33,8 @@ class Services:
     registry: AdapterRegistry
     authenticator: Authenticator
     dispatcher: VendorDispatcher
+    pipeline: VendorPipeline
+    redis: Redis | None
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -37,6 +45,8 @@ class Services:
         await self.registry.aclose()
         await self.vault.close()
         await self.tenants.close()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
@@ -48,15 +58,43 @@ def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
     return tenants, vault
 
 
+def build_pipeline(settings: Settings, redis: Redis | None) -> VendorPipeline:
+    """Cache and rate shaping, shared through ``redis`` when there is one."""
+    shaper = RateShaper(
+        RedisLimiter(redis) if redis is not None else None,
+        ShapingSettings(
+            max_wait_seconds=settings.shaping_max_wait,
+            fallback_share=settings.shaping_fallback_share,
+            local_share=1 / settings.workers,
+        ),
+    )
+    cache = TwoTierCache(redis, CacheSettings(local_seconds=settings.cache_local_seconds))
+    return VendorPipeline(shaper, cache)
+
+
 def open_services(settings: Settings) -> Services:
-    """Build every long-lived part; nothing connects before this is called."""
+    """Build every long-lived part; Redis connects lazily, on first use."""
     tenants, vault = open_stores(settings)
     registry = build_registry(settings)
+    redis = (
+        create_redis(
+            RedisSettings(
+                url=settings.redis_url,
+                socket_timeout=settings.redis_timeout,
+                connect_timeout=settings.redis_timeout,
+            )
+        )
+        if settings.redis_url
+        else None
+    )
+    pipeline = build_pipeline(settings, redis)
     return Services(
         settings=settings,
         tenants=tenants,
         vault=vault,
         registry=registry,
         authenticator=Authenticator(tenants, settings.admin_key),
-        dispatcher=VendorDispatcher(registry, vault),
+        dispatcher=VendorDispatcher(registry, vault, pipeline),
+        pipeline=pipeline,
+        redis=redis,
     )

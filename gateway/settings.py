@@ -61,6 +61,16 @@ class Settings:
     """Operator key with access to every tenant. Generated and printed once when unset."""
     vault_keys: Keyring | None = field(default=None, repr=False)
     """Master keys for the credential vault (required outside sandbox mode)."""
+    redis_url: str | None = None
+    """Shared state (cache, limiter) in Redis; embedded in-process state when unset."""
+    redis_timeout: float = 0.5
+    """Seconds a Redis command may take before the policy falls back."""
+    shaping_max_wait: float = 5.0
+    """Seconds a request may wait for a vendor budget slot before a 429."""
+    shaping_fallback_share: float = 0.25
+    """Share of a vendor budget one process uses while Redis is unreachable."""
+    cache_local_seconds: float = 5.0
+    """How long the in-process cache tier keeps an entry."""
     log_level: str = "INFO"
     log_format: str = "auto"
     vendors: dict[str, VendorHttpSettings] = field(
@@ -83,6 +93,15 @@ class Settings:
             sandbox=reader.read("GATEWAY_SANDBOX", _parse_bool, False),
             admin_key=reader.read("GATEWAY_ADMIN_KEY", _parse_admin_key, None),
             vault_keys=reader.read("GATEWAY_VAULT_KEYS", Keyring.from_spec, None),
+            redis_url=reader.read("GATEWAY_REDIS_URL", _parse_redis_url, None),
+            redis_timeout=reader.read("GATEWAY_REDIS_TIMEOUT", _positive_float, 0.5),
+            shaping_max_wait=reader.read("GATEWAY_SHAPING_MAX_WAIT", _non_negative_float, 5.0),
+            shaping_fallback_share=reader.read(
+                "GATEWAY_SHAPING_FALLBACK_SHARE", _share, defaults.shaping_fallback_share
+            ),
+            cache_local_seconds=reader.read(
+                "GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, defaults.cache_local_seconds
+            ),
             log_level=reader.read("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO"),
             log_format=reader.read("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto"),
             vendors={
@@ -168,6 +187,26 @@ def _positive_float(raw: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"must be positive, got {raw!r}")
     return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"must be zero or more, got {raw!r}")
+    return value
+
+
+def _share(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 1:
+        raise ValueError(f"must be a fraction in (0, 1], got {raw!r}")
+    return value
+
+
+def _parse_redis_url(raw: str) -> str:
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected redis://, rediss:// or unix:// (value not shown)")
+    return raw
 
 
 def _positive_int(raw: str) -> int:

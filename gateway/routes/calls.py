@@ -59,6 +59,7 @@ class CallsController(Controller):
             filters_fingerprint("calls", vendor, from_date, to_date),
             limit,
             cursor,
+            "list_calls",
             lambda bound, page, size: bound.adapter.list_calls(
                 bound.credential, page, size, from_date, to_date
             ),
@@ -85,7 +86,12 @@ class CallsController(Controller):
         if not checkers:
             raise VendorNotConfigured("no vendor with live-call checks is configured")
         results = [
-            await bound.adapter.check_live_call(bound.credential, e164) for bound in checkers
+            await services.dispatcher.call(
+                bound,
+                "check_live_call",
+                lambda b=bound: b.adapter.check_live_call(b.credential, e164),
+            )
+            for bound in checkers
         ]
         return next((r for r in results if r.live_call), results[0])
 
@@ -105,4 +111,6 @@ class CallsController(Controller):
         bound, native = await services.dispatcher.bind_by_id(
             principal.require_tenant(), call_id, CallSource
         )
-        return await bound.adapter.get_call(bound.credential, native)
+        return await services.dispatcher.call(
+            bound, "get_call", lambda: bound.adapter.get_call(bound.credential, native)
+        )

@@ -12,7 +12,15 @@ from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import VendorNotConfigured
 from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CursorParam, Limit, PrefixQuery, VendorFilter, prefix_param
+from gateway.routes.params import (
+    CacheControlHeader,
+    CursorParam,
+    Limit,
+    PrefixQuery,
+    VendorFilter,
+    prefix_param,
+    wants_fresh,
+)
 from gateway.schema import Number, NumberPage, TestNumberList
 from gateway.services import Services
 
@@ -45,6 +53,7 @@ class NumbersController(Controller):
             filters_fingerprint("numbers", vendor),
             limit,
             cursor,
+            "list_numbers",
             lambda bound, page, size: bound.adapter.list_numbers(bound.credential, page, size),
         )
         return NumberPage(
@@ -67,7 +76,9 @@ class NumbersController(Controller):
         bound, native = await services.dispatcher.bind_by_id(
             principal.require_tenant(), number_id, NumberSource
         )
-        return await bound.adapter.get_number(bound.credential, native)
+        return await services.dispatcher.call(
+            bound, "get_number", lambda: bound.adapter.get_number(bound.credential, native)
+        )
 
     @get(
         "/test-numbers",
@@ -80,15 +91,24 @@ class NumbersController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         prefix: PrefixQuery = None,
+        cache_control: CacheControlHeader = None,
     ) -> TestNumberList:
         """Public numbers for trialling a route before real traffic."""
         digits = prefix_param(prefix, "query.prefix") if prefix is not None else None
-        sources = await services.dispatcher.bind_all_capable(
-            principal.require_tenant(), TestNumberSource
-        )
+        tenant_id = principal.require_tenant()
+        sources = await services.dispatcher.bind_all_capable(tenant_id, TestNumberSource)
         if not sources:
             raise VendorNotConfigured("no vendor with test numbers is configured for this tenant")
         data = []
         for bound in sources:
-            data.extend((await bound.adapter.list_test_numbers(bound.credential, digits)).data)
+            listed = await services.dispatcher.cached(
+                bound,
+                tenant_id,
+                "list_test_numbers",
+                (digits,),
+                TestNumberList,
+                lambda b=bound: b.adapter.list_test_numbers(b.credential, digits),
+                refresh=wants_fresh(cache_control),
+            )
+            data.extend(listed.data)
         return TestNumberList(data=data, prefix=digits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar.openapi.spec import Example
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 
 from gateway.errors import FieldError, ValidationFailed
 from gateway.phone import (
@@ -67,3 +67,20 @@ def prefix_param(raw: str, field: str) -> str:
         raise ValidationFailed(
             f"{field} {exc}", errors=[FieldError(field=field, message=str(exc))]
         ) from None
+
+
+CacheControlHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Cache-Control",
+        description="`no-cache` skips the gateway's cache for this request (and refreshes it).",
+    ),
+]
+
+
+def wants_fresh(cache_control: str | None) -> bool:
+    """Whether a consumer's ``Cache-Control`` asks to bypass cached answers."""
+    if not cache_control:
+        return False
+    directives = {part.strip().lower() for part in cache_control.split(",")}
+    return bool(directives & {"no-cache", "no-store", "max-age=0"})

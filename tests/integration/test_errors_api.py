@@ -74,7 +74,7 @@ def test_dropped_connection_is_502_unreachable(
 
 
 def test_when_no_vendor_can_answer_a_list_its_error_is_the_response(
-    tenant: TenantHandle, inject: Callable[..., None]
+    tenant: TenantHandle, inject: Callable[..., None], sim_control: httpx.Client
 ) -> None:
     inject(status=429, retry_after=9, count=1, path_prefix="/numbers")
 
@@ -82,7 +82,21 @@ def test_when_no_vendor_can_answer_a_list_its_error_is_the_response(
 
     assert_problem(response, 429, "rate-limited")
     assert response.headers["retry-after"] == "9"
-    assert tenant.client.get("/v1/numbers").status_code == 200
+
+
+def test_a_vendor_429_pauses_the_credential_instead_of_hammering_the_vendor(
+    tenant: TenantHandle, inject: Callable[..., None], sim_control: httpx.Client
+) -> None:
+    inject(status=429, retry_after=30, count=1, path_prefix="/calls")
+    assert tenant.client.get("/v1/calls").status_code == 429
+    seen_before = sim_control.get("/requests").json()["total"]
+
+    again = tenant.client.get("/v1/calls")
+    live = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0]})
+
+    assert again.status_code == live.status_code == 429
+    assert 25 <= int(again.headers["retry-after"]) <= 31
+    assert sim_control.get("/requests").json()["total"] == seen_before
 
 
 def test_a_revoked_vendor_token_says_the_stored_credential_is_bad(

@@ -15,6 +15,8 @@ from adapters.registry import AdapterRegistry
 from gateway.dispatch import Bound, VendorDispatcher
 from gateway.errors import GatewayError, RateLimited, VendorError
 from gateway.schema import Number, NumberStatus
+from gateway.services import build_pipeline
+from gateway.settings import Settings
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
 
 TENANT = "ten_a"
@@ -74,14 +76,16 @@ async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
 async def dispatcher_for(vault: Vault, *vendors: FakeNumbers) -> VendorDispatcher:
     for vendor in vendors:
         await vault.put(TENANT, vendor.name, {"token": "t"})
-    return VendorDispatcher(AdapterRegistry(vendors), vault)
+    return VendorDispatcher(AdapterRegistry(vendors), vault, build_pipeline(Settings(), None))
 
 
 async def page(dispatcher: VendorDispatcher, cursor: str | None, vendor: str | None = None):
     async def fetch(bound: Bound, page_number: int, limit: int) -> VendorPage[Number]:
         return await bound.adapter.list_numbers(bound.credential, page_number, limit)
 
-    return await dispatcher.paginate(TENANT, NumberSource, vendor, "f", 2, cursor, fetch)
+    return await dispatcher.paginate(
+        TENANT, NumberSource, vendor, "f", 2, cursor, "list_numbers", fetch
+    )
 
 
 async def walk(dispatcher: VendorDispatcher) -> list[str]:
@@ -156,7 +160,7 @@ async def test_the_vendor_filter_raises_that_vendors_error(vault: Vault) -> None
 async def test_vendors_without_a_stored_credential_are_not_asked(vault: Vault) -> None:
     await vault.put(TENANT, "alpha", {"token": "t"})
     registry = AdapterRegistry([FakeNumbers("alpha", 1), FakeNumbers("beta", 4)])
-    dispatcher = VendorDispatcher(registry, vault)
+    dispatcher = VendorDispatcher(registry, vault, build_pipeline(Settings(), None))
 
     ids = await walk(dispatcher)
 

@@ -1,0 +1,172 @@
+"""A two-tier cache of encoded answers: in-process (cachetools) over Redis, single-flight.
+
+Concurrent misses for one key make one load: in a process they await the same future; across
+replicas the first takes a short Redis lock and the others wait for its value to appear in Redis.
+Only successful loads are stored. Redis failures degrade to the in-process tier, never to errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+from cachetools import TTLCache
+from redis.asyncio import Redis
+
+from policies.redis_client import REDIS_ERRORS
+
+log = logging.getLogger(__name__)
+_RELEASE = (Path(__file__).with_name("release_lock.lua")).read_text()
+
+
+class Cached(msgspec.Struct, frozen=True):
+    """An encoded answer, when it was loaded and when it expires (epoch seconds)."""
+
+    payload: bytes
+    stored_at: float
+    expires_at: float
+
+    def age(self) -> int:
+        """Whole seconds since the answer was loaded (the ``Age`` header)."""
+        return max(0, int(time.time() - self.stored_at))
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """Sizes and times of the cache tiers."""
+
+    local_seconds: float = 5.0
+    """How long the in-process tier keeps an entry (an entry past its own TTL is never served)."""
+    local_entries: int = 10_000
+    """Most entries the in-process tier holds."""
+    lock_seconds: float = 10.0
+    """How long a replica's load lock lives (waiters give up and load themselves after it)."""
+    poll_seconds: float = 0.025
+    """How often a waiting replica looks for the loader's value."""
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(Cached)
+
+
+class TwoTierCache:
+    """Cached answers by key; the caller builds tenant-scoped keys."""
+
+    def __init__(self, redis: Redis | None, settings: CacheSettings) -> None:
+        self._redis = redis
+        self._release = redis.register_script(_RELEASE) if redis is not None else None
+        self._settings = settings
+        self._local: TTLCache[str, Cached] = TTLCache(
+            maxsize=settings.local_entries, ttl=settings.local_seconds
+        )
+        self._inflight: dict[str, asyncio.Future[Cached]] = {}
+        self.redis_failures = 0
+
+    async def get_or_load(
+        self, key: str, ttl: float, load: Callable[[], Awaitable[bytes]], refresh: bool = False
+    ) -> tuple[Cached, bool]:
+        """The cached answer for ``key`` (``True``), or a fresh one loaded once (``False``).
+
+        ``refresh`` skips the lookup (a consumer's ``Cache-Control: no-cache``) but still stores.
+        """
+        if not refresh:
+            found = await self._lookup(key)
+            if found is not None:
+                return found, True
+        if key in self._inflight:
+            return await asyncio.shield(self._inflight[key]), True
+        future: asyncio.Future[Cached] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            cached, hit = await self._load_once_across_replicas(key, ttl, load, refresh)
+            future.set_result(cached)
+            return cached, hit
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here so an unawaited future does not warn
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def _lookup(self, key: str) -> Cached | None:
+        local = self._local.get(key)
+        if local is not None and local.expires_at > time.time():
+            return local
+        if self._redis is None:
+            return None
+        try:
+            raw = await self._redis.get(self._value_key(key))
+        except REDIS_ERRORS:
+            self._note_redis_failure()
+            return None
+        if raw is None:
+            return None
+        cached = _decoder.decode(raw)
+        self._local[key] = cached
+        return cached
+
+    async def _load_once_across_replicas(
+        self, key: str, ttl: float, load: Callable[[], Awaitable[bytes]], refresh: bool
+    ) -> tuple[Cached, bool]:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + self._settings.lock_seconds
+        while not refresh and not await self._take_lock(key, token):
+            await asyncio.sleep(self._settings.poll_seconds)
+            found = await self._lookup(key)
+            if found is not None:
+                return found, True
+            if time.monotonic() > deadline:
+                break
+        try:
+            payload = await load()
+            now = time.time()
+            cached = Cached(payload=payload, stored_at=now, expires_at=now + ttl)
+            await self._store(key, cached, ttl)
+            return cached, False
+        finally:
+            await self._drop_lock(key, token)
+
+    async def _take_lock(self, key: str, token: str) -> bool:
+        if self._redis is None:
+            return True
+        try:
+            lock_ms = int(self._settings.lock_seconds * 1000)
+            return bool(await self._redis.set(self._lock_key(key), token, nx=True, px=lock_ms))
+        except REDIS_ERRORS:
+            self._note_redis_failure()
+            return True
+
+    async def _drop_lock(self, key: str, token: str) -> None:
+        if self._release is None:
+            return
+        try:
+            await self._release(keys=[self._lock_key(key)], args=[token])
+        except REDIS_ERRORS:
+            self._note_redis_failure()
+
+    async def _store(self, key: str, cached: Cached, ttl: float) -> None:
+        self._local[key] = cached
+        if self._redis is None:
+            return
+        try:
+            await self._redis.set(self._value_key(key), _encoder.encode(cached), px=int(ttl * 1000))
+        except REDIS_ERRORS:
+            self._note_redis_failure()
+
+    def _note_redis_failure(self) -> None:
+        self.redis_failures += 1
+        log.warning("cache: Redis unreachable, serving from the in-process tier only")
+
+    @staticmethod
+    def _value_key(key: str) -> str:
+        return f"{{{key}}}:value"
+
+    @staticmethod
+    def _lock_key(key: str) -> str:
+        return f"{{{key}}}:lock"

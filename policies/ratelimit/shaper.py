@@ -1,0 +1,113 @@
+"""Rate shaping: wait for a slot within a bound, otherwise refuse with a retry time.
+
+The shaper keeps a vendor from ever answering 429 because of us: requests beyond a credential's
+budget wait (up to ``max_wait``) for the sliding window to free a slot. Redis makes the budget
+exact across replicas; when Redis is unreachable each process falls back to an in-memory limiter
+holding a conservative share of the budget, and goes back to Redis by itself once it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from policies.ratelimit.limiter import Decision, MemoryLimiter, Rate, RedisLimiter
+from policies.redis_client import REDIS_ERRORS
+
+log = logging.getLogger(__name__)
+
+
+class ShapingRejected(Exception):
+    """The budget has no slot within the wait bound; retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"rate budget spent; retry after {retry_after:.1f}s")
+
+    @property
+    def retry_after_seconds(self) -> int:
+        """Whole seconds for a ``Retry-After`` header (at least 1)."""
+        return max(1, math.ceil(self.retry_after))
+
+
+@dataclass(frozen=True)
+class ShapingSettings:
+    """How shaping behaves."""
+
+    max_wait_seconds: float = 5.0
+    """How long a request may wait for a slot before it is answered 429."""
+    margin_seconds: float = 1.0
+    """Added to every window, so transit jitter cannot squeeze a 61st request into the vendor's."""
+    fallback_share: float = 0.25
+    """Share of a budget one process may use while Redis is unreachable."""
+    local_share: float = 1.0
+    """Share of a budget one process uses without Redis at all (1 / worker count)."""
+    redis_retry_seconds: float = 1.0
+    """After a Redis failure, how long to use the fallback before trying Redis again."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A granted slot: how long the request waited and what is left of the budget."""
+
+    waited_seconds: float
+    remaining: int
+
+
+class RateShaper:
+    """Budgets keyed by vendor credential, shared through Redis when there is one."""
+
+    def __init__(self, shared: RedisLimiter | None, settings: ShapingSettings) -> None:
+        self._shared = shared
+        self._local = MemoryLimiter()
+        self._settings = settings
+        self._shared_down_until = 0.0
+        self.fallbacks = 0
+        """How many decisions were taken by the in-memory fallback because Redis failed."""
+
+    @property
+    def using_fallback(self) -> bool:
+        """Whether Redis is configured but currently skipped."""
+        return self._shared is not None and time.monotonic() < self._shared_down_until
+
+    async def acquire(self, key: str, rate: Rate) -> Admission:
+        """Wait for a slot under ``key``; raise :class:`ShapingRejected` past the wait bound."""
+        window = Rate(rate.limit, rate.period_seconds + self._settings.margin_seconds)
+        started = time.monotonic()
+        deadline = started + self._settings.max_wait_seconds
+        while True:
+            decision = await self._decide(key, window)
+            now = time.monotonic()
+            if decision.admitted:
+                return Admission(now - started, decision.remaining)
+            if now + decision.wait_seconds > deadline:
+                raise ShapingRejected(decision.wait_seconds)
+            await asyncio.sleep(decision.wait_seconds)
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """The vendor answered 429: stop admitting under ``key`` for ``seconds``, everywhere."""
+        await self._local.pause(key, seconds)
+        if self._shared is not None and not self.using_fallback:
+            try:
+                await self._shared.pause(key, seconds)
+            except REDIS_ERRORS:
+                self._note_shared_failure()
+
+    async def _decide(self, key: str, window: Rate) -> Decision:
+        if self._shared is None:
+            return await self._local.acquire(key, window.scaled(self._settings.local_share))
+        if not self.using_fallback:
+            try:
+                return await self._shared.acquire(key, window)
+            except REDIS_ERRORS:
+                self._note_shared_failure()
+        self.fallbacks += 1
+        return await self._local.acquire(key, window.scaled(self._settings.fallback_share))
+
+    def _note_shared_failure(self) -> None:
+        if not self.using_fallback:
+            log.warning("rate limiter: Redis unreachable, using the in-process fallback")
+        self._shared_down_until = time.monotonic() + self._settings.redis_retry_seconds

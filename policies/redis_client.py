@@ -1,0 +1,51 @@
+"""The Redis client every shared policy uses, with explicit timeouts, retries and health checks.
+
+redis-py's defaults wait forever and never retry; a gateway must do neither. A policy that finds
+Redis unreachable falls back on its own (see each policy), so these numbers are short on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """How to reach Redis."""
+
+    url: str
+    """``redis://host:port/db``, ``rediss://`` for TLS, or ``unix:///path/to/socket``."""
+    socket_timeout: float = 0.5
+    """Seconds for one command to answer before it counts as a failure."""
+    connect_timeout: float = 0.5
+    """Seconds to establish a connection."""
+    retries: int = 2
+    """Retries of one command on connection errors, with exponential backoff."""
+    health_check_interval: float = 15.0
+    """Seconds after which an idle pooled connection is pinged before use."""
+    max_connections: int = 100
+    """Pool size per process."""
+
+
+def create_redis(settings: RedisSettings) -> Redis:
+    """A pooled asyncio client; it connects lazily, on first use."""
+    return Redis.from_url(
+        settings.url,
+        socket_timeout=settings.socket_timeout,
+        socket_connect_timeout=settings.connect_timeout,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.01), settings.retries),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        health_check_interval=settings.health_check_interval,
+        max_connections=settings.max_connections,
+        decode_responses=False,
+    )
+
+
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+"""What a policy treats as "Redis is unavailable" and falls back from."""
