@@ -1,0 +1,130 @@
+"""The sliding-window limiter on a real Redis: exact across clients, paused, and falling back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.crc import key_slot
+
+from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingRejected, ShapingSettings
+from policies.redis_client import RedisSettings, create_redis
+from tests.redis_server import RedisServer
+
+MINUTE = Rate(limit=60, period_seconds=60)
+
+
+@pytest.fixture
+async def replicas(redis_url: str) -> AsyncIterator[tuple[Redis, Redis]]:
+    """Two independent clients, as two gateway replicas would have."""
+    first = create_redis(RedisSettings(url=redis_url))
+    second = create_redis(RedisSettings(url=redis_url))
+    yield first, second
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_two_replicas_share_one_exact_budget(replicas: tuple[Redis, Redis]) -> None:
+    limiters = [RedisLimiter(client) for client in replicas]
+
+    decisions = await asyncio.gather(
+        *(limiters[i % 2].acquire("vendor:cred", MINUTE) for i in range(200))
+    )
+
+    admitted = [d for d in decisions if d.admitted]
+    assert len(admitted) == 60
+    refused = [d for d in decisions if not d.admitted]
+    assert all(0 < d.wait_seconds <= 60 for d in refused)
+    assert sorted(d.remaining for d in admitted) == list(range(60))
+
+
+async def test_budgets_are_per_key(replicas: tuple[Redis, Redis]) -> None:
+    limiter = RedisLimiter(replicas[0])
+    tight = Rate(limit=2, period_seconds=60)
+
+    results = [(await limiter.acquire(key, tight)).admitted for key in ("a", "a", "a", "b")]
+
+    assert results == [True, True, False, True]
+
+
+async def test_the_window_slides(replicas: tuple[Redis, Redis]) -> None:
+    limiter = RedisLimiter(replicas[0])
+    quick = Rate(limit=3, period_seconds=0.3)
+    assert all([(await limiter.acquire("k", quick)).admitted for _ in range(3)])
+    refused = await limiter.acquire("k", quick)
+    assert not refused.admitted and refused.wait_seconds <= 0.3
+
+    await asyncio.sleep(refused.wait_seconds + 0.02)
+
+    assert (await limiter.acquire("k", quick)).admitted
+
+
+async def test_a_pause_stops_every_replica(replicas: tuple[Redis, Redis]) -> None:
+    first, second = (RedisLimiter(client) for client in replicas)
+
+    await first.pause("vendor:cred", 30)
+    decision = await second.acquire("vendor:cred", MINUTE)
+
+    assert not decision.admitted
+    assert 29 < decision.wait_seconds <= 30
+
+
+def test_a_budgets_keys_share_one_cluster_slot(replicas: tuple[Redis, Redis]) -> None:
+    log_key, pause_key = RedisLimiter(replicas[0])._keys("vendor:cred")
+
+    assert key_slot(log_key.encode()) == key_slot(pause_key.encode())
+
+
+async def test_the_shaper_waits_for_a_slot_then_refuses_with_retry_after(redis_url: str) -> None:
+    client = create_redis(RedisSettings(url=redis_url))
+    shaper = RateShaper(
+        RedisLimiter(client), ShapingSettings(max_wait_seconds=0.5, margin_seconds=0)
+    )
+    rate = Rate(limit=2, period_seconds=0.4)
+    try:
+        await shaper.acquire("k", rate)
+        await shaper.acquire("k", rate)
+        waited = await shaper.acquire("k", rate)
+        assert 0.2 < waited.waited_seconds <= 0.5
+        slow = Rate(limit=1, period_seconds=5)
+        await shaper.acquire("slow", slow)
+        with pytest.raises(ShapingRejected) as refused:
+            await shaper.acquire("slow", slow)
+        assert refused.value.retry_after_seconds == 5
+    finally:
+        await client.aclose()
+
+
+async def test_the_shaper_falls_back_while_redis_is_down_and_returns_after(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    client = create_redis(RedisSettings(url=redis_url, socket_timeout=0.2, connect_timeout=0.2))
+    settings = ShapingSettings(
+        max_wait_seconds=0, margin_seconds=0, fallback_share=0.25, redis_retry_seconds=0.2
+    )
+    shaper = RateShaper(RedisLimiter(client), settings)
+    rate = Rate(limit=8, period_seconds=60)
+    try:
+        await shaper.acquire("k", rate)
+        redis_server.stop()
+
+        admitted = 0
+        for _ in range(5):
+            try:
+                await shaper.acquire("during-outage", rate)
+                admitted += 1
+            except ShapingRejected:
+                pass
+        assert admitted == 2  # a quarter of 8
+        assert shaper.fallbacks >= 5
+        assert shaper.using_fallback
+
+        redis_server.start()
+        await asyncio.sleep(0.3)
+        await shaper.acquire("after", rate)
+        assert not shaper.using_fallback
+        assert await client.exists("{gw:rl:after}:log") == 1
+    finally:
+        await client.aclose()
