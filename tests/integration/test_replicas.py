@@ -1,0 +1,193 @@
+"""Two gateway processes sharing one Redis in front of the TrustCaller simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from adapters.sim_server import RunningServer, bind_socket
+from gateway.auth.keys import generate_api_key
+from policies.vault import generate_key_spec
+from tests.integration.conftest import create_sim_account
+from tests.redis_server import RedisServer
+
+MAX_WAIT = 2
+
+
+@dataclass
+class Replicas:
+    urls: list[str]
+    tenant_key: str
+    second_tenant_key: str
+    vendor_key_ids: tuple[str, str]
+    sim_control: httpx.Client
+    numbers: list[str]
+
+
+def _free_port() -> int:
+    with bind_socket() as sock:
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not become healthy")
+
+
+@pytest.fixture
+def replicas(
+    tmp_path: Path, redis_url: str, trustcaller_sim: RunningServer, sim_control: httpx.Client
+) -> Iterator[Replicas]:
+    admin_key = generate_api_key()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(
+        GATEWAY_DATA_DIR=str(tmp_path / "data"),
+        GATEWAY_VAULT_KEYS=generate_key_spec(),
+        GATEWAY_ADMIN_KEY=admin_key,
+        GATEWAY_REDIS_URL=redis_url,
+        GATEWAY_TRUSTCALLER_BASE_URL=trustcaller_sim.url + "/api/v1",
+        GATEWAY_SHAPING_MAX_WAIT=str(MAX_WAIT),
+        GATEWAY_REDIS_TIMEOUT="0.2",
+        GATEWAY_LOG_LEVEL="WARNING",
+        GATEWAY_LOG_FORMAT="json",
+    )
+    ports = [_free_port(), _free_port()]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"replica-{port}.log").open("w"),
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url in urls:
+            _wait_healthy(url)
+        admin = {"Authorization": f"Bearer {admin_key}"}
+        keys, vendor_key_ids, numbers = [], [], []
+        for name in ("first", "second"):
+            tenant = httpx.post(urls[0] + "/v1/admin/tenants", json={"name": name}, headers=admin)
+            tenant_id = tenant.json()["id"]
+            key = httpx.post(
+                f"{urls[1]}/v1/admin/tenants/{tenant_id}/keys",
+                json={"name": "load", "scopes": ["numbers:read", "calls:read"]},
+                headers=admin,
+            ).json()["key"]
+            account = create_sim_account(sim_control)
+            stored = httpx.put(
+                f"{urls[0]}/v1/admin/tenants/{tenant_id}/credentials/trustcaller",
+                json={"secret": {"token": account["token"]}},
+                headers=admin,
+            )
+            assert stored.status_code == 200
+            keys.append(key)
+            vendor_key_ids.append(str(account["key_id"]))
+            numbers.append("+" + account["numbers"][0])
+        yield Replicas(
+            urls, keys[0], keys[1], (vendor_key_ids[0], vendor_key_ids[1]), sim_control, numbers
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
+
+
+async def _spread(
+    replicas: Replicas, count: int, path: str, params: dict[str, str], key: str
+) -> list[httpx.Response]:
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=count)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        return await asyncio.gather(
+            *(
+                client.get(replicas.urls[i % 2] + path, params=params, headers=headers)
+                for i in range(count)
+            )
+        )
+
+
+def test_200_concurrent_requests_on_two_replicas_never_exceed_the_vendor_budget(
+    replicas: Replicas,
+) -> None:
+    responses = asyncio.run(
+        _spread(
+            replicas, 200, "/v1/calls/live", {"number": replicas.numbers[0]}, replicas.tenant_key
+        )
+    )
+
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {200, 429}, statuses
+    refused = [r for r in responses if r.status_code == 429]
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert all("vendor_status" not in r.json() for r in refused), "the vendor itself said 429"
+    seen = replicas.sim_control.get("/requests").json()
+    by_key = seen["by_token_key_id"][replicas.vendor_key_ids[0]]
+    assert by_key == statuses.count(200) <= 60
+    assert seen["peak_per_rate_window"] <= 60
+    assert statuses.count(200) == 60
+
+
+def test_50_identical_test_number_requests_reach_the_vendor_once_per_tenant(
+    replicas: Replicas,
+) -> None:
+    responses = asyncio.run(
+        _spread(replicas, 50, "/v1/test-numbers", {"prefix": "+86"}, replicas.tenant_key)
+    )
+    other_tenant = httpx.get(
+        replicas.urls[1] + "/v1/test-numbers",
+        params={"prefix": "86"},
+        headers={"Authorization": f"Bearer {replicas.second_tenant_key}"},
+    )
+
+    assert {r.status_code for r in responses} == {200}
+    assert sorted(r.headers["x-cache"] for r in responses).count("MISS") == 1
+    assert other_tenant.status_code == 200 and other_tenant.headers["x-cache"] == "MISS"
+    seen = replicas.sim_control.get("/requests").json()
+    assert seen["by_endpoint"]["GET /test-numbers"] == 2
+    assert seen["by_token_key_id"][replicas.vendor_key_ids[1]] == 1
+    again = httpx.get(
+        replicas.urls[0] + "/v1/test-numbers",
+        params={"prefix": "86"},
+        headers={"Authorization": f"Bearer {replicas.tenant_key}"},
+    )
+    assert again.headers["x-cache"] == "HIT" and int(again.headers["age"]) >= 0
+
+
+def test_redis_stopping_mid_run_causes_no_5xx_and_shared_state_returns(
+    replicas: Replicas, redis_server: RedisServer, redis_url: str
+) -> None:
+    key = replicas.tenant_key
+    before = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
+    redis_server.stop()
+    during = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
+    redis_server.start()
+    time.sleep(1.5)
+    after = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
+
+    for batch in (before, during, after):
+        assert all(r.status_code in (200, 429) for r in batch), [r.status_code for r in batch]
+    assert any(r.status_code == 200 for r in during)
+    client = redis.Redis(unix_socket_path=redis_url.removeprefix("unix://"))
+    try:
+        assert client.keys("{gw:rl:trustcaller:*}:log"), "the limiter did not return to Redis"
+    finally:
+        client.close()
