@@ -144,3 +144,24 @@ class VendorUnreachable(VendorError):
 
 class VendorTimeout(GatewayError):
     status, title, slug = 504, "Vendor timeout", "vendor-timeout"
+
+
+class VendorCircuitOpen(GatewayError):
+    """The vendor failed repeatedly for this credential; calls fail fast for a while."""
+
+    status, title, slug = 503, "Vendor unavailable", "vendor-circuit-open"
+
+
+class VendorBusy(GatewayError):
+    """Every connection slot to the vendor is taken (it is slow); the call was not made."""
+
+    status, title, slug = 503, "Vendor busy", "vendor-busy"
+
+
+def is_vendor_failure(error: GatewayError) -> bool:
+    """A failure of the vendor itself (5xx, timeout, unreachable), as opposed to an answer."""
+    if isinstance(error, VendorTimeout):
+        return True
+    if isinstance(error, VendorError) and not isinstance(error, VendorCredentialRejected):
+        return error.vendor_status is None or error.vendor_status >= 500
+    return False

@@ -40,10 +40,11 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     429: "A rate limit is spent; retry after `Retry-After` seconds.",
     500: "Unexpected error (details are in the gateway's logs under `request_id`).",
     502: "The vendor failed or refused the stored credential; see `vendor` and `vendor_status`.",
+    503: "The vendor is failing (circuit open) or saturated; retry after `Retry-After` seconds.",
     504: "The vendor did not answer in time.",
 }
 ALWAYS = (401, 403, 500)
-READ_ERRORS = (409, 422, 429, 502, 504)
+READ_ERRORS = (409, 422, 429, 502, 503, 504)
 """What any vendor-backed read can answer besides success."""
 BODY_ERRORS = (400, 413, 422)
 """What any operation with a JSON body can answer besides success."""
@@ -147,6 +148,6 @@ def finish_document(document: OpenAPI, closed_bodies: Iterable[type[msgspec.Stru
         for status, response in responses.items():
             headers = dict(response.headers or {})  # type: ignore[union-attr]
             headers["X-Request-ID"] = _REQUEST_ID
-            if status == "429":
+            if status in ("429", "503"):
                 headers["Retry-After"] = _RETRY_AFTER
             response.headers = headers  # type: ignore[union-attr]

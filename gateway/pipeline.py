@@ -1,28 +1,50 @@
 """The policies between a route and a vendor, applied from the adapter's declarations.
 
-For one vendor operation: the cache (when the operation declares a TTL), then rate shaping on
-the budget it declares, keyed by the credential, then the vendor call. A vendor 429 pauses that
-credential's budget for every replica. No vendor is named here: everything comes from
-``adapter.declaration``.
+For one vendor operation: the cache (when the operation declares a TTL); then, per attempt, the
+credential's circuit breaker, rate shaping on the budget the operation declares, and a bulkhead
+slot for the vendor; idempotent operations are retried on vendor failures with backoff and jitter
+within a retry budget. A vendor 429 pauses that credential's budget for every replica. No vendor
+is named here: everything comes from ``adapter.declaration``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import msgspec
 
 from adapters.base import OperationSpec, VendorDeclaration
-from gateway.errors import RateLimited
+from gateway.errors import (
+    GatewayError,
+    RateLimited,
+    VendorBusy,
+    VendorCircuitOpen,
+    is_vendor_failure,
+)
 from gateway.request_context import add_response_header
 from policies.cache import TwoTierCache
 from policies.ratelimit import Rate, RateShaper, ShapingRejected
+from policies.resilience import (
+    BreakerOpen,
+    Bulkhead,
+    BulkheadFull,
+    CircuitBreakers,
+    RetryBudget,
+    RetryPolicy,
+    backoff_delays,
+)
 
 T = TypeVar("T")
 DEFAULT_SPEC = OperationSpec()
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
+DEFAULT_CONCURRENCY = 50
+DEFAULT_SLOT_WAIT = 5.0
+log = logging.getLogger(__name__)
 
 
 def credential_id(secret: dict[str, str]) -> str:
@@ -32,11 +54,22 @@ def credential_id(secret: dict[str, str]) -> str:
 
 
 class VendorPipeline:
-    """Applies caching and rate shaping around vendor calls."""
+    """Applies caching, rate shaping, retries, circuit breaking and bulkheads to vendor calls."""
 
-    def __init__(self, shaper: RateShaper, cache: TwoTierCache) -> None:
+    def __init__(
+        self,
+        shaper: RateShaper,
+        cache: TwoTierCache,
+        retry: RetryPolicy,
+        breakers: CircuitBreakers,
+        bulkheads: dict[str, Bulkhead],
+    ) -> None:
         self.shaper = shaper
         self.cache = cache
+        self.breakers = breakers
+        self._retry = retry
+        self._retry_budgets: dict[str, RetryBudget] = {}
+        self._bulkheads = bulkheads
 
     async def call(
         self,
@@ -45,12 +78,68 @@ class VendorPipeline:
         operation: str,
         invoke: Callable[[], Awaitable[T]],
     ) -> T:
-        """Shape, then call the vendor; a vendor 429 pauses the credential everywhere."""
+        """One vendor operation; idempotent ones are retried on vendor failures, within budget."""
         spec = declaration.operations.get(operation, DEFAULT_SPEC)
+        key = f"{declaration.name}:{credential_key}"
+        budget = self._retry_budgets.setdefault(declaration.name, RetryBudget(self._retry))
+        budget.record_attempt()
+        delays = backoff_delays(self._retry) if spec.idempotent else iter(())
+        while True:
+            try:
+                return await self._attempt(declaration, spec, key, invoke)
+            except GatewayError as exc:
+                if not is_vendor_failure(exc):
+                    raise
+                delay = next(delays, None)
+                if delay is None or not budget.try_spend():
+                    raise
+                log.info(
+                    "retrying a vendor call",
+                    extra={"vendor": declaration.name, "operation": operation, "delay": delay},
+                )
+                await asyncio.sleep(delay)
+
+    async def _attempt(
+        self,
+        declaration: VendorDeclaration,
+        spec: OperationSpec,
+        key: str,
+        invoke: Callable[[], Awaitable[T]],
+    ) -> T:
+        breaker = self.breakers.get(key)
+        try:
+            breaker.before_call()
+        except BreakerOpen as exc:
+            raise VendorCircuitOpen(
+                f"{declaration.display_name} failed repeatedly for this credential; "
+                "calls fail fast until it recovers",
+                vendor=declaration.name,
+                retry_after=math.ceil(exc.retry_after),
+            ) from None
+        await self._shape(declaration, spec, key)
+        try:
+            async with self._bulkhead(declaration.name).slot():
+                result = await invoke()
+        except BulkheadFull:
+            raise VendorBusy(
+                f"every connection to {declaration.display_name} is busy", vendor=declaration.name
+            ) from None
+        except RateLimited as exc:
+            await self.shaper.pause(key, exc.retry_after or VENDOR_PAUSE_WITHOUT_RETRY_AFTER)
+            raise
+        except GatewayError as exc:
+            if is_vendor_failure(exc):
+                breaker.record_failure()
+            else:
+                breaker.record_success()
+            raise
+        breaker.record_success()
+        return result
+
+    async def _shape(self, declaration: VendorDeclaration, spec: OperationSpec, key: str) -> None:
         budget = declaration.budgets.get(spec.budget) if spec.budget else None
         if budget is None:
-            return await invoke()
-        key = f"{declaration.name}:{credential_key}"
+            return
         rate = Rate(budget.limit, budget.period_seconds)
         try:
             admission = await self.shaper.acquire(key, rate)
@@ -63,11 +152,11 @@ class VendorPipeline:
                 retry_after=exc.retry_after_seconds,
             ) from None
         _rate_headers(rate, admission.remaining, None)
-        try:
-            return await invoke()
-        except RateLimited as exc:
-            await self.shaper.pause(key, exc.retry_after or VENDOR_PAUSE_WITHOUT_RETRY_AFTER)
-            raise
+
+    def _bulkhead(self, vendor: str) -> Bulkhead:
+        if vendor not in self._bulkheads:
+            self._bulkheads[vendor] = Bulkhead(DEFAULT_CONCURRENCY, DEFAULT_SLOT_WAIT)
+        return self._bulkheads[vendor]
 
     async def cached(
         self,

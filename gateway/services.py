@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from adapters.registry import AdapterRegistry, build_registry
 from gateway.auth.principal import Authenticator
+from gateway.auth.redis_store import RedisTenantStore
 from gateway.auth.store import SQLiteTenantStore, TenantStore
 from gateway.dispatch import VendorDispatcher
 from gateway.pipeline import VendorPipeline
@@ -17,7 +18,10 @@ from gateway.settings import Settings, SettingsError
 from policies.cache import CacheSettings, TwoTierCache
 from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
+from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
+from policies.resilience.breaker import BreakerSettings
 from policies.vault import SQLiteVaultBackend, Vault
+from policies.vault.redis_backend import RedisVaultBackend
 
 TENANTS_DB = "tenants.sqlite3"
 VAULT_DB = "vault.sqlite3"
@@ -50,9 +54,24 @@ class Services:
 
 
 def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
-    """The embedded stores under ``settings.data_dir``."""
+    """The tenant store and the vault: in Redis when ``settings.redis_url`` is set, else the
+    embedded stores under ``settings.data_dir``.
+
+    The Redis stores share one client and each closes it on ``close()``: closing disconnects
+    the pool, which would reconnect on use, so the first close never breaks the other store.
+    """
     if settings.vault_keys is None:
         raise SettingsError("GATEWAY_VAULT_KEYS is required to open the credential vault")
+    if settings.redis_url:
+        redis = create_redis(
+            RedisSettings(
+                url=settings.redis_url,
+                socket_timeout=settings.redis_timeout,
+                connect_timeout=settings.redis_timeout,
+            )
+        )
+        backend = RedisVaultBackend(redis, owns_client=True)
+        return RedisTenantStore(redis, owns_client=True), Vault(backend, settings.vault_keys)
     tenants = SQLiteTenantStore(settings.data_dir / TENANTS_DB)
     vault = Vault(SQLiteVaultBackend(settings.data_dir / VAULT_DB), settings.vault_keys)
     return tenants, vault
@@ -69,7 +88,22 @@ def build_pipeline(settings: Settings, redis: Redis | None) -> VendorPipeline:
         ),
     )
     cache = TwoTierCache(redis, CacheSettings(local_seconds=settings.cache_local_seconds))
-    return VendorPipeline(shaper, cache)
+    bulkheads = {
+        vendor: Bulkhead(http.max_connections, http.connect_timeout + http.read_timeout)
+        for vendor, http in settings.vendors.items()
+    }
+    return VendorPipeline(
+        shaper,
+        cache,
+        RetryPolicy(max_attempts=settings.retry_max_attempts),
+        CircuitBreakers(
+            BreakerSettings(
+                failure_threshold=settings.breaker_failures,
+                open_seconds=settings.breaker_open_seconds,
+            )
+        ),
+        bulkheads,
+    )
 
 
 def open_services(settings: Settings) -> Services:

@@ -71,6 +71,12 @@ class Settings:
     """Share of a vendor budget one process uses while Redis is unreachable."""
     cache_local_seconds: float = 5.0
     """How long the in-process cache tier keeps an entry."""
+    retry_max_attempts: int = 3
+    """Attempts of an idempotent vendor call on vendor failures (first one included)."""
+    breaker_failures: int = 5
+    """Consecutive vendor failures that open a credential's circuit breaker."""
+    breaker_open_seconds: float = 10.0
+    """How long an open breaker fails fast before letting one probe through."""
     log_level: str = "INFO"
     log_format: str = "auto"
     vendors: dict[str, VendorHttpSettings] = field(
@@ -101,6 +107,11 @@ class Settings:
             ),
             cache_local_seconds=reader.read(
                 "GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, defaults.cache_local_seconds
+            ),
+            retry_max_attempts=reader.read("GATEWAY_RETRY_MAX_ATTEMPTS", _positive_int, 3),
+            breaker_failures=reader.read("GATEWAY_BREAKER_FAILURES", _positive_int, 5),
+            breaker_open_seconds=reader.read(
+                "GATEWAY_BREAKER_OPEN_SECONDS", _positive_float, defaults.breaker_open_seconds
             ),
             log_level=reader.read("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO"),
             log_format=reader.read("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto"),

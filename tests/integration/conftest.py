@@ -18,6 +18,7 @@ from policies.vault import Keyring, generate_key_spec
 
 ALL_SCOPES = ("numbers:read", "calls:read", "calls:write", "admin")
 VENDOR_READ_TIMEOUT = 1.0
+BREAKER_OPEN_SECONDS = 1.0
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def gateway_settings(trustcaller_sim: RunningServer, tmp_path: Path) -> Settings
         data_dir=tmp_path / "data",
         admin_key=generate_api_key(),
         vault_keys=Keyring.from_spec(generate_key_spec()),
+        breaker_open_seconds=BREAKER_OPEN_SECONDS,
         vendors={
             "trustcaller": VendorHttpSettings(
                 base_url=trustcaller_sim.url + "/api/v1",

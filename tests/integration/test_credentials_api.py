@@ -149,7 +149,7 @@ def test_rotation_whose_new_key_fails_verification_keeps_and_cleans_up(
     inject: Callable[..., None],
 ) -> None:
     before = credential(admin, tenant)
-    inject(status=503, count=1, path_prefix="/auth/keys", method="GET")
+    inject(status=503, count=3, path_prefix="/auth/keys", method="GET")
 
     rotated = admin.post(f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate")
 

@@ -37,7 +37,7 @@ def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
 def test_vendor_5xx_is_502(
     tenant: TenantHandle, inject: Callable[..., None], vendor_status: int
 ) -> None:
-    inject(status=vendor_status, count=1, path_prefix="/numbers")
+    inject(status=vendor_status, count=3, path_prefix="/numbers")
 
     body = assert_problem(tenant.client.get("/v1/numbers?vendor=trustcaller"), 502, "vendor-error")
 
@@ -58,7 +58,7 @@ def test_vendor_429_is_429_with_its_retry_after(
 
 
 def test_slow_vendor_is_504(tenant: TenantHandle, inject: Callable[..., None]) -> None:
-    inject(latency_ms=int(VENDOR_READ_TIMEOUT * 1000) + 500, count=1, path_prefix="/calls/check")
+    inject(latency_ms=int(VENDOR_READ_TIMEOUT * 1000) + 500, count=3, path_prefix="/calls/check")
 
     response = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0]})
 
@@ -68,7 +68,7 @@ def test_slow_vendor_is_504(tenant: TenantHandle, inject: Callable[..., None]) -
 def test_dropped_connection_is_502_unreachable(
     tenant: TenantHandle, inject: Callable[..., None]
 ) -> None:
-    inject(drop=True, count=1, path_prefix="/test-numbers")
+    inject(drop=True, count=3, path_prefix="/test-numbers")
 
     assert_problem(tenant.client.get("/v1/test-numbers"), 502, "vendor-unreachable")
 

@@ -47,7 +47,7 @@ class FakeNumbers:
 
     async def list_numbers(self, credential: Any, page: int, limit: int) -> VendorPage[Number]:
         if page in self.failures:
-            raise self.failures.pop(page)
+            raise self.failures[page]
         start = (page - 1) * limit
         items = [
             Number(
@@ -144,6 +144,7 @@ async def test_a_failed_page_can_be_retried_with_the_same_cursor(vault: Vault) -
 
     with pytest.raises(VendorError):
         await page(dispatcher, first.next_cursor)
+    del alpha.failures[2]
     retried = await page(dispatcher, first.next_cursor)
 
     assert [n.id for n in retried.items] == ["alpha:2", "alpha:3"]

@@ -1,0 +1,95 @@
+"""Circuit breakers: after consecutive failures, fail fast; after a cool-down, let one probe in."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class BreakerState(StrEnum):
+    """The classic three states."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class BreakerOpen(Exception):
+    """The breaker is open: the call was not made. Retry after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"circuit open; retry after {retry_after:.1f}s")
+
+
+@dataclass(frozen=True)
+class BreakerSettings:
+    """When a breaker opens and how long it stays open."""
+
+    failure_threshold: int = 5
+    """Consecutive failures that open the breaker."""
+    open_seconds: float = 10.0
+    """How long an open breaker fails fast before letting one probe through."""
+
+
+class CircuitBreaker:
+    """One breaker (per vendor credential). Not thread-safe; used on one event loop."""
+
+    def __init__(self, settings: BreakerSettings) -> None:
+        self._settings = settings
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state."""
+        if self._opened_at is None:
+            return BreakerState.CLOSED
+        if time.monotonic() - self._opened_at < self._settings.open_seconds:
+            return BreakerState.OPEN
+        return BreakerState.HALF_OPEN
+
+    def before_call(self) -> None:
+        """Raise :class:`BreakerOpen` unless a call may go out now."""
+        state = self.state
+        if state is BreakerState.CLOSED:
+            return
+        if state is BreakerState.HALF_OPEN and not self._probing:
+            self._probing = True
+            return
+        opened_at = self._opened_at or time.monotonic()
+        remaining = self._settings.open_seconds - (time.monotonic() - opened_at)
+        raise BreakerOpen(max(remaining, 1.0))
+
+    def record_success(self) -> None:
+        """The vendor answered: close."""
+        self._failures = 0
+        self._opened_at = None
+        self._probing = False
+
+    def record_failure(self) -> None:
+        """The vendor failed (5xx, timeout, unreachable): count, and open at the threshold."""
+        self._failures += 1
+        if self._probing or self._failures >= self._settings.failure_threshold:
+            self._opened_at = time.monotonic()
+            self._probing = False
+
+
+class CircuitBreakers:
+    """Breakers by key, created on first use."""
+
+    def __init__(self, settings: BreakerSettings) -> None:
+        self._settings = settings
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def get(self, key: str) -> CircuitBreaker:
+        """The breaker for ``key``."""
+        if key not in self._breakers:
+            self._breakers[key] = CircuitBreaker(self._settings)
+        return self._breakers[key]
+
+    def states(self) -> dict[str, BreakerState]:
+        """Every breaker's state, by key."""
+        return {key: breaker.state for key, breaker in self._breakers.items()}
