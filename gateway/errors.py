@@ -146,6 +146,12 @@ class VendorTimeout(GatewayError):
     status, title, slug = 504, "Vendor timeout", "vendor-timeout"
 
 
+class ServiceUnavailable(GatewayError):
+    """A dependency of the gateway itself (its shared store) is unreachable."""
+
+    status, title, slug = 503, "Service unavailable", "service-unavailable"
+
+
 class VendorCircuitOpen(GatewayError):
     """The vendor failed repeatedly for this credential; calls fail fast for a while."""
 

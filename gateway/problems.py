@@ -25,9 +25,12 @@ from gateway.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
+from policies.last_known import StoreUnavailable
+from policies.redis_client import REDIS_ERRORS
 from policies.vault import CredentialDecryptError
 
 log = logging.getLogger(__name__)
@@ -109,6 +112,14 @@ def handle_decrypt_error(
     )
 
 
+def handle_store_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The shared store is down and nothing recent is known: a retryable 503, not a 500."""
+    log.error("shared store unreachable", extra={"error": type(exc).__name__})
+    error = ServiceUnavailable("the gateway's shared store is unreachable; retry shortly")
+    error.retry_after = 1
+    return problem_response(request, error)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything else: log it with the request id, answer a bare 500."""
     log.exception("unhandled error", exc_info=exc)
@@ -119,5 +130,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     GatewayError: handle_gateway_error,
     HTTPException: handle_http_exception,
     CredentialDecryptError: handle_decrypt_error,
+    StoreUnavailable: handle_store_unavailable,
+    **dict.fromkeys(REDIS_ERRORS, handle_store_unavailable),
     Exception: handle_unexpected,
 }

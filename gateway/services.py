@@ -16,11 +16,13 @@ from gateway.dispatch import VendorDispatcher
 from gateway.pipeline import VendorPipeline
 from gateway.settings import Settings, SettingsError
 from policies.cache import CacheSettings, TwoTierCache
+from policies.last_known import LastKnown
 from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
 from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
 from policies.vault import SQLiteVaultBackend, Vault
+from policies.vault.last_known_backend import LastKnownVaultBackend
 from policies.vault.redis_backend import RedisVaultBackend
 
 TENANTS_DB = "tenants.sqlite3"
@@ -70,7 +72,7 @@ def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
                 connect_timeout=settings.redis_timeout,
             )
         )
-        backend = RedisVaultBackend(redis, owns_client=True)
+        backend = LastKnownVaultBackend(RedisVaultBackend(redis, owns_client=True), LastKnown())
         return RedisTenantStore(redis, owns_client=True), Vault(backend, settings.vault_keys)
     tenants = SQLiteTenantStore(settings.data_dir / TENANTS_DB)
     vault = Vault(SQLiteVaultBackend(settings.data_dir / VAULT_DB), settings.vault_keys)

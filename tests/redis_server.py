@@ -13,7 +13,11 @@ import redis
 
 @dataclass
 class RedisServer:
-    """A redis-server process the tests can stop and start again on the same socket."""
+    """A redis-server process the tests can stop and start again on the same socket.
+
+    It keeps an append-only file, as a Redis holding the gateway's stores must: a restart
+    (the outage tests) finds the tenants, keys and credentials again.
+    """
 
     directory: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -44,7 +48,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes",
+                "--appendfsync",
+                "always",
                 "--dir",
                 str(self.directory),
             ],

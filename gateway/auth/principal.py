@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
 from gateway.auth.store import TenantStore
 from gateway.errors import Forbidden, NotFound, Unauthorized
+from policies.last_known import LastKnown
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,12 @@ class Principal:
 class Authenticator:
     """Resolves ``Authorization: Bearer gw_...`` to a :class:`Principal`."""
 
-    def __init__(self, store: TenantStore, operator_key: str | None) -> None:
+    def __init__(
+        self, store: TenantStore, operator_key: str | None, last_known: LastKnown | None = None
+    ) -> None:
         self._store = store
         self._operator_hash = hash_api_key(operator_key) if operator_key else None
+        self._last_known = last_known or LastKnown()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """401 for a missing, malformed, unknown or revoked key."""
@@ -60,7 +64,9 @@ class Authenticator:
         key_hash = hash_api_key(token)
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
-        record = await self._store.find_active_key(key_hash)
+        record = await self._last_known.read(
+            ("key", key_hash), lambda: self._store.find_active_key(key_hash)
+        )
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
         return Principal(

@@ -1,0 +1,51 @@
+"""Stale-on-error reads: remember the last good answer of a read, serve it while the store is down.
+
+Freshness is never traded while the store answers (a revoked key stops working at once); only
+when the store is unreachable does a replica fall back to what it last saw, for a bounded time,
+so a Redis outage does not take down requests that were being served a moment before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
+
+from cachetools import LRUCache
+
+from policies.redis_client import REDIS_ERRORS
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(Exception):
+    """The store is unreachable and no recent answer is known."""
+
+
+class LastKnown:
+    """Last good answers of reads, by key, usable for ``max_stale_seconds`` during outages."""
+
+    def __init__(self, max_stale_seconds: float = 300.0, max_entries: int = 100_000) -> None:
+        self._answers: LRUCache[Hashable, tuple[float, object]] = LRUCache(max_entries)
+        self._max_stale = max_stale_seconds
+        self.stale_reads = 0
+
+    async def read(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
+        """``fetch()``, remembered; on a store failure, the remembered answer if recent enough."""
+        try:
+            answer = await fetch()
+        except REDIS_ERRORS as exc:
+            remembered = self._answers.get(key)
+            if remembered is None or time.monotonic() - remembered[0] > self._max_stale:
+                raise StoreUnavailable("the shared store is unreachable") from exc
+            self.stale_reads += 1
+            log.warning("store unreachable: serving the last known answer")
+            return remembered[1]  # type: ignore[return-value]
+        self._answers[key] = (time.monotonic(), answer)
+        return answer
+
+    def forget(self, key: Hashable) -> None:
+        """Drop a remembered answer (after a write this process made)."""
+        self._answers.pop(key, None)
