@@ -16,6 +16,11 @@ from gateway.dispatch import VendorDispatcher
 from gateway.pipeline import VendorPipeline
 from gateway.settings import Settings, SettingsError
 from policies.cache import CacheSettings, TwoTierCache
+from policies.idempotency import (
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+)
 from policies.last_known import LastKnown
 from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
@@ -41,6 +46,7 @@ class Services:
     dispatcher: VendorDispatcher
     pipeline: VendorPipeline
     redis: Redis | None
+    idempotency: IdempotencyStore
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -133,4 +139,7 @@ def open_services(settings: Settings) -> Services:
         dispatcher=VendorDispatcher(registry, vault, pipeline),
         pipeline=pipeline,
         redis=redis,
+        idempotency=(
+            RedisIdempotencyStore(redis) if redis is not None else MemoryIdempotencyStore()
+        ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -10,10 +10,12 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.credentials import store_credential
 from gateway.errors import NotFound
+from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
 from gateway.routes.admin_schema import CredentialOut, CredentialPut, RotationOut
 from gateway.routes.admin_tenants import managed_tenant
+from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 from policies.vault import CredentialMetadata
 
@@ -102,12 +104,24 @@ class CredentialsController(Controller):
         principal: NamedDependency[Principal],
         tenant_id: FromPath[str],
         vendor: FromPath[str],
-    ) -> RotationOut:
-        """Create a new vendor key, store it, verify it, then revoke the old one."""
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[RotationOut]:
+        """Create a new vendor key, verify it, store it, then revoke the old one."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        result = await rotate_vendor_credential(services, tenant.id, vendor)
-        return RotationOut(
-            credential=_credential_out(result.credential),
-            previous_revoked=result.previous_revoked,
-            warnings=result.warnings,
+
+        async def rotate() -> RotationOut:
+            result = await rotate_vendor_credential(services, tenant.id, vendor)
+            return RotationOut(
+                credential=_credential_out(result.credential),
+                previous_revoked=result.previous_revoked,
+                warnings=result.warnings,
+            )
+
+        return await run_idempotently(
+            services.idempotency,
+            tenant.id,
+            f"rotate:{vendor}",
+            idempotency_key,
+            request_fingerprint("POST", f"credentials/{vendor}/rotate", None),
+            rotate,
         )

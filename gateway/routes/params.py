@@ -84,3 +84,18 @@ def wants_fresh(cache_control: str | None) -> bool:
         return False
     directives = {part.strip().lower() for part in cache_control.split(",")}
     return bool(directives & {"no-cache", "no-store", "max-age=0"})
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        description=(
+            "Makes the request safe to retry: the same key with the same request replays the "
+            "first response (with `Idempotent-Replayed: true`) instead of acting again; the same "
+            "key with another request is a 422. Keys are kept 24 hours, per tenant."
+        ),
+        min_length=1,
+        max_length=255,
+    ),
+]

@@ -211,3 +211,22 @@ def test_concurrent_rotations_on_two_replicas_leave_one_key(
     live_keys = httpx.get(f"{gateway.sim_url}/_sim/accounts/{tenant.vendor_account_id}/keys")
     assert [str(k["id"]) for k in live_keys.json()["data"]] == [stored_key_id]
     assert tenant.client.get("/v1/numbers?vendor=trustcaller").status_code == 200
+
+
+def test_a_rotation_retried_with_its_idempotency_key_rotates_once(
+    admin: httpx.Client, tenant: TenantHandle, sim_control: httpx.Client
+) -> None:
+    path = f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate"
+    headers = {"Idempotency-Key": "rotate-2026-11-23"}
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        responses = list(pool.map(lambda _: admin.post(path, headers=headers), range(3)))
+    again = admin.post(path, headers=headers)
+
+    assert {r.status_code for r in [*responses, again]} == {200}
+    assert len({r.content for r in [*responses, again]}) == 1
+    assert again.headers["idempotent-replayed"] == "true"
+    created = sim_control.get("/requests").json()["by_endpoint"]["POST /auth/keys"]
+    assert created == 1
+    live_keys = sim_control.get(f"/accounts/{tenant.vendor_account_id}/keys").json()["data"]
+    assert len(live_keys) == 1

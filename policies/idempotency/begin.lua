@@ -1,0 +1,17 @@
+-- Claim an idempotency key for a request, or report what holds it.
+-- KEYS[1] = the record (hash: fingerprint, state, response)
+-- ARGV[1] = the request's fingerprint, ARGV[2] = how long a claim lives (ms) if its owner dies
+-- Returns {"new"} | {"conflict"} | {"pending"} | {"done", response}
+local fingerprint = redis.call('HGET', KEYS[1], 'fingerprint')
+if not fingerprint then
+  redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'state', 'pending')
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {'new'}
+end
+if fingerprint ~= ARGV[1] then
+  return {'conflict'}
+end
+if redis.call('HGET', KEYS[1], 'state') == 'done' then
+  return {'done', redis.call('HGET', KEYS[1], 'response')}
+end
+return {'pending'}

@@ -1,0 +1,112 @@
+"""Where idempotency records live: Redis (shared by replicas) or process memory.
+
+A record is claimed atomically (``begin``), then either completed with the response to replay
+for 24 h, or abandoned so that a retry can run. A claim whose owner died expires on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import msgspec
+from redis.asyncio import Redis
+
+_BEGIN = (Path(__file__).with_name("begin.lua")).read_text()
+
+
+class StoredResponse(msgspec.Struct, frozen=True):
+    """The first response, replayed to later requests with the same key."""
+
+    status: int
+    body: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What ``begin`` found: the claim is ours, someone else's, a different request, or done."""
+
+    outcome: Literal["new", "pending", "conflict", "done"]
+    response: StoredResponse | None = None
+
+
+class IdempotencyStore(Protocol):
+    """Claims and results by key (the caller scopes keys by tenant and operation)."""
+
+    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun: ...
+    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None: ...
+    async def abandon(self, key: str) -> None: ...
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(StoredResponse)
+
+
+class RedisIdempotencyStore:
+    """Records in Redis hashes; ``begin`` is one atomic script."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._begin = redis.register_script(_BEGIN)
+
+    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun:
+        """Claim ``key`` for a request with ``fingerprint``."""
+        found = await self._begin(keys=[key], args=[fingerprint, int(claim_seconds * 1000)])
+        outcome = found[0].decode()
+        if outcome == "done":
+            return Begun("done", _decoder.decode(found[1]))
+        return Begun(outcome)  # type: ignore[arg-type]
+
+    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None:
+        """Store the response to replay and keep it ``keep_seconds``."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"state": "done", "response": _encoder.encode(response)})
+            pipe.pexpire(key, int(keep_seconds * 1000))
+            await pipe.execute()
+
+    async def abandon(self, key: str) -> None:
+        """Release the claim without a response (the request failed; a retry may run)."""
+        await self._redis.delete(key)
+
+
+@dataclass
+class _Entry:
+    fingerprint: str
+    expires_at: float
+    response: StoredResponse | None = None
+
+
+class MemoryIdempotencyStore:
+    """The same records in one process (the embedded mode)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._max_entries = max_entries
+
+    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun:
+        """Claim ``key`` for a request with ``fingerprint``."""
+        now = time.monotonic()
+        if len(self._entries) >= self._max_entries:
+            self._entries = {k: e for k, e in self._entries.items() if e.expires_at > now}
+        entry = self._entries.get(key)
+        if entry is None or entry.expires_at <= now:
+            self._entries[key] = _Entry(fingerprint, now + claim_seconds)
+            return Begun("new")
+        if entry.fingerprint != fingerprint:
+            return Begun("conflict")
+        if entry.response is not None:
+            return Begun("done", entry.response)
+        return Begun("pending")
+
+    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None:
+        """Store the response to replay and keep it ``keep_seconds``."""
+        entry = self._entries[key]
+        entry.response = response
+        entry.expires_at = time.monotonic() + keep_seconds
+
+    async def abandon(self, key: str) -> None:
+        """Release the claim without a response."""
+        self._entries.pop(key, None)
