@@ -95,7 +95,7 @@ class CredentialsController(Controller):
         "/{vendor:str}/rotate",
         operation_id="rotateCredential",
         summary="Rotate a credential at the vendor",
-        **contract(Scope.ADMIN, 404, 409, 429, 502, 503, 504),
+        **contract(Scope.ADMIN, 404, 409, 422, 429, 502, 503, 504),
         status_code=200,
     )
     async def rotate_credential(
