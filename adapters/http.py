@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 
 from gateway.errors import VendorError, VendorTimeout, VendorUnreachable
 from gateway.settings import VendorHttpSettings
+from gateway.telemetry import instrument_vendor_client
 
 T = TypeVar("T")
 
@@ -32,10 +34,13 @@ class VendorPayloadError(Exception):
 
 
 def build_vendor_client(
-    settings: VendorHttpSettings, transport: httpx.AsyncBaseTransport | None = None
+    settings: VendorHttpSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> httpx.AsyncClient:
-    """A pooled client for one vendor, with explicit timeouts and pool limits."""
-    return httpx.AsyncClient(
+    """A pooled client for one vendor, with explicit timeouts and pool limits, traced when a
+    tracer provider is given (a client span per call, ``traceparent`` sent to the vendor)."""
+    client = httpx.AsyncClient(
         base_url=settings.base_url,
         timeout=httpx.Timeout(
             connect=settings.connect_timeout,
@@ -51,6 +56,9 @@ def build_vendor_client(
         transport=transport,
         headers={"Accept": "application/json", "User-Agent": "caller-gateway"},
     )
+    if tracer_provider is not None:
+        instrument_vendor_client(client, tracer_provider)
+    return client
 
 
 async def translate_transport_errors(vendor: str, call: Callable[[], Awaitable[T]]) -> T:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import httpx
+from opentelemetry.sdk.trace import TracerProvider
 
 from adapters.base import SandboxVendor, VendorAdapter
 from adapters.http import build_vendor_client
@@ -57,7 +58,11 @@ def run_simulator(vendor: str, host: str, port: int) -> None:
     simulators[vendor](host, port)
 
 
-def build_registry(settings: Settings) -> AdapterRegistry:
+def build_registry(
+    settings: Settings, tracer_provider: TracerProvider | None = None
+) -> AdapterRegistry:
     """One adapter per vendor, each with exactly one pooled ``httpx.AsyncClient``."""
-    trustcaller_http = build_vendor_client(settings.vendors["trustcaller"])
+    trustcaller_http = build_vendor_client(
+        settings.vendors["trustcaller"], tracer_provider=tracer_provider
+    )
     return AdapterRegistry([TrustCallerAdapter(trustcaller_http)], [trustcaller_http])

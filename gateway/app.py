@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 
 from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from gateway.logs import configure_logging
+from gateway.metrics import GatewayMetrics
 from gateway.openapi import finish_document, openapi_config
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
@@ -23,10 +27,11 @@ from gateway.routes.guards import (
     provide_services,
     required_scope,
 )
-from gateway.routes.health import healthz, readyz
+from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
 from gateway.services import Services, open_services
 from gateway.settings import Settings
+from gateway.telemetry import build_tracer_provider, scrub_server_span
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -47,8 +52,13 @@ def _complete_allow_headers(app: Litestar) -> BeforeMessageSendHookHandler:
     return hook
 
 
-def create_app(settings: Settings) -> Litestar:
-    """Build the gateway for ``settings``; stores and vendor clients open at start-up."""
+def create_app(settings: Settings, span_exporter: SpanExporter | None = None) -> Litestar:
+    """Build the gateway for ``settings``; stores and vendor clients open at start-up.
+
+    Spans go to ``span_exporter`` when given (tests), else wherever ``OTEL_*`` says (or nowhere).
+    """
+    tracer_provider = build_tracer_provider(span_exporter)
+    metrics = GatewayMetrics()
     api = Router(
         path="/",
         route_handlers=[
@@ -66,15 +76,26 @@ def create_app(settings: Settings) -> Litestar:
                 required_scope(handler)
 
     async def start(app: Litestar) -> None:
-        app.state.services = open_services(settings)
+        app.state.services = open_services(settings, tracer_provider, metrics)
 
     async def stop(app: Litestar) -> None:
         services: Services | None = getattr(app.state, "services", None)
         if services is not None:
             await services.aclose()
+        tracer_provider.shutdown()
 
     app = Litestar(
-        route_handlers=[healthz, readyz, api],
+        route_handlers=[healthz, readyz, metrics_endpoint, api],
+        plugins=[
+            OpenTelemetryPlugin(
+                OpenTelemetryConfig(
+                    tracer_provider=tracer_provider,
+                    server_request_hook_handler=scrub_server_span,
+                    exclude=["/metrics", "/healthz", "/readyz"],
+                )
+            )
+        ],
+        state=State({"metrics": metrics}),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
@@ -86,7 +107,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     app.before_send.append(_complete_allow_headers(app))
     finish_document(app.openapi_schema, closed_bodies=REQUEST_BODIES)
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app
 
 

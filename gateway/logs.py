@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from gateway.request_context import request_id_var
+from gateway.telemetry import current_trace_id
 
 _SECRET_PATTERNS = (
     re.compile(r"gw_[A-Za-z0-9_\-]{8,}"),
@@ -40,10 +41,12 @@ def redact(text: str) -> str:
 
 
 class RequestIdFilter(logging.Filter):
-    """Attach the current request id to every record."""
+    """Attach the current request id and trace id to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or None
+        if not hasattr(record, "trace_id"):
+            record.trace_id = current_trace_id()
         return True
 
 

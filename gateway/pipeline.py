@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -26,13 +27,16 @@ from gateway.errors import (
     VendorCircuitOpen,
     is_vendor_failure,
 )
+from gateway.metrics import GatewayMetrics
 from gateway.request_context import add_response_header
+from gateway.telemetry import annotate
 from policies.cache import TwoTierCache
 from policies.ratelimit import Rate, RateShaper, ShapingRejected
 from policies.resilience import (
     BreakerOpen,
     Bulkhead,
     BulkheadFull,
+    CircuitBreaker,
     CircuitBreakers,
     RetryBudget,
     RetryPolicy,
@@ -63,10 +67,12 @@ class VendorPipeline:
         retry: RetryPolicy,
         breakers: CircuitBreakers,
         bulkheads: dict[str, Bulkhead],
+        metrics: GatewayMetrics,
     ) -> None:
         self.shaper = shaper
         self.cache = cache
         self.breakers = breakers
+        self.metrics = metrics
         self._retry = retry
         self._retry_budgets: dict[str, RetryBudget] = {}
         self._bulkheads = bulkheads
@@ -84,15 +90,19 @@ class VendorPipeline:
         budget = self._retry_budgets.setdefault(declaration.name, RetryBudget(self._retry))
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
+        annotate(vendor=declaration.name, operation=operation)
+        retries = 0
         while True:
             try:
-                return await self._attempt(declaration, spec, key, invoke)
+                return await self._attempt(declaration, spec, operation, key, invoke)
             except GatewayError as exc:
                 if not is_vendor_failure(exc):
                     raise
                 delay = next(delays, None)
                 if delay is None or not budget.try_spend():
                     raise
+                retries += 1
+                annotate(retries=retries)
                 log.info(
                     "retrying a vendor call",
                     extra={"vendor": declaration.name, "operation": operation, "delay": delay},
@@ -103,10 +113,12 @@ class VendorPipeline:
         self,
         declaration: VendorDeclaration,
         spec: OperationSpec,
+        operation: str,
         key: str,
         invoke: Callable[[], Awaitable[T]],
     ) -> T:
         breaker = self.breakers.get(key)
+        annotate(breaker_state=breaker.state.value)
         try:
             breaker.before_call()
         except BreakerOpen as exc:
@@ -117,6 +129,25 @@ class VendorPipeline:
                 retry_after=math.ceil(exc.retry_after),
             ) from None
         await self._shape(declaration, spec, key)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await self._guarded(declaration, breaker, key, invoke)
+        except GatewayError as exc:
+            outcome = exc.slug
+            raise
+        finally:
+            self.metrics.vendor_calls.labels(declaration.name, operation, outcome).observe(
+                time.perf_counter() - started
+            )
+
+    async def _guarded(
+        self,
+        declaration: VendorDeclaration,
+        breaker: CircuitBreaker,
+        key: str,
+        invoke: Callable[[], Awaitable[T]],
+    ) -> T:
         try:
             async with self._bulkhead(declaration.name).slot():
                 result = await invoke()
@@ -144,6 +175,7 @@ class VendorPipeline:
         try:
             admission = await self.shaper.acquire(key, rate)
         except ShapingRejected as exc:
+            self.metrics.shaping_rejections.labels(declaration.name).inc()
             _rate_headers(rate, 0, exc.retry_after_seconds)
             raise RateLimited(
                 f"the {declaration.display_name} budget of this credential is spent "
@@ -151,6 +183,8 @@ class VendorPipeline:
                 vendor=declaration.name,
                 retry_after=exc.retry_after_seconds,
             ) from None
+        self.metrics.shaping_wait.labels(declaration.name).observe(admission.waited_seconds)
+        annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
         _rate_headers(rate, admission.remaining, None)
 
     def _bulkhead(self, vendor: str) -> Bulkhead:
@@ -180,6 +214,9 @@ class VendorPipeline:
 
         key = cache_key(tenant_id, declaration.name, operation, params)
         entry, hit = await self.cache.get_or_load(key, spec.cache_ttl_seconds, load, refresh)
+        result = "hit" if hit else "miss"
+        self.metrics.cache.labels(declaration.name, operation, result).inc()
+        annotate(cache=result)
         add_response_header("X-Cache", "HIT" if hit else "MISS")
         add_response_header("Age", str(entry.age()))
         return msgspec.json.decode(entry.payload, type=result_type)

@@ -15,6 +15,9 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.metrics import GatewayMetrics
+from gateway.telemetry import current_trace_id
+
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -51,8 +54,9 @@ def _incoming_request_id(scope: Scope) -> str:
 class RequestContextMiddleware:
     """Assign a request id, echo it as ``X-Request-ID``, and write one access-log line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: GatewayMetrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,11 +69,12 @@ class RequestContextMiddleware:
         extra_headers: dict[str, str] = {}
         headers_token = response_headers_var.set(extra_headers)
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        status: dict[str, Any] = {"code": 500, "trace_id": None}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["trace_id"] = current_trace_id()
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 headers.extend((k.lower().encode(), v.encode()) for k, v in extra_headers.items())
@@ -87,8 +92,12 @@ class RequestContextMiddleware:
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "tenant_id": tenant_id_var.get() or None,
+                    "trace_id": status["trace_id"],
                 },
             )
+            if self.metrics is not None:
+                route = scope.get("path_template") or "unmatched"
+                self.metrics.requests.labels(route, scope.get("method"), status["code"]).inc()
             response_headers_var.reset(headers_token)
             tenant_id_var.reset(tenant_token)
             request_id_var.reset(id_token)

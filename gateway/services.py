@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from adapters.registry import AdapterRegistry, build_registry
@@ -13,6 +15,7 @@ from gateway.auth.principal import Authenticator
 from gateway.auth.redis_store import RedisTenantStore
 from gateway.auth.store import SQLiteTenantStore, TenantStore
 from gateway.dispatch import VendorDispatcher
+from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.pipeline import VendorPipeline
 from gateway.settings import Settings, SettingsError
 from policies.cache import CacheSettings, TwoTierCache
@@ -24,7 +27,7 @@ from policies.idempotency import (
 from policies.last_known import LastKnown
 from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
-from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
+from policies.resilience import BreakerState, Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
 from policies.vault import SQLiteVaultBackend, Vault
 from policies.vault.last_known_backend import LastKnownVaultBackend
@@ -61,7 +64,9 @@ class Services:
             await self.redis.aclose()
 
 
-def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
+def open_stores(
+    settings: Settings, last_known: LastKnown | None = None
+) -> tuple[TenantStore, Vault]:
     """The tenant store and the vault: in Redis when ``settings.redis_url`` is set, else the
     embedded stores under ``settings.data_dir``.
 
@@ -78,14 +83,18 @@ def open_stores(settings: Settings) -> tuple[TenantStore, Vault]:
                 connect_timeout=settings.redis_timeout,
             )
         )
-        backend = LastKnownVaultBackend(RedisVaultBackend(redis, owns_client=True), LastKnown())
+        backend = LastKnownVaultBackend(
+            RedisVaultBackend(redis, owns_client=True), last_known or LastKnown()
+        )
         return RedisTenantStore(redis, owns_client=True), Vault(backend, settings.vault_keys)
     tenants = SQLiteTenantStore(settings.data_dir / TENANTS_DB)
     vault = Vault(SQLiteVaultBackend(settings.data_dir / VAULT_DB), settings.vault_keys)
     return tenants, vault
 
 
-def build_pipeline(settings: Settings, redis: Redis | None) -> VendorPipeline:
+def build_pipeline(
+    settings: Settings, redis: Redis | None, metrics: GatewayMetrics | None = None
+) -> VendorPipeline:
     """Cache and rate shaping, shared through ``redis`` when there is one."""
     shaper = RateShaper(
         RedisLimiter(redis) if redis is not None else None,
@@ -111,13 +120,19 @@ def build_pipeline(settings: Settings, redis: Redis | None) -> VendorPipeline:
             )
         ),
         bulkheads,
+        metrics or GatewayMetrics(),
     )
 
 
-def open_services(settings: Settings) -> Services:
+def open_services(
+    settings: Settings,
+    tracer_provider: TracerProvider | None = None,
+    metrics: GatewayMetrics | None = None,
+) -> Services:
     """Build every long-lived part; Redis connects lazily, on first use."""
-    tenants, vault = open_stores(settings)
-    registry = build_registry(settings)
+    last_known = LastKnown()
+    tenants, vault = open_stores(settings, last_known)
+    registry = build_registry(settings, tracer_provider)
     redis = (
         create_redis(
             RedisSettings(
@@ -129,13 +144,17 @@ def open_services(settings: Settings) -> Services:
         if settings.redis_url
         else None
     )
-    pipeline = build_pipeline(settings, redis)
+    metrics = metrics or GatewayMetrics()
+    pipeline = build_pipeline(settings, redis, metrics)
+    metrics.watch(
+        StateCollector(partial(_open_breakers, pipeline), partial(_fallbacks, pipeline, last_known))
+    )
     return Services(
         settings=settings,
         tenants=tenants,
         vault=vault,
         registry=registry,
-        authenticator=Authenticator(tenants, settings.admin_key),
+        authenticator=Authenticator(tenants, settings.admin_key, last_known),
         dispatcher=VendorDispatcher(registry, vault, pipeline),
         pipeline=pipeline,
         redis=redis,
@@ -143,3 +162,19 @@ def open_services(settings: Settings) -> Services:
             RedisIdempotencyStore(redis) if redis is not None else MemoryIdempotencyStore()
         ),
     )
+
+
+def _open_breakers(pipeline: VendorPipeline) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key, state in pipeline.breakers.states().items():
+        vendor = key.split(":", 1)[0]
+        counts[vendor] = counts.get(vendor, 0) + (state is BreakerState.OPEN)
+    return counts
+
+
+def _fallbacks(pipeline: VendorPipeline, last_known: LastKnown) -> dict[str, int]:
+    return {
+        "rate_limit": pipeline.shaper.fallbacks,
+        "cache": pipeline.cache.redis_failures,
+        "stores": last_known.stale_reads,
+    }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import get
+from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.metrics import GatewayMetrics
 from gateway.services import Services
 
 
@@ -39,3 +43,17 @@ async def readyz(services: NamedDependency[Services]) -> Response[Health]:
     except Exception:  # any store failure means not ready
         return Response(Health(status="unavailable"), status_code=503)
     return Response(Health(status="ready"))
+
+
+@get(
+    "/metrics",
+    operation_id="getMetrics",
+    summary="Prometheus metrics",
+    tags=["operations"],
+    media_type=CONTENT_TYPE_LATEST,
+    sync_to_thread=False,
+)
+def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """This process's metrics in the Prometheus text format."""
+    metrics: GatewayMetrics = request.app.state.metrics
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,106 @@
+"""OpenTelemetry: one tracer provider per app, configured by the standard ``OTEL_*`` variables.
+
+No exporter unless one is configured (``OTEL_EXPORTER_OTLP_ENDPOINT`` or
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``, unless ``OTEL_TRACES_EXPORTER=none``): then OTLP over
+HTTP. Query strings never reach a span (they carry phone numbers), and no header is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+from opentelemetry.trace import Span
+
+SERVICE_NAME = "caller-gateway"
+_URL_ATTRIBUTES = ("http.url", "url.full")
+_TARGET_ATTRIBUTES = ("http.target",)
+_QUERY_ATTRIBUTES = ("url.query",)
+
+
+def build_tracer_provider(
+    exporter: SpanExporter | None = None, environ: Mapping[str, str] | None = None
+) -> TracerProvider:
+    """A provider for one app; ``exporter`` (tests) or OTLP when the environment asks for it."""
+    env = os.environ if environ is None else environ
+    resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", SERVICE_NAME)})
+    provider = TracerProvider(resource=resource)
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    elif _otlp_configured(env):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    return provider
+
+
+def _otlp_configured(env: Mapping[str, str]) -> bool:
+    if env.get("OTEL_TRACES_EXPORTER", "otlp").lower() == "none":
+        return False
+    return bool(
+        env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
+def without_query(url: str) -> str:
+    """A URL with its query string and fragment removed."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
+    """Server-side hook: keep the path, drop the query (phone numbers live there)."""
+    if not span.is_recording():
+        return
+    path = scope.get("path", "")
+    for name in _TARGET_ATTRIBUTES:
+        span.set_attribute(name, path)
+    for name in _QUERY_ATTRIBUTES:
+        span.set_attribute(name, "")
+    server = scope.get("server") or ("", "")
+    host = f"{server[0]}:{server[1]}" if server[0] else ""
+    for name in _URL_ATTRIBUTES:
+        span.set_attribute(name, f"{scope.get('scheme', 'http')}://{host}{path}")
+
+
+async def _scrub_client_span(span: Span, request: Any) -> None:
+    if not span.is_recording():
+        return
+    url = without_query(str(request.url))
+    for name in _URL_ATTRIBUTES:
+        span.set_attribute(name, url)
+    for name in _QUERY_ATTRIBUTES:
+        span.set_attribute(name, "")
+
+
+def instrument_vendor_client(client: httpx.AsyncClient, provider: TracerProvider) -> None:
+    """A client span per vendor call, ``traceparent`` sent to the vendor, no query in spans."""
+    HTTPXClientInstrumentor.instrument_client(
+        client, tracer_provider=provider, request_hook=_scrub_client_span
+    )
+
+
+def current_trace_id() -> str | None:
+    """The current trace id in hex, when a span is active."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+def annotate(**attributes: str | int | float | bool) -> None:
+    """Set ``gateway.*`` attributes on the current (server) span."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        for name, value in attributes.items():
+            span.set_attribute(f"gateway.{name}", value)
