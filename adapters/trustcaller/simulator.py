@@ -99,7 +99,9 @@ class _VendorEdge:
         api_path = path[len(prefix) :] or "/"
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         key_id = self.state.identify(_bearer(headers))
-        self.state.record_request(f"{scope['method']} {route_template(api_path)}", key_id)
+        self.state.record_request(
+            f"{scope['method']} {route_template(api_path)}", key_id, headers.get("traceparent")
+        )
         fault = self.state.take_fault(scope["method"], api_path)
         if fault is not None:
             if fault.latency_ms:

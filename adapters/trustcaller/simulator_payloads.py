@@ -219,6 +219,7 @@ class RequestsOut(msgspec.Struct):
     by_token_key_id: dict[str, int]
     peak_per_minute: int
     peak_per_rate_window: int
+    last_traceparent: str | None
 
 
 class TestNumbersIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -160,6 +160,7 @@ class RequestStats:
     by_token_key_id: dict[str, int]
     peak_per_minute: int
     peak_per_rate_window: int
+    last_traceparent: str | None
 
 
 @dataclass
@@ -179,9 +180,13 @@ class _RequestLog:
         self._recent: dict[str, tuple[deque[float], deque[float]]] = {}
         self.peak_minute = 0
         self.peak_window = 0
+        self.last_traceparent: str | None = None
 
-    def record(self, endpoint: str, key_id: int | None, now: float) -> None:
+    def record(
+        self, endpoint: str, key_id: int | None, now: float, traceparent: str | None = None
+    ) -> None:
         self.total += 1
+        self.last_traceparent = traceparent
         self.by_endpoint[endpoint] += 1
         if key_id is None:
             self.by_key[UNAUTHENTICATED] += 1
@@ -508,10 +513,13 @@ class SimulatorState:
                     return fault
             return None
 
-    def record_request(self, endpoint: str, key_id: int | None) -> None:
-        """Count one vendor API request under its route template and token."""
+    def record_request(
+        self, endpoint: str, key_id: int | None, traceparent: str | None = None
+    ) -> None:
+        """Count one vendor API request under its route template and token, and remember the
+        W3C ``traceparent`` it carried."""
         with self._lock:
-            self._log.record(endpoint, key_id, self._clock())
+            self._log.record(endpoint, key_id, self._clock(), traceparent)
 
     def request_stats(self) -> RequestStats:
         """A snapshot of the request counters."""
@@ -523,6 +531,7 @@ class SimulatorState:
                 by_token_key_id=dict(log.by_key),
                 peak_per_minute=log.peak_minute,
                 peak_per_rate_window=log.peak_window,
+                last_traceparent=log.last_traceparent,
             )
 
     def reset_request_stats(self) -> None:
