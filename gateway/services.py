@@ -50,6 +50,7 @@ class Services:
     pipeline: VendorPipeline
     redis: Redis | None
     idempotency: IdempotencyStore
+    last_known: LastKnown
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -161,6 +162,7 @@ def open_services(
         idempotency=(
             RedisIdempotencyStore(redis) if redis is not None else MemoryIdempotencyStore()
         ),
+        last_known=last_known,
     )
 
 

@@ -46,6 +46,11 @@ class LastKnown:
         self._answers[key] = (time.monotonic(), answer)
         return answer
 
+    @property
+    def remembered(self) -> int:
+        """How many answers are remembered."""
+        return len(self._answers)
+
     def forget(self, key: Hashable) -> None:
         """Drop a remembered answer (after a write this process made)."""
         self._answers.pop(key, None)

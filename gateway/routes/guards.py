@@ -9,6 +9,7 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.request_context import tenant_id_var
 from gateway.services import Services
+from gateway.telemetry import annotate
 
 SCOPE_OPT = "scope"
 
@@ -33,6 +34,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     services: Services = connection.app.state.services
     principal = await services.authenticator.authenticate(connection.headers.get("authorization"))
     tenant_id_var.set(principal.tenant_id or "operator")
+    annotate(tenant_id=principal.tenant_id or "operator")
     principal.require(required_scope(handler))
     connection.state.principal = principal
 

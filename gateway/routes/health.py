@@ -7,11 +7,14 @@ from typing import Any
 import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.response import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.metrics import GatewayMetrics
 from gateway.services import Services
+from policies.redis_client import REDIS_ERRORS
+from policies.resilience import BreakerState
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -28,21 +31,85 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
+class DependencyCheck(msgspec.Struct, frozen=True):
+    """One dependency's state: ``ok``, ``degraded`` (serving without it) or ``failing``."""
+
+    name: str
+    status: str
+    detail: str | None = None
+
+
+class Readiness(msgspec.Struct, frozen=True):
+    """``ready``, ``degraded`` (serving, with fallbacks) or ``unavailable`` (cannot serve)."""
+
+    status: str
+    checks: list[DependencyCheck]
+
+
+async def _check_stores(services: Services) -> DependencyCheck:
+    try:
+        await services.tenants.get_tenant("__readiness__")
+        await services.vault.list("__readiness__")
+    except Exception:  # the gateway can serve only callers it has seen recently, if any
+        if services.last_known.remembered:
+            return DependencyCheck(
+                "stores", "degraded", "unreachable: serving recently seen keys and credentials"
+            )
+        return DependencyCheck("stores", "failing", "tenant store or vault unreachable")
+    return DependencyCheck("stores", "ok")
+
+
+async def _check_redis(services: Services) -> DependencyCheck | None:
+    if services.redis is None:
+        return None
+    try:
+        await services.redis.ping()
+    except REDIS_ERRORS:
+        return DependencyCheck("redis", "degraded", "unreachable: limiter and cache fall back")
+    return DependencyCheck("redis", "ok")
+
+
+def _check_vendors(services: Services) -> list[DependencyCheck]:
+    open_by_vendor: dict[str, int] = {}
+    for key, state in services.pipeline.breakers.states().items():
+        vendor = key.split(":", 1)[0]
+        open_by_vendor[vendor] = open_by_vendor.get(vendor, 0) + (state is BreakerState.OPEN)
+    return [
+        DependencyCheck(f"vendor:{vendor}", "degraded", f"{count} circuit breaker(s) open")
+        if (count := open_by_vendor.get(vendor, 0))
+        else DependencyCheck(f"vendor:{vendor}", "ok")
+        for vendor in sorted(services.settings.vendors)
+    ]
+
+
 @get(
     "/readyz",
     operation_id="getReadiness",
     summary="Readiness probe",
     tags=["operations"],
     security=[],
+    responses={
+        503: ResponseSpec(data_container=Readiness, description="The gateway cannot serve.")
+    },
 )
-async def readyz(services: NamedDependency[Services]) -> Response[Health]:
-    """The stores answer; 503 when one does not."""
-    try:
-        await services.tenants.get_tenant("__readiness__")
-        await services.vault.list("__readiness__")
-    except Exception:  # any store failure means not ready
-        return Response(Health(status="unavailable"), status_code=503)
-    return Response(Health(status="ready"))
+async def readyz(services: NamedDependency[Services]) -> Response[Readiness]:
+    """Each dependency's state; 503 when the gateway cannot serve (its stores are down)."""
+    keys = services.settings.vault_keys
+    checks = [
+        await _check_stores(services),
+        DependencyCheck(
+            "vault_keys",
+            "ok" if keys else "failing",
+            f"active master key version {keys.active.version}" if keys else "no master key",
+        ),
+    ]
+    redis = await _check_redis(services)
+    checks += [redis] if redis else []
+    checks += _check_vendors(services)
+    if any(check.status == "failing" for check in checks):
+        return Response(Readiness("unavailable", checks), status_code=503)
+    status = "degraded" if any(check.status == "degraded" for check in checks) else "ready"
+    return Response(Readiness(status, checks))
 
 
 @get(

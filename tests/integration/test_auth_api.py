@@ -101,7 +101,13 @@ def test_probes_and_schema_need_no_key(gateway: GatewayStack) -> None:
     anonymous = gateway.client(None)
 
     assert anonymous.get("/healthz").json() == {"status": "ok"}
-    assert anonymous.get("/readyz").json() == {"status": "ready"}
+    ready = anonymous.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert {c["name"]: c["status"] for c in ready["checks"]} == {
+        "stores": "ok",
+        "vault_keys": "ok",
+        "vendor:trustcaller": "ok",
+    }
     spec = anonymous.get("/schema/openapi.json")
     assert spec.status_code == 200
     assert "/v1/numbers" in spec.json()["paths"]

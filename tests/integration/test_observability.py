@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -40,6 +41,17 @@ def gateway(
     server.stop()
 
 
+def finished_spans_with_a_server_span(spans: InMemorySpanExporter) -> tuple:
+    """The server span ends just after the response is sent: give it a moment."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        finished = spans.get_finished_spans()
+        if any(s.kind is SpanKind.SERVER for s in finished):
+            return finished
+        time.sleep(0.01)
+    raise AssertionError("no server span was exported")
+
+
 def test_one_request_is_one_trace_from_gateway_to_vendor(
     tenant: TenantHandle, spans: InMemorySpanExporter, sim_control: httpx.Client
 ) -> None:
@@ -49,7 +61,7 @@ def test_one_request_is_one_trace_from_gateway_to_vendor(
     response = tenant.client.get("/v1/calls/live", params={"number": number})
 
     assert response.status_code == 200
-    finished = spans.get_finished_spans()
+    finished = finished_spans_with_a_server_span(spans)
     server = next(s for s in finished if s.kind is SpanKind.SERVER)
     client = next(s for s in finished if s.kind is SpanKind.CLIENT)
     trace_id = format(server.context.trace_id, "032x")

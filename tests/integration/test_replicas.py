@@ -179,6 +179,7 @@ def test_redis_stopping_mid_run_causes_no_5xx_and_shared_state_returns(
     before = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
     redis_server.stop()
     during = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
+    readiness = httpx.get(replicas.urls[0] + "/readyz")
     redis_server.start()
     time.sleep(1.5)
     after = asyncio.run(_spread(replicas, 10, "/v1/numbers", {}, key))
@@ -187,6 +188,9 @@ def test_redis_stopping_mid_run_causes_no_5xx_and_shared_state_returns(
         statuses = [r.status_code for r in batch]
         assert all(status in (200, 429) for status in statuses), (phase, statuses)
     assert any(r.status_code == 200 for r in during)
+    assert readiness.status_code == 200 and readiness.json()["status"] == "degraded"
+    checks = {c["name"]: c["status"] for c in readiness.json()["checks"]}
+    assert checks["redis"] == checks["stores"] == "degraded"
     client = redis.Redis(unix_socket_path=redis_url.removeprefix("unix://"))
     try:
         assert client.keys("{gw:rl:trustcaller:*}:log"), "the limiter did not return to Redis"

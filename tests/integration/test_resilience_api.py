@@ -55,6 +55,13 @@ def test_a_5xx_storm_opens_the_breaker_which_fails_fast_and_recovers(
     assert fast.json()["type"] == "/problems/vendor-circuit-open"
     assert int(fast.headers["retry-after"]) >= 1
     assert vendor_requests(sim_control, "GET /calls") == reached_during_storm
+    readiness = tenant.client.get("/readyz").json()
+    assert readiness["status"] == "degraded"
+    assert {
+        "name": "vendor:trustcaller",
+        "status": "degraded",
+        "detail": "1 circuit breaker(s) open",
+    } in readiness["checks"]
 
     sim_control.delete("/faults")
     time.sleep(BREAKER_OPEN_SECONDS + 0.1)
