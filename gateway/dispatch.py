@@ -34,6 +34,7 @@ class Bound:
     credential: Any
     credential_key: str
     """A non-reversible id of the credential; vendor budgets are counted per credential."""
+    tenant_id: str
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,14 @@ class VendorDispatcher:
                 f"PUT /v1/admin/tenants/{{tenant}}/credentials/{vendor}",
                 vendor=vendor,
             )
-        return Bound(vendor, adapter, adapter.load_credential(secret), credential_id(secret))
+        return Bound(
+            vendor, adapter, adapter.load_credential(secret), credential_id(secret), tenant_id
+        )
 
     async def call(self, bound: Bound, operation: str, invoke: Callable[[], Awaitable[T]]) -> T:
         """One vendor operation through the policies its adapter declares."""
         return await self._pipeline.call(
-            bound.adapter.declaration, bound.credential_key, operation, invoke
+            bound.adapter.declaration, bound.credential_key, operation, invoke, bound.tenant_id
         )
 
     async def cached(

@@ -68,7 +68,9 @@ class VendorPipeline:
         breakers: CircuitBreakers,
         bulkheads: dict[str, Bulkhead],
         metrics: GatewayMetrics,
+        tenant_quota: Rate | None = None,
     ) -> None:
+        self._tenant_quota = tenant_quota
         self.shaper = shaper
         self.cache = cache
         self.breakers = breakers
@@ -83,6 +85,7 @@ class VendorPipeline:
         credential_key: str,
         operation: str,
         invoke: Callable[[], Awaitable[T]],
+        tenant_id: str | None = None,
     ) -> T:
         """One vendor operation; idempotent ones are retried on vendor failures, within budget."""
         spec = declaration.operations.get(operation, DEFAULT_SPEC)
@@ -94,7 +97,7 @@ class VendorPipeline:
         retries = 0
         while True:
             try:
-                return await self._attempt(declaration, spec, operation, key, invoke)
+                return await self._attempt(declaration, spec, operation, key, invoke, tenant_id)
             except GatewayError as exc:
                 if not is_vendor_failure(exc):
                     raise
@@ -116,6 +119,7 @@ class VendorPipeline:
         operation: str,
         key: str,
         invoke: Callable[[], Awaitable[T]],
+        tenant_id: str | None,
     ) -> T:
         breaker = self.breakers.get(key)
         annotate(breaker_state=breaker.state.value)
@@ -128,6 +132,8 @@ class VendorPipeline:
                 vendor=declaration.name,
                 retry_after=math.ceil(exc.retry_after),
             ) from None
+        if tenant_id is not None and self._tenant_quota is not None:
+            await self._enforce_tenant_quota(tenant_id, self._tenant_quota)
         await self._shape(declaration, spec, key)
         started = time.perf_counter()
         outcome = "ok"
@@ -187,6 +193,16 @@ class VendorPipeline:
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
         _rate_headers(rate, admission.remaining, None)
 
+    async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate) -> None:
+        try:
+            await self.shaper.acquire(f"tenant:{tenant_id}", quota)
+        except ShapingRejected as exc:
+            raise RateLimited(
+                f"this tenant's quota of {quota.limit} vendor calls per "
+                f"{quota.period_seconds:g} s is spent; retry later",
+                retry_after=exc.retry_after_seconds,
+            ) from None
+
     def _bulkhead(self, vendor: str) -> Bulkhead:
         if vendor not in self._bulkheads:
             self._bulkheads[vendor] = Bulkhead(DEFAULT_CONCURRENCY, DEFAULT_SLOT_WAIT)
@@ -206,10 +222,10 @@ class VendorPipeline:
         """Like :meth:`call`, served from the cache when the operation declares a TTL."""
         spec = declaration.operations.get(operation, DEFAULT_SPEC)
         if not spec.cache_ttl_seconds:
-            return await self.call(declaration, credential_key, operation, invoke)
+            return await self.call(declaration, credential_key, operation, invoke, tenant_id)
 
         async def load() -> bytes:
-            value = await self.call(declaration, credential_key, operation, invoke)
+            value = await self.call(declaration, credential_key, operation, invoke, tenant_id)
             return msgspec.json.encode(value)
 
         key = cache_key(tenant_id, declaration.name, operation, params)

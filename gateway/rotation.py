@@ -60,7 +60,7 @@ async def _rotate(
     previous_labels = {**stored.labels, **adapter.credential_labels(current)}
 
     label = f"caller-gateway {tenant_id} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
-    shaped = _Shaped(services, adapter)
+    shaped = _Shaped(services, adapter, tenant_id)
     current_key = credential_id(secret)
     issued = await shaped.call(
         current_key, "issue_credential", lambda: adapter.issue_credential(current, label)
@@ -104,15 +104,16 @@ async def _rotate(
 class _Shaped:
     """The adapter's calls, through the rate budget of the credential each one uses."""
 
-    def __init__(self, services: Services, adapter: CredentialRotator) -> None:
+    def __init__(self, services: Services, adapter: CredentialRotator, tenant_id: str) -> None:
         self._pipeline = services.pipeline
+        self._tenant_id = tenant_id
         self.adapter = adapter
 
     async def call(
         self, credential_key: str, operation: str, invoke: Callable[[], Awaitable[T]]
     ) -> T:
         return await self._pipeline.call(
-            self.adapter.declaration, credential_key, operation, invoke
+            self.adapter.declaration, credential_key, operation, invoke, self._tenant_id
         )
 
 

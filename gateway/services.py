@@ -25,7 +25,7 @@ from policies.idempotency import (
     RedisIdempotencyStore,
 )
 from policies.last_known import LastKnown
-from policies.ratelimit import RateShaper, RedisLimiter, ShapingSettings
+from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
 from policies.resilience import BreakerState, Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
@@ -122,6 +122,7 @@ def build_pipeline(
         ),
         bulkheads,
         metrics or GatewayMetrics(),
+        Rate(settings.tenant_quota_per_minute, 60.0) if settings.tenant_quota_per_minute else None,
     )
 
 

@@ -71,6 +71,8 @@ class Settings:
     """Share of a vendor budget one process uses while Redis is unreachable."""
     cache_local_seconds: float = 5.0
     """How long the in-process cache tier keeps an entry."""
+    tenant_quota_per_minute: int | None = None
+    """Optional cap on vendor calls per tenant per minute, in front of the vendors' budgets."""
     retry_max_attempts: int = 3
     """Attempts of an idempotent vendor call on vendor failures (first one included)."""
     breaker_failures: int = 5
@@ -107,6 +109,9 @@ class Settings:
             ),
             cache_local_seconds=reader.read(
                 "GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, defaults.cache_local_seconds
+            ),
+            tenant_quota_per_minute=reader.read(
+                "GATEWAY_TENANT_QUOTA_PER_MINUTE", _positive_int, None
             ),
             retry_max_attempts=reader.read("GATEWAY_RETRY_MAX_ATTEMPTS", _positive_int, 3),
             breaker_failures=reader.read("GATEWAY_BREAKER_FAILURES", _positive_int, 5),

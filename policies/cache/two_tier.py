@@ -124,6 +124,11 @@ class TwoTierCache:
             if time.monotonic() > deadline:
                 break
         try:
+            if not refresh:
+                # Another replica may have stored the value between our miss and our lock.
+                found = await self._lookup(key)
+                if found is not None:
+                    return found, True
             payload = await load()
             now = time.time()
             cached = Cached(payload=payload, stored_at=now, expires_at=now + ttl)
