@@ -25,6 +25,7 @@ from gateway.errors import (
     RateLimited,
     VendorBusy,
     VendorCircuitOpen,
+    VendorTimeout,
     is_vendor_failure,
 )
 from gateway.metrics import GatewayMetrics
@@ -48,6 +49,7 @@ DEFAULT_SPEC = OperationSpec()
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
 DEFAULT_CONCURRENCY = 50
 DEFAULT_SLOT_WAIT = 5.0
+DEFAULT_TOTAL_TIMEOUT = 30.0
 log = logging.getLogger(__name__)
 
 
@@ -69,7 +71,9 @@ class VendorPipeline:
         bulkheads: dict[str, Bulkhead],
         metrics: GatewayMetrics,
         tenant_quota: Rate | None = None,
+        total_timeouts: dict[str, float] | None = None,
     ) -> None:
+        self._total_timeouts = total_timeouts or {}
         self._tenant_quota = tenant_quota
         self.shaper = shaper
         self.cache = cache
@@ -154,9 +158,16 @@ class VendorPipeline:
         key: str,
         invoke: Callable[[], Awaitable[T]],
     ) -> T:
+        total = self._total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
         try:
-            async with self._bulkhead(declaration.name).slot():
+            async with self._bulkhead(declaration.name).slot(), asyncio.timeout(total):
                 result = await invoke()
+        except TimeoutError:
+            breaker.record_failure()
+            raise VendorTimeout(
+                f"{declaration.display_name} did not finish within {total:g} s",
+                vendor=declaration.name,
+            ) from None
         except BulkheadFull:
             raise VendorBusy(
                 f"every connection to {declaration.display_name} is busy", vendor=declaration.name

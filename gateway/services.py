@@ -123,6 +123,7 @@ def build_pipeline(
         bulkheads,
         metrics or GatewayMetrics(),
         Rate(settings.tenant_quota_per_minute, 60.0) if settings.tenant_quota_per_minute else None,
+        {vendor: http.total_timeout for vendor, http in settings.vendors.items()},
     )
 
 

@@ -41,6 +41,8 @@ class VendorHttpSettings:
     """Seconds to wait for response bytes."""
     max_connections: int = 50
     """Pooled connections per vendor per process."""
+    total_timeout: float = 15.0
+    """Seconds one vendor call may take in all (connect, send, wait, read)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ class Settings:
                     read_timeout=reader.read("GATEWAY_VENDOR_READ_TIMEOUT", _positive_float, 10.0),
                     max_connections=reader.read(
                         "GATEWAY_VENDOR_MAX_CONNECTIONS", _positive_int, 50
+                    ),
+                    total_timeout=reader.read(
+                        "GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0
                     ),
                 )
                 for name, url in VENDOR_BASE_URLS.items()
