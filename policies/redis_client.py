@@ -49,3 +49,10 @@ def create_redis(settings: RedisSettings) -> Redis:
 
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 """What a policy treats as "Redis is unavailable" and falls back from."""
+
+
+def checked_prefix(prefix: str) -> str:
+    """A key prefix for a store; braces would break Redis Cluster hash tags."""
+    if "{" in prefix or "}" in prefix:
+        raise ValueError("the key prefix may not contain '{' or '}' (Redis Cluster hash tags)")
+    return prefix

@@ -26,6 +26,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from gateway.auth.store import ApiKeyRecord, Tenant
+from policies.redis_client import checked_prefix
 
 _ADD_KEY = Path(__file__).with_name("add_key.lua").read_text()
 _REVOKE_KEYS = Path(__file__).with_name("revoke_keys.lua").read_text()
@@ -45,10 +46,8 @@ class RedisTenantStore:
     """
 
     def __init__(self, redis: Redis, prefix: str = "gw", *, owns_client: bool = False) -> None:
-        if "{" in prefix or "}" in prefix:
-            raise ValueError("the key prefix may not contain '{' or '}' (Redis Cluster hash tags)")
         self._redis = redis
-        self._prefix = prefix
+        self._prefix = checked_prefix(prefix)
         self._owns_client = owns_client
         self._add_key = redis.register_script(_ADD_KEY)
         self._revoke_keys = redis.register_script(_REVOKE_KEYS)

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import msgspec
 from redis.asyncio import Redis
 
+from policies.redis_client import checked_prefix
 from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential
 from policies.vault.envelope import SealedSecret
 
@@ -55,10 +56,8 @@ class RedisVaultBackend:
     """
 
     def __init__(self, redis: Redis, prefix: str = "gw", *, owns_client: bool = False) -> None:
-        if "{" in prefix or "}" in prefix:
-            raise ValueError("the key prefix may not contain '{' or '}' (Redis Cluster hash tags)")
         self._redis = redis
-        self._prefix = prefix
+        self._prefix = checked_prefix(prefix)
         self._owns_client = owns_client
         self._put_if = redis.register_script(_PUT_IF)
         self._replace_sealed = redis.register_script(_REPLACE_SEALED)

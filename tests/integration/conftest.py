@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from adapters.sim_server import RunningServer, start_in_thread
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
@@ -89,9 +90,17 @@ def gateway_settings(trustcaller_sim: RunningServer, tmp_path: Path) -> Settings
 
 
 @pytest.fixture
-def gateway(gateway_settings: Settings, trustcaller_sim: RunningServer) -> Iterator[GatewayStack]:
+def span_exporter() -> SpanExporter | None:
+    """Where the gateway exports spans (none unless a test module overrides this)."""
+    return None
+
+
+@pytest.fixture
+def gateway(
+    gateway_settings: Settings, trustcaller_sim: RunningServer, span_exporter: SpanExporter | None
+) -> Iterator[GatewayStack]:
     """The gateway as a real HTTP server in front of the TrustCaller simulator."""
-    server = start_in_thread(create_app(gateway_settings))
+    server = start_in_thread(create_app(gateway_settings, span_exporter=span_exporter))
     stack = GatewayStack(
         url=server.url,
         admin_key=gateway_settings.admin_key or "",

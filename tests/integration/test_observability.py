@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from adapters.sim_server import RunningServer, start_in_thread
-from gateway.app import create_app
-from gateway.settings import Settings
 from tests.integration.conftest import GatewayStack, TenantHandle
 
 
@@ -24,21 +20,9 @@ def spans() -> InMemorySpanExporter:
 
 
 @pytest.fixture
-def gateway(
-    gateway_settings: Settings, trustcaller_sim: RunningServer, spans: InMemorySpanExporter
-) -> Iterator[GatewayStack]:
-    """The gateway of conftest, exporting spans to memory."""
-    server = start_in_thread(create_app(gateway_settings, span_exporter=spans))
-    stack = GatewayStack(
-        url=server.url,
-        admin_key=gateway_settings.admin_key or "",
-        sim_url=trustcaller_sim.url,
-        data_dir=gateway_settings.data_dir,
-    )
-    yield stack
-    for client in stack.clients:
-        client.close()
-    server.stop()
+def span_exporter(spans: InMemorySpanExporter) -> InMemorySpanExporter:
+    """The conftest gateway, exporting its spans to memory."""
+    return spans
 
 
 def finished_spans_with_a_server_span(spans: InMemorySpanExporter) -> tuple:
