@@ -3,14 +3,19 @@
 The same key with the same request replays the first response without calling the vendor again;
 the same key with a different request is a 422; a request arriving while the first is still
 running waits for its result. Keys are scoped by tenant and operation and kept 24 hours.
-Failed requests release their key, so a retry runs (nothing was changed at the vendor).
+A failed request releases its key so that a retry can run: the gateway's own state did not
+change (a rotation that failed stored nothing), though a vendor that failed mid-call may have
+acted (an orphaned vendor key, say); the retry does not repeat a completed change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,9 +24,13 @@ from litestar import Response
 
 from gateway.errors import Conflict, FieldError, ValidationFailed
 from policies.idempotency import IdempotencyStore, StoredResponse
+from policies.redis_client import REDIS_ERRORS
+
+log = logging.getLogger(__name__)
 
 KEEP_SECONDS = 24 * 3600
-CLAIM_SECONDS = 60.0
+CLAIM_SECONDS = 300.0
+"""How long a claim outlives a request that died; longer than any request can run."""
 WAIT_POLL_SECONDS = 0.05
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -45,9 +54,10 @@ async def run_idempotently(
     if key is None:
         return Response(await run(), status_code=status_code)
     scoped = f"gw:idem:{{{tenant_id}}}:{operation}:{hashlib.sha256(key.encode()).hexdigest()}"
+    owner = uuid.uuid4().hex
     deadline = time.monotonic() + CLAIM_SECONDS
     while True:
-        begun = await store.begin(scoped, fingerprint, CLAIM_SECONDS)
+        begun = await store.begin(scoped, fingerprint, CLAIM_SECONDS, owner)
         if begun.outcome == "conflict":
             raise ValidationFailed(
                 "this Idempotency-Key was used for a different request",
@@ -58,22 +68,32 @@ async def run_idempotently(
         if begun.outcome == "done" and begun.response is not None:
             return _replay(begun.response)
         if begun.outcome == "new":
-            return await _run_and_store(store, scoped, run, status_code)
+            return await _run_and_store(store, scoped, owner, run, status_code)
         if time.monotonic() > deadline:
             raise Conflict("a request with this Idempotency-Key is still in progress")
         await asyncio.sleep(WAIT_POLL_SECONDS)
 
 
 async def _run_and_store(
-    store: IdempotencyStore, key: str, run: Callable[[], Awaitable[Any]], status_code: int
+    store: IdempotencyStore,
+    key: str,
+    owner: str,
+    run: Callable[[], Awaitable[Any]],
+    status_code: int,
 ) -> Response[Any]:
     try:
         result = await run()
     except Exception:
-        await store.abandon(key)
+        with contextlib.suppress(*REDIS_ERRORS):
+            await store.abandon(key, owner)
         raise
     body = msgspec.json.encode(result)
-    await store.complete(key, StoredResponse(status_code, body, "application/json"), KEEP_SECONDS)
+    try:
+        await store.complete(
+            key, owner, StoredResponse(status_code, body, "application/json"), KEEP_SECONDS
+        )
+    except REDIS_ERRORS:
+        log.error("could not store an idempotent response; a retry with its key would run again")
     return Response(body, status_code=status_code, media_type="application/json")
 
 

@@ -72,7 +72,9 @@ class StateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         """Yield the current values."""
         breakers = GaugeMetricFamily(
-            "gateway_breakers_open", "Open circuit breakers by vendor.", labels=["vendor"]
+            "gateway_breakers_open",
+            "Open or half-open circuit breakers by vendor.",
+            labels=["vendor"],
         )
         for vendor, count in sorted(self._open_breakers().items()):
             breakers.add_metric([vendor], count)

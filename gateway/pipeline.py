@@ -125,8 +125,32 @@ class VendorPipeline:
         invoke: Callable[[], Awaitable[T]],
         tenant_id: str | None,
     ) -> T:
+        """One attempt: a bulkhead slot, then the budgets, then the breaker, then the vendor.
+
+        Shaping comes last before the call so that the time between taking a budget slot and the
+        vendor receiving the request stays within the window margin.
+        """
         breaker = self.breakers.get(key)
         annotate(breaker_state=breaker.state.value)
+        try:
+            async with self._bulkhead(declaration.name).slot():
+                if tenant_id is not None and self._tenant_quota is not None:
+                    await self._enforce_tenant_quota(tenant_id, self._tenant_quota)
+                await self._shape(declaration, spec, key)
+                return await self._call_vendor(declaration, operation, key, breaker, invoke)
+        except BulkheadFull:
+            raise VendorBusy(
+                f"every connection to {declaration.display_name} is busy", vendor=declaration.name
+            ) from None
+
+    async def _call_vendor(
+        self,
+        declaration: VendorDeclaration,
+        operation: str,
+        key: str,
+        breaker: CircuitBreaker,
+        invoke: Callable[[], Awaitable[T]],
+    ) -> T:
         try:
             breaker.before_call()
         except BreakerOpen as exc:
@@ -136,53 +160,42 @@ class VendorPipeline:
                 vendor=declaration.name,
                 retry_after=math.ceil(exc.retry_after),
             ) from None
-        if tenant_id is not None and self._tenant_quota is not None:
-            await self._enforce_tenant_quota(tenant_id, self._tenant_quota)
-        await self._shape(declaration, spec, key)
+        total = self._total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
         started = time.perf_counter()
         outcome = "ok"
+        recorded = False
         try:
-            return await self._guarded(declaration, breaker, key, invoke)
-        except GatewayError as exc:
-            outcome = exc.slug
-            raise
-        finally:
-            self.metrics.vendor_calls.labels(declaration.name, operation, outcome).observe(
-                time.perf_counter() - started
-            )
-
-    async def _guarded(
-        self,
-        declaration: VendorDeclaration,
-        breaker: CircuitBreaker,
-        key: str,
-        invoke: Callable[[], Awaitable[T]],
-    ) -> T:
-        total = self._total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
-        try:
-            async with self._bulkhead(declaration.name).slot(), asyncio.timeout(total):
+            async with asyncio.timeout(total):
                 result = await invoke()
+            breaker.record_success()
+            recorded = True
+            return result
         except TimeoutError:
+            outcome = "vendor-timeout"
             breaker.record_failure()
+            recorded = True
             raise VendorTimeout(
                 f"{declaration.display_name} did not finish within {total:g} s",
                 vendor=declaration.name,
             ) from None
-        except BulkheadFull:
-            raise VendorBusy(
-                f"every connection to {declaration.display_name} is busy", vendor=declaration.name
-            ) from None
         except RateLimited as exc:
+            outcome = exc.slug
             await self.shaper.pause(key, exc.retry_after or VENDOR_PAUSE_WITHOUT_RETRY_AFTER)
             raise
         except GatewayError as exc:
+            outcome = exc.slug
             if is_vendor_failure(exc):
                 breaker.record_failure()
             else:
                 breaker.record_success()
+            recorded = True
             raise
-        breaker.record_success()
-        return result
+        finally:
+            if not recorded:
+                breaker.release_probe()
+            self.metrics.vendor_calls.labels(declaration.name, operation, outcome).observe(
+                time.perf_counter() - started
+            )
 
     async def _shape(self, declaration: VendorDeclaration, spec: OperationSpec, key: str) -> None:
         budget = declaration.budgets.get(spec.budget) if spec.budget else None

@@ -27,7 +27,7 @@ from policies.idempotency import (
 from policies.last_known import LastKnown
 from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingSettings
 from policies.redis_client import RedisSettings, create_redis
-from policies.resilience import BreakerState, Bulkhead, CircuitBreakers, RetryPolicy
+from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
 from policies.vault import SQLiteVaultBackend, Vault
 from policies.vault.last_known_backend import LastKnownVaultBackend
@@ -150,7 +150,9 @@ def open_services(
     metrics = metrics or GatewayMetrics()
     pipeline = build_pipeline(settings, redis, metrics)
     metrics.watch(
-        StateCollector(partial(_open_breakers, pipeline), partial(_fallbacks, pipeline, last_known))
+        StateCollector(
+            pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
+        )
     )
     return Services(
         settings=settings,
@@ -166,14 +168,6 @@ def open_services(
         ),
         last_known=last_known,
     )
-
-
-def _open_breakers(pipeline: VendorPipeline) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key, state in pipeline.breakers.states().items():
-        vendor = key.split(":", 1)[0]
-        counts[vendor] = counts.get(vendor, 0) + (state is BreakerState.OPEN)
-    return counts
 
 
 def _fallbacks(pipeline: VendorPipeline, last_known: LastKnown) -> dict[str, int]:

@@ -14,7 +14,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from gateway.metrics import GatewayMetrics
 from gateway.services import Services
 from policies.redis_client import REDIS_ERRORS
-from policies.resilience import BreakerState
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -70,10 +69,7 @@ async def _check_redis(services: Services) -> DependencyCheck | None:
 
 
 def _check_vendors(services: Services) -> list[DependencyCheck]:
-    open_by_vendor: dict[str, int] = {}
-    for key, state in services.pipeline.breakers.states().items():
-        vendor = key.split(":", 1)[0]
-        open_by_vendor[vendor] = open_by_vendor.get(vendor, 0) + (state is BreakerState.OPEN)
+    open_by_vendor = services.pipeline.breakers.not_closed_by_group()
     return [
         DependencyCheck(f"vendor:{vendor}", "degraded", f"{count} circuit breaker(s) open")
         if (count := open_by_vendor.get(vendor, 0))

@@ -65,7 +65,7 @@ class TwoTierCache:
         self._local: TTLCache[str, Cached] = TTLCache(
             maxsize=settings.local_entries, ttl=settings.local_seconds
         )
-        self._inflight: dict[str, asyncio.Future[Cached]] = {}
+        self._inflight: dict[str, asyncio.Future[tuple[Cached, bool]]] = {}
         self.redis_failures = 0
 
     async def get_or_load(
@@ -79,20 +79,18 @@ class TwoTierCache:
             found = await self._lookup(key)
             if found is not None:
                 return found, True
-        if key in self._inflight:
-            return await asyncio.shield(self._inflight[key]), True
-        future: asyncio.Future[Cached] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            cached, hit = await self._load_once_across_replicas(key, ttl, load, refresh)
-            future.set_result(cached)
-            return cached, hit
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here so an unawaited future does not warn
-            raise
-        finally:
-            del self._inflight[key]
+        loading = self._inflight.get(key)
+        joined = loading is not None
+        if loading is None:
+            # The cache owns the load, so a caller that gives up (is cancelled) cancels only its
+            # own wait, never the load the others are waiting for.
+            loading = asyncio.ensure_future(
+                self._load_once_across_replicas(key, ttl, load, refresh)
+            )
+            self._inflight[key] = loading
+            loading.add_done_callback(lambda _: self._inflight.pop(key, None))
+        cached, hit = await asyncio.shield(loading)
+        return cached, hit or joined
 
     async def _lookup(self, key: str) -> Cached | None:
         local = self._local.get(key)

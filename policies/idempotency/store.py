@@ -15,6 +15,8 @@ import msgspec
 from redis.asyncio import Redis
 
 _BEGIN = (Path(__file__).with_name("begin.lua")).read_text()
+_COMPLETE = (Path(__file__).with_name("complete.lua")).read_text()
+_ABANDON = (Path(__file__).with_name("abandon.lua")).read_text()
 
 
 class StoredResponse(msgspec.Struct, frozen=True):
@@ -34,11 +36,18 @@ class Begun:
 
 
 class IdempotencyStore(Protocol):
-    """Claims and results by key (the caller scopes keys by tenant and operation)."""
+    """Claims and results by key (the caller scopes keys by tenant and operation).
 
-    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun: ...
-    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None: ...
-    async def abandon(self, key: str) -> None: ...
+    ``owner`` is a token of the claiming request: only its owner completes or abandons a claim.
+    """
+
+    async def begin(
+        self, key: str, fingerprint: str, claim_seconds: float, owner: str
+    ) -> Begun: ...
+    async def complete(
+        self, key: str, owner: str, response: StoredResponse, keep_seconds: float
+    ) -> bool: ...
+    async def abandon(self, key: str, owner: str) -> None: ...
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -51,30 +60,35 @@ class RedisIdempotencyStore:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._begin = redis.register_script(_BEGIN)
+        self._complete = redis.register_script(_COMPLETE)
+        self._abandon = redis.register_script(_ABANDON)
 
-    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun:
+    async def begin(self, key: str, fingerprint: str, claim_seconds: float, owner: str) -> Begun:
         """Claim ``key`` for a request with ``fingerprint``."""
-        found = await self._begin(keys=[key], args=[fingerprint, int(claim_seconds * 1000)])
+        found = await self._begin(keys=[key], args=[fingerprint, int(claim_seconds * 1000), owner])
         outcome = found[0].decode()
         if outcome == "done":
             return Begun("done", _decoder.decode(found[1]))
         return Begun(outcome)  # type: ignore[arg-type]
 
-    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None:
-        """Store the response to replay and keep it ``keep_seconds``."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"state": "done", "response": _encoder.encode(response)})
-            pipe.pexpire(key, int(keep_seconds * 1000))
-            await pipe.execute()
+    async def complete(
+        self, key: str, owner: str, response: StoredResponse, keep_seconds: float
+    ) -> bool:
+        """Store the response to replay for ``keep_seconds``, if the claim is still ours."""
+        stored = await self._complete(
+            keys=[key], args=[owner, _encoder.encode(response), int(keep_seconds * 1000)]
+        )
+        return bool(stored)
 
-    async def abandon(self, key: str) -> None:
-        """Release the claim without a response (the request failed; a retry may run)."""
-        await self._redis.delete(key)
+    async def abandon(self, key: str, owner: str) -> None:
+        """Release our claim without a response (the request failed; a retry may run)."""
+        await self._abandon(keys=[key], args=[owner])
 
 
 @dataclass
 class _Entry:
     fingerprint: str
+    owner: str
     expires_at: float
     response: StoredResponse | None = None
 
@@ -86,27 +100,34 @@ class MemoryIdempotencyStore:
         self._entries: dict[str, _Entry] = {}
         self._max_entries = max_entries
 
-    async def begin(self, key: str, fingerprint: str, claim_seconds: float) -> Begun:
+    async def begin(self, key: str, fingerprint: str, claim_seconds: float, owner: str) -> Begun:
         """Claim ``key`` for a request with ``fingerprint``."""
         now = time.monotonic()
         if len(self._entries) >= self._max_entries:
             self._entries = {k: e for k, e in self._entries.items() if e.expires_at > now}
         entry = self._entries.get(key)
         if entry is None or entry.expires_at <= now:
-            self._entries[key] = _Entry(fingerprint, now + claim_seconds)
+            self._entries[key] = _Entry(fingerprint, owner, now + claim_seconds)
             return Begun("new")
         if entry.fingerprint != fingerprint:
             return Begun("conflict")
         if entry.response is not None:
             return Begun("done", entry.response)
-        return Begun("pending")
+        return Begun("new" if entry.owner == owner else "pending")
 
-    async def complete(self, key: str, response: StoredResponse, keep_seconds: float) -> None:
-        """Store the response to replay and keep it ``keep_seconds``."""
-        entry = self._entries[key]
+    async def complete(
+        self, key: str, owner: str, response: StoredResponse, keep_seconds: float
+    ) -> bool:
+        """Store the response to replay for ``keep_seconds``, if the claim is still ours."""
+        entry = self._entries.get(key)
+        if entry is None or entry.owner != owner:
+            return False
         entry.response = response
         entry.expires_at = time.monotonic() + keep_seconds
+        return True
 
-    async def abandon(self, key: str) -> None:
-        """Release the claim without a response."""
-        self._entries.pop(key, None)
+    async def abandon(self, key: str, owner: str) -> None:
+        """Release our claim without a response."""
+        entry = self._entries.get(key)
+        if entry is not None and entry.owner == owner:
+            del self._entries[key]

@@ -69,6 +69,11 @@ class CircuitBreaker:
         self._opened_at = None
         self._probing = False
 
+    def release_probe(self) -> None:
+        """The admitted call ended without a vendor outcome (refused locally, cancelled): let the
+        next caller probe instead of leaving the breaker half-open forever."""
+        self._probing = False
+
     def record_failure(self) -> None:
         """The vendor failed (5xx, timeout, unreachable): count, and open at the threshold."""
         self._failures += 1
@@ -93,3 +98,11 @@ class CircuitBreakers:
     def states(self) -> dict[str, BreakerState]:
         """Every breaker's state, by key."""
         return {key: breaker.state for key, breaker in self._breakers.items()}
+
+    def not_closed_by_group(self) -> dict[str, int]:
+        """How many breakers are open or half-open, by the part of their key before ``:``."""
+        counts: dict[str, int] = {}
+        for key, state in self.states().items():
+            group = key.split(":", 1)[0]
+            counts[group] = counts.get(group, 0) + (state is not BreakerState.CLOSED)
+        return counts

@@ -10,7 +10,12 @@ import pytest
 
 from gateway.errors import ValidationFailed, VendorError
 from gateway.idempotency import REPLAYED_HEADER, request_fingerprint, run_idempotently
-from policies.idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from policies.idempotency import (
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+    StoredResponse,
+)
 from policies.redis_client import RedisSettings, create_redis
 
 
@@ -96,3 +101,18 @@ async def test_keys_are_scoped_by_tenant(store: IdempotencyStore) -> None:
     await run_idempotently(store, "t2", "op", "key-1", FINGERPRINT, action)
 
     assert action.runs == 2
+
+
+async def test_only_the_owner_of_a_claim_completes_it(store: IdempotencyStore) -> None:
+    response = StoredResponse(200, b"{}", "application/json")
+
+    assert (await store.begin("k", "fp", 0.05, "first")).outcome == "new"
+    assert (await store.begin("k", "fp", 0.05, "first")).outcome == "new"
+    assert (await store.begin("k", "fp", 10, "second")).outcome == "pending"
+    await asyncio.sleep(0.1)
+    assert (await store.begin("k", "fp", 10, "second")).outcome == "new"
+
+    assert not await store.complete("k", "first", response, 60)
+    assert await store.complete("k", "second", response, 60)
+    done = await store.begin("k", "fp", 10, "third")
+    assert done.outcome == "done" and done.response == response

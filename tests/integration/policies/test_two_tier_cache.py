@@ -101,3 +101,20 @@ async def test_without_redis_the_cache_keeps_serving_from_memory(
     assert first.payload == second.payload and hit
     assert load.calls == 1
     assert cache.redis_failures > 0
+
+
+async def test_a_cancelled_caller_does_not_fail_the_others_waiting_on_its_load(
+    clients: list[Redis],
+) -> None:
+    cache = TwoTierCache(clients[0], CacheSettings())
+    load = CountingLoader(delay=0.2)
+    first = asyncio.create_task(cache.get_or_load("k", 300, load))
+    await asyncio.sleep(0.01)
+    others = [asyncio.create_task(cache.get_or_load("k", 300, load)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+
+    first.cancel()
+    results = await asyncio.gather(*others)
+
+    assert [entry.payload for entry, _ in results] == [b"answer-1"] * 3
+    assert load.calls == 1
