@@ -33,8 +33,8 @@ class OperationSpec:
 
     cache_ttl_seconds: float | None = None
     """How long a successful answer may be reused; ``None``: never cached."""
-    idempotent: bool = True
-    """Whether a retry can repeat the call without a second side effect."""
+    idempotent: bool = False
+    """Whether a retry can repeat the call without a second side effect (never assumed)."""
     budget: str | None = "default"
     """Which of the vendor's rate budgets the call consumes."""
 

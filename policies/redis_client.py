@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
@@ -47,8 +48,9 @@ def create_redis(settings: RedisSettings) -> Redis:
     )
 
 
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
-"""What a policy treats as "Redis is unavailable" and falls back from."""
+REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemoryError, OSError)
+"""What a policy treats as "Redis is unavailable" and falls back from (including a replica that
+became read-only in a failover, and a full one)."""
 
 
 def checked_prefix(prefix: str) -> str:

@@ -45,8 +45,9 @@ class CacheSettings:
     """How long the in-process tier keeps an entry (an entry past its own TTL is never served)."""
     local_entries: int = 10_000
     """Most entries the in-process tier holds."""
-    lock_seconds: float = 10.0
-    """How long a replica's load lock lives (waiters give up and load themselves after it)."""
+    lock_seconds: float = 60.0
+    """How long a replica's load lock lives (waiters give up and load themselves after it);
+    longer than a vendor call with its waits, timeouts and retries can take."""
     poll_seconds: float = 0.025
     """How often a waiting replica looks for the loader's value."""
 

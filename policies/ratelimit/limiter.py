@@ -3,7 +3,7 @@
 Both keep the same strategy: an exact sliding-window log. For "60 per minute" it admits a request
 only if fewer than 60 were admitted in the trailing 60 s, so no 60 s window, aligned or not, ever
 holds more than 60 admissions. That covers a vendor counting fixed windows from the first hit
-(TrustCaller, like Laravel) as well as one counting sliding windows. A GCRA with a burst of 60
+(as Laravel does) as well as one counting sliding windows. A GCRA with a burst of 60
 would not: it refills continuously, letting about 120 through in some 60 s windows.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
+_PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RedisLimiter:
     def __init__(self, redis: Redis, prefix: str = "gw") -> None:
         self._redis = redis
         self._script = redis.register_script(_SCRIPT)
+        self._pause = redis.register_script(_PAUSE)
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
@@ -62,8 +64,9 @@ class RedisLimiter:
         return Decision(bool(admitted), int(wait_ms) / 1000, int(remaining))
 
     async def pause(self, key: str, seconds: float) -> None:
-        """Admit nothing under ``key`` for ``seconds`` (the vendor said so), on every replica."""
-        await self._redis.set(self._keys(key)[1], b"1", px=max(1, int(seconds * 1000)))
+        """Admit nothing under ``key`` for ``seconds`` (the vendor said so), on every replica;
+        a longer pause already running is kept."""
+        await self._pause(keys=[self._keys(key)[1]], args=[max(1, int(seconds * 1000))])
 
 
 class MemoryLimiter:
@@ -89,5 +92,5 @@ class MemoryLimiter:
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
 
     async def pause(self, key: str, seconds: float) -> None:
-        """Admit nothing under ``key`` for ``seconds``."""
-        self._paused_until[key] = self._now() + seconds
+        """Admit nothing under ``key`` for ``seconds`` (a longer pause already running is kept)."""
+        self._paused_until[key] = max(self._paused_until.get(key, 0.0), self._now() + seconds)

@@ -128,3 +128,13 @@ async def test_the_shaper_falls_back_while_redis_is_down_and_returns_after(
         assert await client.exists("{gw:rl:after}:log") == 1
     finally:
         await client.aclose()
+
+
+async def test_a_shorter_pause_does_not_cut_a_longer_one(replicas: tuple[Redis, Redis]) -> None:
+    limiter = RedisLimiter(replicas[0])
+
+    await limiter.pause("k", 30)
+    await limiter.pause("k", 2)
+    decision = await limiter.acquire("k", MINUTE)
+
+    assert not decision.admitted and decision.wait_seconds > 25
