@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
 _PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
+_BACKFILL = (Path(__file__).with_name("backfill.lua")).read_text()
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RedisLimiter:
         self._redis = redis
         self._script = redis.register_script(_SCRIPT)
         self._pause = redis.register_script(_PAUSE)
+        self._backfill = redis.register_script(_BACKFILL)
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
@@ -62,6 +64,14 @@ class RedisLimiter:
             keys=self._keys(key), args=[rate.limit, window_ms, uuid.uuid4().hex]
         )
         return Decision(bool(admitted), int(wait_ms) / 1000, int(remaining))
+
+    async def backfill(self, key: str, ages_seconds: list[float], rate: Rate) -> None:
+        """Count admissions made elsewhere (``ages_seconds`` ago) in ``key``'s window."""
+        if ages_seconds:
+            window_ms = int(rate.period_seconds * 1000)
+            await self._backfill(
+                keys=[self._keys(key)[0]], args=[window_ms, *(int(a * 1000) for a in ages_seconds)]
+            )
 
     async def pause(self, key: str, seconds: float) -> None:
         """Admit nothing under ``key`` for ``seconds`` (the vendor said so), on every replica;
@@ -90,6 +100,20 @@ class MemoryLimiter:
             log.append(now)
             return Decision(True, 0.0, rate.limit - len(log))
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
+
+    def record(self, key: str) -> None:
+        """Note an admission decided elsewhere (by Redis), so a fallback starts from history."""
+        self._logs.setdefault(key, deque()).append(self._now())
+
+    def ages_since(self, key: str, since: float, period_seconds: float) -> list[float]:
+        """Ages (seconds) of the admissions under ``key`` after ``since`` and within a period."""
+        now = self._now()
+        oldest = max(since, now - period_seconds)
+        return [now - at for at in self._logs.get(key, ()) if at > oldest]
+
+    def logged_keys(self) -> list[str]:
+        """Every key with a log."""
+        return list(self._logs)
 
     async def pause(self, key: str, seconds: float) -> None:
         """Admit nothing under ``key`` for ``seconds`` (a longer pause already running is kept)."""

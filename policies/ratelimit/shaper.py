@@ -3,7 +3,9 @@
 The shaper keeps a vendor from ever answering 429 because of us: requests beyond a credential's
 budget wait (up to ``max_wait``) for the sliding window to free a slot. Redis makes the budget
 exact across replicas; when Redis is unreachable each process falls back to an in-memory limiter
-holding a conservative share of the budget, and goes back to Redis by itself once it answers.
+holding a conservative share of the budget (counting what it admitted through Redis in the
+window), and goes back to Redis by itself once it answers, first adding what it admitted in the
+meantime to the shared logs.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class RateShaper:
         self._local = MemoryLimiter()
         self._settings = settings
         self._shared_down_until = 0.0
+        self._fallback_since: float | None = None
+        self._rates: dict[str, Rate] = {}
         self.fallbacks = 0
         """How many decisions were taken by the in-memory fallback because Redis failed."""
 
@@ -99,15 +103,35 @@ class RateShaper:
     async def _decide(self, key: str, window: Rate) -> Decision:
         if self._shared is None:
             return await self._local.acquire(key, window.scaled(self._settings.local_share))
+        self._rates[key] = window
         if not self.using_fallback:
             try:
-                return await self._shared.acquire(key, window)
+                await self._backfill_after_outage(self._shared)
+                decision = await self._shared.acquire(key, window)
             except REDIS_ERRORS:
                 self._note_shared_failure()
+            else:
+                if decision.admitted:
+                    self._local.record(key)
+                return decision
         self.fallbacks += 1
         return await self._local.acquire(key, window.scaled(self._settings.fallback_share))
+
+    async def _backfill_after_outage(self, shared: RedisLimiter) -> None:
+        """Back on Redis: first add what this process admitted without it to the shared logs."""
+        if self._fallback_since is None:
+            return
+        for key in self._local.logged_keys():
+            rate = self._rates.get(key)
+            if rate is not None:
+                ages = self._local.ages_since(key, self._fallback_since, rate.period_seconds)
+                await shared.backfill(key, ages, rate)
+        self._fallback_since = None
+        log.warning("rate limiter: Redis reachable again, shared budgets restored")
 
     def _note_shared_failure(self) -> None:
         if not self.using_fallback:
             log.warning("rate limiter: Redis unreachable, using the in-process fallback")
+        if self._fallback_since is None:
+            self._fallback_since = time.monotonic()
         self._shared_down_until = time.monotonic() + self._settings.redis_retry_seconds

@@ -138,3 +138,37 @@ async def test_a_shorter_pause_does_not_cut_a_longer_one(replicas: tuple[Redis, 
     decision = await limiter.acquire("k", MINUTE)
 
     assert not decision.admitted and decision.wait_seconds > 25
+
+
+async def test_across_an_outage_the_budget_counts_admissions_on_both_sides(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    client = create_redis(RedisSettings(url=redis_url, socket_timeout=0.2, connect_timeout=0.2))
+    settings = ShapingSettings(
+        max_wait_seconds=0, margin_seconds=0, fallback_share=0.5, redis_retry_seconds=0.2
+    )
+    shaper = RateShaper(RedisLimiter(client), settings)
+    rate = Rate(limit=8, period_seconds=60)
+
+    async def admitted(attempts: int) -> int:
+        count = 0
+        for _ in range(attempts):
+            try:
+                await shaper.acquire("k", rate)
+                count += 1
+            except ShapingRejected:
+                pass
+        return count
+
+    try:
+        before = await admitted(3)
+        redis_server.stop()
+        during = await admitted(5)
+        redis_server.start()
+        await asyncio.sleep(0.3)
+        after = await admitted(10)
+    finally:
+        await client.aclose()
+
+    assert (before, during) == (3, 1)  # the fallback's 4 already hold the 3 admitted via Redis
+    assert before + during + after == 8  # the outage's admission was added to the Redis log
