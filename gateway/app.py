@@ -31,7 +31,7 @@ from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
 from gateway.services import Services, open_services
 from gateway.settings import Settings
-from gateway.telemetry import build_tracer_provider, scrub_server_span
+from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
                 OpenTelemetryConfig(
                     tracer_provider=tracer_provider,
                     server_request_hook_handler=scrub_server_span,
+                    scope_span_details_extractor=span_details,
                     exclude=["/metrics", "/healthz", "/readyz"],
                 )
             )

@@ -79,7 +79,6 @@ class VendorDispatcher:
     async def cached(
         self,
         bound: Bound,
-        tenant_id: str,
         operation: str,
         params: tuple[object, ...],
         result_type: type[T],
@@ -90,7 +89,7 @@ class VendorDispatcher:
         return await self._pipeline.cached(
             bound.adapter.declaration,
             bound.credential_key,
-            tenant_id,
+            bound.tenant_id,
             operation,
             params,
             result_type,

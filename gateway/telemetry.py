@@ -104,3 +104,19 @@ def annotate(**attributes: str | int | float | bool) -> None:
     if span.is_recording():
         for name, value in attributes.items():
             span.set_attribute(f"gateway.{name}", value)
+
+
+def span_details(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Name server spans by method only at first: a raw path holds ids (and is unbounded).
+
+    :func:`name_span_after_route` renames the span once the route is known.
+    """
+    return f"HTTP {scope.get('method', '')}".strip(), {}
+
+
+def name_span_after_route(method: str, route_template: str) -> None:
+    """Rename the current server span after its route template."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {route_template}")
+        span.set_attribute("http.route", route_template)

@@ -9,7 +9,7 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.request_context import tenant_id_var
 from gateway.services import Services
-from gateway.telemetry import annotate
+from gateway.telemetry import annotate, name_span_after_route
 
 SCOPE_OPT = "scope"
 
@@ -35,6 +35,9 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     principal = await services.authenticator.authenticate(connection.headers.get("authorization"))
     tenant_id_var.set(principal.tenant_id or "operator")
     annotate(tenant_id=principal.tenant_id or "operator")
+    name_span_after_route(
+        connection.scope.get("method", ""), connection.scope.get("path_template", "")
+    )
     principal.require(required_scope(handler))
     connection.state.principal = principal
 

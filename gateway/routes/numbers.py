@@ -103,7 +103,6 @@ class NumbersController(Controller):
         for bound in sources:
             listed = await services.dispatcher.cached(
                 bound,
-                tenant_id,
                 "list_test_numbers",
                 (digits,),
                 TestNumberList,
