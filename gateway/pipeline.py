@@ -98,10 +98,13 @@ class VendorPipeline:
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
         annotate(vendor=declaration.name, operation=operation)
+        deadline = self.shaper.wait_deadline()
         retries = 0
         while True:
             try:
-                return await self._attempt(declaration, spec, operation, key, invoke, tenant_id)
+                return await self._attempt(
+                    declaration, spec, operation, key, invoke, tenant_id, deadline
+                )
             except GatewayError as exc:
                 if not is_vendor_failure(exc):
                     raise
@@ -124,6 +127,7 @@ class VendorPipeline:
         key: str,
         invoke: Callable[[], Awaitable[T]],
         tenant_id: str | None,
+        deadline: float,
     ) -> T:
         """One attempt: a bulkhead slot, then the budgets, then the breaker, then the vendor.
 
@@ -135,8 +139,8 @@ class VendorPipeline:
         try:
             async with self._bulkhead(declaration.name).slot():
                 if tenant_id is not None and self._tenant_quota is not None:
-                    await self._enforce_tenant_quota(tenant_id, self._tenant_quota)
-                await self._shape(declaration, spec, key)
+                    await self._enforce_tenant_quota(tenant_id, self._tenant_quota, deadline)
+                await self._shape(declaration, spec, key, deadline)
                 return await self._call_vendor(declaration, operation, key, breaker, invoke)
         except BulkheadFull:
             raise VendorBusy(
@@ -197,13 +201,15 @@ class VendorPipeline:
                 time.perf_counter() - started
             )
 
-    async def _shape(self, declaration: VendorDeclaration, spec: OperationSpec, key: str) -> None:
+    async def _shape(
+        self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
+    ) -> None:
         budget = declaration.budgets.get(spec.budget) if spec.budget else None
         if budget is None:
             return
         rate = Rate(budget.limit, budget.period_seconds)
         try:
-            admission = await self.shaper.acquire(key, rate)
+            admission = await self.shaper.acquire(key, rate, deadline)
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
             _rate_headers(rate, 0, exc.retry_after_seconds)
@@ -217,9 +223,9 @@ class VendorPipeline:
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
         _rate_headers(rate, admission.remaining, None)
 
-    async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate) -> None:
+    async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:
-            await self.shaper.acquire(f"tenant:{tenant_id}", quota)
+            await self.shaper.acquire(f"tenant:{tenant_id}", quota, deadline)
         except ShapingRejected as exc:
             raise RateLimited(
                 f"this tenant's quota of {quota.limit} vendor calls per "

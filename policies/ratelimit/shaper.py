@@ -77,11 +77,19 @@ class RateShaper:
         """Whether Redis is configured but currently skipped."""
         return self._shared is not None and time.monotonic() < self._shared_down_until
 
-    async def acquire(self, key: str, rate: Rate) -> Admission:
-        """Wait for a slot under ``key``; raise :class:`ShapingRejected` past the wait bound."""
+    def wait_deadline(self) -> float:
+        """The latest moment (monotonic) a request starting now may still wait until."""
+        return time.monotonic() + self._settings.max_wait_seconds
+
+    async def acquire(self, key: str, rate: Rate, deadline: float | None = None) -> Admission:
+        """Wait for a slot under ``key``; raise :class:`ShapingRejected` past the wait bound.
+
+        ``deadline`` (from :meth:`wait_deadline`) lets one request share a single wait bound
+        across several budgets and attempts.
+        """
         window = Rate(rate.limit, rate.period_seconds + self._settings.margin_seconds)
         started = time.monotonic()
-        deadline = started + self._settings.max_wait_seconds
+        deadline = deadline if deadline is not None else self.wait_deadline()
         while True:
             decision = await self._decide(key, window)
             now = time.monotonic()
