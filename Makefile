@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test fuzz lint format openapi clean
+.PHONY: run test fuzz bench lint format openapi clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/gateway serve --sandbox
@@ -18,6 +18,9 @@ test: $(DEV_STAMP)
 
 fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
 	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-300} $(BIN)/pytest -p no:logging -s tests/integration/test_fuzzing.py
+
+bench: $(DEV_STAMP)  ## vendor pass-through cost per transport (prints figures)
+	$(BIN)/python benchmarks/vendor_transport.py
 
 openapi: $(DEV_STAMP)  ## regenerate the committed OpenAPI document
 	$(BIN)/gateway openapi --output openapi/openapi.json

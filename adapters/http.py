@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 from opentelemetry.sdk.trace import TracerProvider
 
 from gateway.errors import VendorError, VendorTimeout, VendorUnreachable
@@ -39,7 +40,16 @@ def build_vendor_client(
     tracer_provider: TracerProvider | None = None,
 ) -> httpx.AsyncClient:
     """A pooled client for one vendor, with explicit timeouts and pool limits, traced when a
-    tracer provider is given (a client span per call, ``traceparent`` sent to the vendor)."""
+    tracer provider is given (a client span per call, ``traceparent`` sent to the vendor).
+
+    The transport is a setting: httpx's own pool, or aiohttp's under the same httpx API.
+    """
+    limits = httpx.Limits(
+        max_connections=settings.max_connections,
+        max_keepalive_connections=settings.max_connections,
+    )
+    if transport is None and settings.transport == "aiohttp":
+        transport = AiohttpTransport(limits=limits)
     client = httpx.AsyncClient(
         base_url=settings.base_url,
         timeout=httpx.Timeout(
@@ -48,10 +58,7 @@ def build_vendor_client(
             write=settings.read_timeout,
             pool=settings.connect_timeout,
         ),
-        limits=httpx.Limits(
-            max_connections=settings.max_connections,
-            max_keepalive_connections=settings.max_connections,
-        ),
+        limits=limits,
         follow_redirects=False,
         transport=transport,
         headers={"Accept": "application/json", "User-Agent": "caller-gateway"},

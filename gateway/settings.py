@@ -18,6 +18,7 @@ from policies.vault import Keyring
 T = TypeVar("T")
 
 LOG_FORMATS = ("auto", "json", "text")
+TRANSPORTS = ("httpx", "aiohttp")
 VENDOR_BASE_URLS: Mapping[str, str] = {
     "trustcaller": "https://trustcaller.net/api/v1",
 }
@@ -43,6 +44,9 @@ class VendorHttpSettings:
     """Pooled connections per vendor per process."""
     total_timeout: float = 15.0
     """Seconds one vendor call may take in all (connect, send, wait, read)."""
+    transport: str = "httpx"
+    """``httpx`` (its own pool) or ``aiohttp`` (httpx's API on aiohttp's pool: less CPU per call,
+    see ``benchmarks/vendor_transport.py``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ class Settings:
                     ),
                     total_timeout=reader.read(
                         "GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0
+                    ),
+                    transport=reader.read(
+                        "GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "httpx"
                     ),
                 )
                 for name, url in VENDOR_BASE_URLS.items()

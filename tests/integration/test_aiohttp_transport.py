@@ -1,0 +1,58 @@
+"""The same gateway on the aiohttp transport: answers, errors and traces stay the same."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from gateway.settings import Settings
+from tests.integration.conftest import VENDOR_READ_TIMEOUT, TenantHandle
+
+
+@pytest.fixture
+def gateway_settings(gateway_settings: Settings) -> Settings:
+    """The usual gateway, with its vendor clients on aiohttp's pool."""
+    vendors = {
+        name: dataclasses.replace(http, transport="aiohttp")
+        for name, http in gateway_settings.vendors.items()
+    }
+    return gateway_settings.replace(vendors=vendors, retry_max_attempts=1)
+
+
+def test_reads_work_on_the_aiohttp_transport(
+    tenant: TenantHandle, sim_control: httpx.Client
+) -> None:
+    numbers = tenant.client.get("/v1/numbers")
+    live = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0]})
+
+    assert numbers.status_code == live.status_code == 200
+    assert len(numbers.json()["data"]) == 5
+    assert sim_control.get("/requests").json()["last_traceparent"].startswith("00-")
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "slug"),
+    [
+        ({"latency_ms": int(VENDOR_READ_TIMEOUT * 1000) + 500, "count": 1}, 504, "vendor-timeout"),
+        # aiohttp resends a GET once on its own when a pooled connection was closed under it, and
+        # httpx-aiohttp reports the second disconnect as a read timeout (httpx's pool: 502)
+        ({"drop": True, "count": 2}, 504, "vendor-timeout"),
+        ({"status": 503, "count": 1}, 502, "vendor-error"),
+    ],
+)
+def test_vendor_failures_are_problems_on_aiohttp_too(
+    tenant: TenantHandle,
+    inject: Callable[..., None],
+    fault: dict[str, object],
+    status: int,
+    slug: str,
+) -> None:
+    inject(path_prefix="/calls/check", **fault)
+
+    response = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0]})
+
+    assert response.status_code == status, response.text
+    assert response.json()["type"] == f"/problems/{slug}"
