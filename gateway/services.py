@@ -65,29 +65,39 @@ class Services:
             await self.redis.aclose()
 
 
+def open_redis(settings: Settings) -> Redis | None:
+    """The process's Redis client, when ``settings.redis_url`` is set (it connects lazily)."""
+    if not settings.redis_url:
+        return None
+    return create_redis(
+        RedisSettings(
+            url=settings.redis_url,
+            socket_timeout=settings.redis_timeout,
+            connect_timeout=settings.redis_timeout,
+        )
+    )
+
+
 def open_stores(
-    settings: Settings, last_known: LastKnown | None = None
+    settings: Settings, last_known: LastKnown | None = None, redis: Redis | None = None
 ) -> tuple[TenantStore, Vault]:
     """The tenant store and the vault: in Redis when ``settings.redis_url`` is set, else the
     embedded stores under ``settings.data_dir``.
 
-    The Redis stores share one client and each closes it on ``close()``: closing disconnects
-    the pool, which would reconnect on use, so the first close never breaks the other store.
+    Given ``redis``, the stores borrow it (its owner closes it); otherwise they share a client
+    of their own, which each closes on ``close()``: closing disconnects the pool, which would
+    reconnect on use, so the first close never breaks the other store.
     """
     if settings.vault_keys is None:
         raise SettingsError("GATEWAY_VAULT_KEYS is required to open the credential vault")
-    if settings.redis_url:
-        redis = create_redis(
-            RedisSettings(
-                url=settings.redis_url,
-                socket_timeout=settings.redis_timeout,
-                connect_timeout=settings.redis_timeout,
-            )
-        )
+    owned = redis is None
+    client = open_redis(settings) if owned else redis
+    if client is not None:
         backend = LastKnownVaultBackend(
-            RedisVaultBackend(redis, owns_client=True), last_known or LastKnown()
+            RedisVaultBackend(client, owns_client=owned), last_known or LastKnown()
         )
-        return RedisTenantStore(redis, owns_client=True), Vault(backend, settings.vault_keys)
+        tenants = RedisTenantStore(client, owns_client=owned)
+        return tenants, Vault(backend, settings.vault_keys)
     tenants = SQLiteTenantStore(settings.data_dir / TENANTS_DB)
     vault = Vault(SQLiteVaultBackend(settings.data_dir / VAULT_DB), settings.vault_keys)
     return tenants, vault
@@ -134,19 +144,9 @@ def open_services(
 ) -> Services:
     """Build every long-lived part; Redis connects lazily, on first use."""
     last_known = LastKnown()
-    tenants, vault = open_stores(settings, last_known)
+    redis = open_redis(settings)
+    tenants, vault = open_stores(settings, last_known, redis)
     registry = build_registry(settings, tracer_provider)
-    redis = (
-        create_redis(
-            RedisSettings(
-                url=settings.redis_url,
-                socket_timeout=settings.redis_timeout,
-                connect_timeout=settings.redis_timeout,
-            )
-        )
-        if settings.redis_url
-        else None
-    )
     metrics = metrics or GatewayMetrics()
     pipeline = build_pipeline(settings, redis, metrics)
     metrics.watch(
