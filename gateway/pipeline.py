@@ -94,7 +94,7 @@ class VendorPipeline:
         """One vendor operation; idempotent ones are retried on vendor failures, within budget."""
         spec = declaration.operations.get(operation, DEFAULT_SPEC)
         key = f"{declaration.name}:{credential_key}"
-        budget = self._retry_budgets.setdefault(declaration.name, RetryBudget(self._retry))
+        budget = self._retry_budget(declaration.name)
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
         annotate(vendor=declaration.name, operation=operation)
@@ -232,6 +232,11 @@ class VendorPipeline:
                 f"{quota.period_seconds:g} s is spent; retry later",
                 retry_after=exc.retry_after_seconds,
             ) from None
+
+    def _retry_budget(self, vendor: str) -> RetryBudget:
+        if vendor not in self._retry_budgets:
+            self._retry_budgets[vendor] = RetryBudget(self._retry)
+        return self._retry_budgets[vendor]
 
     def _bulkhead(self, vendor: str) -> Bulkhead:
         if vendor not in self._bulkheads:

@@ -97,26 +97,40 @@ async def test_the_shaper_waits_for_a_slot_then_refuses_with_retry_after(redis_u
         await client.aclose()
 
 
+def outage_shaper(redis_url: str, fallback_share: float) -> tuple[Redis, RateShaper]:
+    """A shaper on a client that gives up on Redis fast, retrying it every 0.2 s."""
+    client = create_redis(RedisSettings(url=redis_url, socket_timeout=0.2, connect_timeout=0.2))
+    settings = ShapingSettings(
+        max_wait_seconds=0,
+        margin_seconds=0,
+        fallback_share=fallback_share,
+        redis_retry_seconds=0.2,
+    )
+    return client, RateShaper(RedisLimiter(client), settings)
+
+
+async def count_admitted(shaper: RateShaper, key: str, rate: Rate, attempts: int) -> int:
+    """How many of ``attempts`` immediate requests the shaper admits."""
+    count = 0
+    for _ in range(attempts):
+        try:
+            await shaper.acquire(key, rate)
+            count += 1
+        except ShapingRejected:
+            pass
+    return count
+
+
 async def test_the_shaper_falls_back_while_redis_is_down_and_returns_after(
     redis_url: str, redis_server: RedisServer
 ) -> None:
-    client = create_redis(RedisSettings(url=redis_url, socket_timeout=0.2, connect_timeout=0.2))
-    settings = ShapingSettings(
-        max_wait_seconds=0, margin_seconds=0, fallback_share=0.25, redis_retry_seconds=0.2
-    )
-    shaper = RateShaper(RedisLimiter(client), settings)
+    client, shaper = outage_shaper(redis_url, fallback_share=0.25)
     rate = Rate(limit=8, period_seconds=60)
     try:
         await shaper.acquire("k", rate)
         redis_server.stop()
 
-        admitted = 0
-        for _ in range(5):
-            try:
-                await shaper.acquire("during-outage", rate)
-                admitted += 1
-            except ShapingRejected:
-                pass
+        admitted = await count_admitted(shaper, "during-outage", rate, 5)
         assert admitted == 2  # a quarter of 8
         assert shaper.fallbacks >= 5
         assert shaper.using_fallback
@@ -143,30 +157,15 @@ async def test_a_shorter_pause_does_not_cut_a_longer_one(replicas: tuple[Redis, 
 async def test_across_an_outage_the_budget_counts_admissions_on_both_sides(
     redis_url: str, redis_server: RedisServer
 ) -> None:
-    client = create_redis(RedisSettings(url=redis_url, socket_timeout=0.2, connect_timeout=0.2))
-    settings = ShapingSettings(
-        max_wait_seconds=0, margin_seconds=0, fallback_share=0.5, redis_retry_seconds=0.2
-    )
-    shaper = RateShaper(RedisLimiter(client), settings)
+    client, shaper = outage_shaper(redis_url, fallback_share=0.5)
     rate = Rate(limit=8, period_seconds=60)
-
-    async def admitted(attempts: int) -> int:
-        count = 0
-        for _ in range(attempts):
-            try:
-                await shaper.acquire("k", rate)
-                count += 1
-            except ShapingRejected:
-                pass
-        return count
-
     try:
-        before = await admitted(3)
+        before = await count_admitted(shaper, "k", rate, 3)
         redis_server.stop()
-        during = await admitted(5)
+        during = await count_admitted(shaper, "k", rate, 5)
         redis_server.start()
         await asyncio.sleep(0.3)
-        after = await admitted(10)
+        after = await count_admitted(shaper, "k", rate, 10)
     finally:
         await client.aclose()
 

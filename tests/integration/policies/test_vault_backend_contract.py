@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,12 @@ from policies.vault import (
     VaultBackend,
 )
 from policies.vault.redis_backend import RedisVaultBackend
+from tests.vault_data import KEY_1, KEY_2, NEW_SECRET, SECRET, Hook
 
-KEY_1 = bytes(range(32))
-KEY_2 = bytes(range(100, 132))
-SECRET = {"api_key": "sk_live_TOP-SECRET-0001", "client_id": "client-7"}
-NEW_SECRET = {"api_key": "sk_live_TOP-SECRET-0002", "client_id": "client-7"}
 V1 = Keyring([MasterKey(1, KEY_1)])
 V1_V2 = Keyring([MasterKey(1, KEY_1), MasterKey(2, KEY_2)])
 ONLY_V2 = Keyring([MasterKey(2, KEY_2)])
 
-Hook = Callable[[], Awaitable[None]]
 OpenBackend = Callable[[], VaultBackend]
 
 

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 import stat
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC
 from pathlib import Path
@@ -26,13 +26,7 @@ from policies.vault import (
     StoredCredential,
     Vault,
 )
-
-KEY_1 = bytes(range(32))
-KEY_2 = bytes(range(100, 132))
-SECRET = {"api_key": "sk_live_TOP-SECRET-0001", "client_id": "client-7"}
-NEW_SECRET = {"api_key": "sk_live_TOP-SECRET-0002", "client_id": "client-7"}
-
-Hook = Callable[[], Awaitable[None]]
+from tests.vault_data import KEY_1, KEY_2, NEW_SECRET, SECRET, Hook
 
 
 @pytest.fixture
