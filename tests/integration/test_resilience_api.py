@@ -51,6 +51,8 @@ def test_a_5xx_storm_opens_the_breaker_which_fails_fast_and_recovers(
 
     assert storm[0] == 502
     assert 503 in storm
+    # 3 attempts for the first request, 2 more open the breaker (threshold 5), then none
+    assert reached_during_storm == 5
     assert fast.status_code == 503
     assert fast.json()["type"] == "/problems/vendor-circuit-open"
     assert int(fast.headers["retry-after"]) >= 1
