@@ -13,7 +13,19 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
+from gateway.errors import FieldError
 from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
+from gateway.schema_agents import (
+    AgentModelList,
+    Balance,
+    CallCreate,
+    Campaign,
+    Carrier,
+    CarrierCreate,
+    NumberCreate,
+    VoiceFilters,
+    VoiceList,
+)
 
 T = TypeVar("T")
 
@@ -58,7 +70,13 @@ class VendorPage(Generic[T]):
     """One page from a vendor, already normalized."""
 
     items: Sequence[T]
-    has_more: bool
+    next_token: str | None
+    """The vendor's position of the following page, as the adapter understands it."""
+
+    @property
+    def has_more(self) -> bool:
+        """Whether the vendor has items after this page."""
+        return self.next_token is not None
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,9 @@ class SandboxVendor:
     secret: dict[str, str] = field(repr=False)
     sample_number: str
     server: Any = field(repr=False)
+    demo_commands: tuple[str, ...] = ()
+    """Shell lines to try this vendor through the gateway; ``{gateway}`` is the gateway's URL and
+    ``$GW_KEY`` the demo tenant's key."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +120,10 @@ class VendorAdapter(Protocol):
 class NumberSource(Protocol):
     """Lists and reads the numbers a tenant holds with a vendor."""
 
-    async def list_numbers(self, credential: Any, page: int, limit: int) -> VendorPage[Number]:
-        """One page of numbers."""
+    async def list_numbers(
+        self, credential: Any, token: str | None, limit: int
+    ) -> VendorPage[Number]:
+        """One page of numbers, from the position ``token`` (``None``: the first page)."""
         ...
 
     async def get_number(self, credential: Any, vendor_id: str) -> Number:
@@ -122,9 +145,14 @@ class CallSource(Protocol):
     """Lists and reads call records."""
 
     async def list_calls(
-        self, credential: Any, page: int, limit: int, from_date: date | None, to_date: date | None
+        self,
+        credential: Any,
+        token: str | None,
+        limit: int,
+        from_date: date | None,
+        to_date: date | None,
     ) -> VendorPage[Call]:
-        """One page of calls, most recent first."""
+        """One page of calls, most recent first, from the position ``token``."""
         ...
 
     async def get_call(self, credential: Any, vendor_id: str) -> Call:
@@ -155,4 +183,118 @@ class CredentialRotator(VendorAdapter, Protocol):
 
     async def revoke_credential(self, using: Any, labels: dict[str, str]) -> None:
         """Revoke the vendor credential described by ``labels``, authenticating with ``using``."""
+        ...
+
+
+@runtime_checkable
+class CallPlacer(Protocol):
+    """Places AI calls and stops or cancels them.
+
+    ``idempotency_key`` is forwarded to the vendor, so a repeat of the same request (a retry at any
+    layer) never acts twice.
+    """
+
+    async def place_call(
+        self,
+        credential: Any,
+        request: CallCreate,
+        to_e164: str,
+        from_e164: str | None,
+        idempotency_key: str,
+    ) -> Call:
+        """Place a call to ``to_e164``; the answer is the call as queued."""
+        ...
+
+    async def stop_call(self, credential: Any, vendor_id: str, idempotency_key: str) -> None:
+        """Stop a queued or in-progress call (``Conflict`` when it already ended)."""
+        ...
+
+    async def cancel_call(self, credential: Any, vendor_id: str, idempotency_key: str) -> None:
+        """Cancel a call that has not started (``Conflict`` otherwise)."""
+        ...
+
+
+@runtime_checkable
+class NumberProvisioner(Protocol):
+    """Adds numbers to, and releases them from, a vendor account."""
+
+    async def add_number(
+        self,
+        credential: Any,
+        request: NumberCreate,
+        number_e164: str,
+        carrier_vendor_id: str | None,
+        idempotency_key: str,
+    ) -> Number:
+        """Add a number (``carrier_vendor_id``: the native id of one of its carriers)."""
+        ...
+
+    async def release_number(self, credential: Any, vendor_id: str) -> None:
+        """Release a number (``NotFound`` when absent, ``Conflict`` when in use)."""
+        ...
+
+
+@runtime_checkable
+class CarrierSource(Protocol):
+    """Bring-your-own-carrier SIP trunks."""
+
+    async def list_carriers(self, credential: Any) -> list[Carrier]:
+        """Every carrier of the account, the vendor's own first."""
+        ...
+
+    async def add_carrier(
+        self, credential: Any, request: CarrierCreate, idempotency_key: str
+    ) -> Carrier:
+        """Add a carrier (validated locally first by :meth:`validate_carrier`)."""
+        ...
+
+    def validate_carrier(self, request: CarrierCreate) -> list[FieldError]:
+        """The vendor's rules for a carrier, checked before anything is sent."""
+        ...
+
+    async def delete_carrier(self, credential: Any, vendor_id: str) -> None:
+        """Delete a carrier (``Conflict`` while numbers use it)."""
+        ...
+
+
+@runtime_checkable
+class CampaignSource(Protocol):
+    """Campaigns: watched and started or paused (they are built in the vendor's dashboard)."""
+
+    async def list_campaigns(self, credential: Any) -> list[Campaign]:
+        """Every campaign of the account."""
+        ...
+
+    async def get_campaign(self, credential: Any, vendor_id: str) -> Campaign:
+        """One campaign with its stats."""
+        ...
+
+    async def start_campaign(self, credential: Any, vendor_id: str, idempotency_key: str) -> None:
+        """Start or resume a campaign."""
+        ...
+
+    async def pause_campaign(self, credential: Any, vendor_id: str, idempotency_key: str) -> None:
+        """Pause a running campaign."""
+        ...
+
+
+@runtime_checkable
+class AgentCatalog(Protocol):
+    """Models and voices an AI call can use."""
+
+    async def list_models(self, credential: Any) -> AgentModelList:
+        """Every model on offer."""
+        ...
+
+    async def list_voices(self, credential: Any, filters: VoiceFilters) -> VoiceList:
+        """Voices matching ``filters``."""
+        ...
+
+
+@runtime_checkable
+class BalanceSource(Protocol):
+    """An account that bills by usage."""
+
+    async def get_balance(self, credential: Any) -> Balance:
+        """What is left to spend."""
         ...

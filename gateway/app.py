@@ -17,9 +17,12 @@ from gateway.openapi import finish_document, openapi_config
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_credentials import CredentialsController
-from gateway.routes.admin_schema import REQUEST_BODIES
+from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
+from gateway.routes.agents import AgentsController
 from gateway.routes.calls import CallsController
+from gateway.routes.campaigns import CampaignsController
+from gateway.routes.carriers import CarriersController
 from gateway.routes.guards import (
     authorize,
     is_automatic_options,
@@ -29,6 +32,7 @@ from gateway.routes.guards import (
 )
 from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
+from gateway.schema_agents import REQUEST_BODIES as AGENT_BODIES
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
@@ -64,6 +68,9 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         route_handlers=[
             NumbersController,
             CallsController,
+            CarriersController,
+            CampaignsController,
+            AgentsController,
             TenantsController,
             CredentialsController,
         ],
@@ -107,7 +114,7 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         debug=False,
     )
     app.before_send.append(_complete_allow_headers(app))
-    finish_document(app.openapi_schema, closed_bodies=REQUEST_BODIES)
+    finish_document(app.openapi_schema, closed_bodies=ADMIN_BODIES + AGENT_BODIES)
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app
 

@@ -1,7 +1,9 @@
-"""Opaque pagination cursors over vendors' page-based pagination.
+"""Opaque pagination cursors over several vendors' own pagination.
 
-A cursor records, per vendor, the next vendor page, plus the page size and a fingerprint of the
-filters it was issued for, so a cursor replayed with different filters is refused instead of
+A cursor records, per vendor still to be read, that vendor's own position (its page number or its
+cursor, as the adapter wrote it) and how many items of that vendor page were already returned, so a
+merged page can end in the middle of a vendor page. It also carries the page size and a fingerprint
+of the filters it was issued for, so a cursor replayed with different filters is refused instead of
 silently returning the wrong slice.
 """
 
@@ -15,15 +17,23 @@ import msgspec
 from gateway.errors import FieldError, ValidationFailed
 
 
+class VendorPosition(msgspec.Struct, frozen=True, array_like=True):
+    """Where one vendor's items resume: its page token (``None``: the first) and items to skip."""
+
+    token: str | None = None
+    skip: int = 0
+
+
 class Cursor(msgspec.Struct, frozen=True):
-    """Where the next page starts."""
+    """Where the next page starts; vendors absent from ``positions`` are exhausted."""
 
     filters: str
     limit: int
-    pages: dict[str, int]
+    positions: dict[str, VendorPosition]
 
 
 MAX_PAGE_SIZE = 1000
+MAX_TOKEN_LENGTH = 256
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Cursor)
 
@@ -43,19 +53,25 @@ def decode_cursor(raw: str, expected_filters: str) -> Cursor:
     try:
         cursor = _decoder.decode(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (ValueError, msgspec.DecodeError):
-        raise _invalid("is not a cursor this gateway issued") from None
+        raise invalid_cursor("is not a cursor this gateway issued") from None
     if cursor.filters != expected_filters:
-        raise _invalid("was issued for different filters; repeat the original query")
+        raise invalid_cursor("was issued for different filters; repeat the original query")
     if (
         not 1 <= cursor.limit <= MAX_PAGE_SIZE
-        or len(cursor.pages) != 1
-        or any(page < 1 for page in cursor.pages.values())
+        or not cursor.positions
+        or any(not _plausible(p, cursor.limit) for p in cursor.positions.values())
     ):
-        raise _invalid("is not a cursor this gateway issued")
+        raise invalid_cursor("is not a cursor this gateway issued")
     return cursor
 
 
-def _invalid(reason: str) -> ValidationFailed:
+def _plausible(position: VendorPosition, limit: int) -> bool:
+    token_ok = position.token is None or 0 < len(position.token) <= MAX_TOKEN_LENGTH
+    return token_ok and 0 <= position.skip < limit
+
+
+def invalid_cursor(reason: str) -> ValidationFailed:
+    """The 422 for a cursor the gateway cannot use (adapters raise it for foreign tokens too)."""
     return ValidationFailed(
         f"cursor {reason}", errors=[FieldError(field="query.cursor", message=reason)]
     )

@@ -1,20 +1,22 @@
 """From a tenant's request to the adapters that serve it: credentials, routing and pagination.
 
-Lists walk the tenant's configured vendors in a stable order, one vendor's pages after another's,
-behind one opaque cursor. A vendor that fails while another can answer is reported in ``errors``;
+Lists ask every configured vendor concurrently and merge their items in a stable order behind one
+opaque cursor. A vendor that fails while another can answer is reported in ``errors``;
 when the consumer asked for that one vendor, or no vendor could answer, the (first) vendor error
 is the response, so a 429 keeps its ``Retry-After`` and a client can retry the same cursor.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from adapters.base import VendorPage
 from adapters.registry import AdapterRegistry
-from gateway.cursor import Cursor, decode_cursor, encode_cursor
+from gateway.cursor import Cursor, VendorPosition, decode_cursor, encode_cursor
 from gateway.errors import FieldError, GatewayError, NotFound, ValidationFailed, VendorNotConfigured
 from gateway.pipeline import VendorPipeline, credential_id
 from gateway.request_context import current_request_id
@@ -107,10 +109,7 @@ class VendorDispatcher:
                 raise ValidationFailed(
                     f"vendor '{vendor_filter}' does not serve this resource",
                     errors=[
-                        FieldError(
-                            field="query.vendor",
-                            message=f"must be one of: {', '.join(capable) or 'none'}",
-                        )
+                        FieldError(field="query.vendor", message=self._capable_list(capability))
                     ],
                 )
             return [vendor_filter]
@@ -135,52 +134,146 @@ class VendorDispatcher:
         limit: int,
         raw_cursor: str | None,
         operation: str,
-        fetch: Callable[[Bound, int, int], Awaitable[VendorPage[Any]]],
+        fetch: Callable[[Bound, str | None, int], Awaitable[VendorPage[Any]]],
+        order: Callable[[Any], Any],
     ) -> Listing:
-        """One page across the tenant's vendors, walking them in order."""
+        """One merged page across the tenant's vendors, asked concurrently.
+
+        Each vendor's items arrive in its own order; the page takes the smallest ``order`` key
+        among the vendors' next items, one at a time, so the merge is stable and never skips or
+        repeats an item. It stops early rather than guess when a vendor's fetched page runs out
+        while that vendor has more. A vendor that fails keeps its position in the cursor, so its
+        items come on a later page instead of being lost.
+        """
         vendors = await self.configured_vendors(tenant_id, capability, vendor_filter)
-        start_vendor, page = (vendors[0] if vendors else None), 1
-        if raw_cursor is not None:
+        if raw_cursor is None:
+            positions = {vendor: VendorPosition() for vendor in vendors}
+        else:
             cursor = decode_cursor(raw_cursor, filters)
             limit = cursor.limit
-            start_vendor, page = next(iter(cursor.pages.items()))
-            if start_vendor not in vendors:
-                return Listing(items=[], next_cursor=None, errors=[])
+            positions = {v: p for v, p in cursor.positions.items() if v in vendors}
+        names = [vendor for vendor in vendors if vendor in positions]
+        outcomes = await asyncio.gather(
+            *(
+                self._fetch_page(tenant_id, vendor, positions[vendor], limit, operation, fetch)
+                for vendor in names
+            )
+        )
+        pages: dict[str, VendorPage[Any]] = {}
+        buffers: dict[str, deque[Any]] = {}
         errors: list[VendorIssue] = []
         failures: list[GatewayError] = []
-        remaining = vendors[vendors.index(start_vendor) :] if start_vendor else []
-        for position, vendor in enumerate(remaining):
+        for vendor, outcome in zip(names, outcomes, strict=True):
+            if isinstance(outcome, GatewayError):
+                if vendor_filter is not None:
+                    raise outcome
+                failures.append(outcome)
+                errors.append(
+                    VendorIssue(vendor=vendor, problem=outcome.to_problem(current_request_id()))
+                )
+                continue
+            pages[vendor] = outcome
+            buffers[vendor] = deque(outcome.items[positions[vendor].skip :])
+        if failures and not pages:
+            raise failures[0]
+        taken = _merge(buffers, pages, limit, order)
+        next_positions: dict[str, VendorPosition] = {}
+        for vendor in names:
+            position = positions[vendor]
+            if vendor not in pages:
+                next_positions[vendor] = position
+            elif buffers[vendor]:
+                next_positions[vendor] = VendorPosition(
+                    position.token, position.skip + taken.count(vendor)
+                )
+            elif pages[vendor].next_token is not None:
+                next_positions[vendor] = VendorPosition(pages[vendor].next_token, 0)
+        next_cursor = (
+            encode_cursor(Cursor(filters=filters, limit=limit, positions=next_positions))
+            if next_positions
+            else None
+        )
+        items = [item for _, item in taken.items]
+        return Listing(items=items, next_cursor=next_cursor, errors=errors)
+
+    async def _fetch_page(
+        self,
+        tenant_id: str,
+        vendor: str,
+        position: VendorPosition,
+        limit: int,
+        operation: str,
+        fetch: Callable[[Bound, str | None, int], Awaitable[VendorPage[Any]]],
+    ) -> VendorPage[Any] | GatewayError:
+        try:
+            bound = await self.bind(tenant_id, vendor)
+            return await self.call(bound, operation, lambda: fetch(bound, position.token, limit))
+        except GatewayError as exc:
+            return exc
+
+    async def fan_out(
+        self,
+        tenant_id: str,
+        capability: type,
+        operation: str,
+        invoke: Callable[[Bound], Awaitable[T]],
+        cached: tuple[type[T], tuple[object, ...], bool] | None = None,
+    ) -> tuple[list[T], list[VendorIssue]]:
+        """Ask every configured vendor with ``capability`` at once; failures become ``errors``.
+
+        ``cached`` (result type, parameters, refresh) answers from the cache when the operation
+        declares a TTL. When no vendor is configured, or every one fails, that is the answer.
+        """
+        vendors = await self.configured_vendors(tenant_id, capability, None)
+        if not vendors:
+            raise VendorNotConfigured("no configured vendor serves this resource for this tenant")
+
+        async def one(vendor: str) -> T | GatewayError:
             try:
                 bound = await self.bind(tenant_id, vendor)
-                result = await self.call(
-                    bound, operation, lambda b=bound, p=page: fetch(b, p, limit)
+                if cached is None:
+                    return await self.call(bound, operation, lambda: invoke(bound))
+                result_type, params, refresh = cached
+                return await self.cached(
+                    bound, operation, params, result_type, lambda: invoke(bound), refresh
                 )
             except GatewayError as exc:
-                if vendor_filter is not None:
-                    raise
-                failures.append(exc)
-                errors.append(
-                    VendorIssue(vendor=vendor, problem=exc.to_problem(current_request_id()))
-                )
-                page = 1
-                continue
-            following = remaining[position + 1 :]
-            if result.has_more:
-                next_pages = {vendor: page + 1}
-            elif following:
-                next_pages = {following[0]: 1}
-            else:
-                next_pages = None
-            if result.items or result.has_more or not following:
-                return Listing(
-                    items=list(result.items),
-                    next_cursor=_encode(filters, limit, next_pages),
-                    errors=errors,
-                )
-            page = 1
-        if failures and len(failures) == len(remaining):
+                return exc
+
+        outcomes = await asyncio.gather(*(one(vendor) for vendor in vendors))
+        failures = [o for o in outcomes if isinstance(o, GatewayError)]
+        if failures and len(failures) == len(outcomes):
             raise failures[0]
-        return Listing(items=[], next_cursor=None, errors=errors)
+        errors = [
+            VendorIssue(vendor=vendor, problem=outcome.to_problem(current_request_id()))
+            for vendor, outcome in zip(vendors, outcomes, strict=True)
+            if isinstance(outcome, GatewayError)
+        ]
+        return [o for o in outcomes if not isinstance(o, GatewayError)], errors
+
+    async def choose(
+        self, tenant_id: str, capability: type, requested: str | None, field: str = "body.vendor"
+    ) -> Bound:
+        """The vendor to act with: the one requested, or the only configured one able to."""
+        if requested is not None:
+            if requested not in self._registry.supporting(capability):
+                raise ValidationFailed(
+                    f"vendor '{requested}' cannot do this",
+                    errors=[FieldError(field=field, message=self._capable_list(capability))],
+                )
+            return await self.bind(tenant_id, requested)
+        vendors = await self.configured_vendors(tenant_id, capability, None)
+        if not vendors:
+            raise VendorNotConfigured("no configured vendor can do this for this tenant")
+        if len(vendors) > 1:
+            raise ValidationFailed(
+                "several configured vendors can do this; say which one",
+                errors=[FieldError(field=field, message=f"one of: {', '.join(vendors)}")],
+            )
+        return await self.bind(tenant_id, vendors[0])
+
+    def _capable_list(self, capability: type) -> str:
+        return f"must be one of: {', '.join(self._registry.supporting(capability)) or 'none'}"
 
     async def bind_all_capable(self, tenant_id: str, capability: type) -> Sequence[Bound]:
         """Every configured vendor with ``capability``, bound to the tenant's credentials."""
@@ -188,7 +281,30 @@ class VendorDispatcher:
         return [await self.bind(tenant_id, vendor) for vendor in vendors]
 
 
-def _encode(filters: str, limit: int, pages: dict[str, int] | None) -> str | None:
-    if pages is None:
-        return None
-    return encode_cursor(Cursor(filters=filters, limit=limit, pages=pages))
+@dataclass
+class _Taken:
+    """Items a merged page took, in order, with the vendor each came from."""
+
+    items: list[tuple[str, Any]]
+
+    def count(self, vendor: str) -> int:
+        return sum(1 for name, _ in self.items if name == vendor)
+
+
+def _merge(
+    buffers: dict[str, deque[Any]],
+    pages: dict[str, VendorPage[Any]],
+    limit: int,
+    order: Callable[[Any], Any],
+) -> _Taken:
+    """Take up to ``limit`` items, smallest ``order`` first, while every vendor can compete."""
+    taken = _Taken(items=[])
+    while len(taken.items) < limit:
+        if any(not buffers[v] and pages[v].next_token is not None for v in buffers):
+            break
+        candidates = [vendor for vendor, buffer in buffers.items() if buffer]
+        if not candidates:
+            break
+        best = min(candidates, key=lambda vendor: order(buffers[vendor][0]))
+        taken.items.append((best, buffers[best].popleft()))
+    return taken

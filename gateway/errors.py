@@ -94,6 +94,12 @@ class Unauthorized(GatewayError):
         return {"WWW-Authenticate": 'Bearer realm="caller-gateway"'}
 
 
+class PaymentRequired(GatewayError):
+    """The vendor account cannot pay for the action (its quota or balance is spent)."""
+
+    status, title, slug = 402, "Payment required", "payment-required"
+
+
 class Forbidden(GatewayError):
     status, title, slug = 403, "Forbidden", "forbidden"
 

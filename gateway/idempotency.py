@@ -41,6 +41,18 @@ def request_fingerprint(method: str, path: str, body: object) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+def vendor_idempotency_key(tenant_id: str, operation: str, key: str | None) -> str:
+    """The key forwarded to a vendor that deduplicates too.
+
+    Derived from the consumer's key, so a consumer's retry after a failure (which releases the
+    gateway's record) still reaches the vendor as the same request; random without one, which
+    still makes the gateway's own retries of this request safe.
+    """
+    if key is None:
+        return uuid.uuid4().hex
+    return hashlib.sha256(f"{tenant_id}\x00{operation}\x00{key}".encode()).hexdigest()
+
+
 async def run_idempotently(
     store: IdempotencyStore,
     tenant_id: str,

@@ -32,6 +32,7 @@ SECURITY_SCHEME = "gatewayKey"
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
     400: "The request could not be read (malformed JSON).",
     401: "Missing, unknown or revoked gateway key.",
+    402: "The vendor account's balance cannot pay for this; see `detail`.",
     403: "The key lacks the scope this operation needs.",
     404: "No such object for this tenant.",
     409: "Conflict: the vendor is not configured for this tenant, or the object changed.",
@@ -46,6 +47,8 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
 ALWAYS = (401, 403, 500)
 READ_ERRORS = (409, 422, 429, 502, 503, 504)
 """What any vendor-backed read can answer besides success."""
+WRITE_ERRORS = (402, 409, 422, 429, 502, 503, 504)
+"""What any vendor-backed change can answer besides success (402: the vendor cannot bill it)."""
 BODY_ERRORS = (400, 413, 422)
 """What any operation with a JSON body can answer besides success."""
 

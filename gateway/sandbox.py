@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -62,7 +61,7 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
             tenants,
             tenant.id,
             DEMO_KEY_NAME,
-            (Scope.NUMBERS_READ, Scope.CALLS_READ, Scope.CALLS_WRITE, Scope.ADMIN),
+            tuple(Scope),
         )
     finally:
         await registry.aclose()
@@ -91,13 +90,6 @@ def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> s
         f'  curl -s -H "Authorization: Bearer $GW_KEY" {base_url}/v1/numbers',
     ]
     for vendor in sandbox.vendors:
-        digits = vendor.sample_number.lstrip("+")
-        body = json.dumps({"number": digits, "caller": "4915112345678"})
-        lines += [
-            f"  curl -s -X POST {vendor.control_url}/live-calls "
-            f"-H 'Content-Type: application/json' -d '{body}'",
-            f'  curl -s -H "Authorization: Bearer $GW_KEY" '
-            f'"{base_url}/v1/calls/live?number=%2B{digits}"',
-        ]
+        lines += ["  " + command.replace("{gateway}", base_url) for command in vendor.demo_commands]
     lines.append("")
     return "\n".join(lines)

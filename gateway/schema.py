@@ -6,9 +6,9 @@ opaque strings that carry the vendor (``trustcaller:98765``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -25,6 +25,8 @@ class NumberStatus(StrEnum):
 
     ACTIVE = "active"
     PENDING = "pending"
+    INACTIVE = "inactive"
+    FAILED = "failed"
     RELEASED = "released"
 
 
@@ -65,6 +67,11 @@ class Number(msgspec.Struct, frozen=True, kw_only=True):
     status: NumberStatus
     created_at: datetime | None = None
     released_at: datetime | None = None
+    label: str | None = None
+    carrier_name: str | None = None
+    status_detail: Annotated[
+        str | None, msgspec.Meta(description="Why the vendor reports a failed status.")
+    ] = None
 
 
 class NumberPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,6 +101,14 @@ class TestNumberList(msgspec.Struct, frozen=True, kw_only=True):
     prefix: str | None = None
 
 
+class TranscriptTurn(msgspec.Struct, frozen=True, kw_only=True):
+    """One utterance of an AI call's transcript."""
+
+    speaker: Annotated[str, msgspec.Meta(description="`agent` (the AI) or `callee`.")]
+    text: str
+    at: datetime | None = None
+
+
 class Call(msgspec.Struct, frozen=True, kw_only=True):
     """One call, in the same shape whichever vendor holds it."""
 
@@ -113,6 +128,22 @@ class Call(msgspec.Struct, frozen=True, kw_only=True):
     post_dial_delay_ms: int | None = None
     end_reason: str | None = None
     vendor_call_id: str | None = None
+    created_at: Annotated[
+        datetime | None,
+        msgspec.Meta(description="When the vendor recorded the call; lists are newest first."),
+    ] = None
+    answered_by: Annotated[
+        str | None, msgspec.Meta(description="`human`, `voicemail`, `ivr` or `unknown`.")
+    ] = None
+    transcript: list[TranscriptTurn] | None = None
+    summary: str | None = None
+    recording_url: str | None = None
+    campaign_id: OpaqueId | None = None
+    post_processing_done: Annotated[
+        bool | None,
+        msgspec.Meta(description="The vendor has attached transcript, summary and recording."),
+    ] = None
+    metadata: dict[str, Any] | None = None
 
 
 class CallPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,3 +160,18 @@ class LiveCallCheck(msgspec.Struct, frozen=True, kw_only=True):
     number: E164
     live_call: bool
     vendor: str
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def newest_first(call: Call) -> tuple[float, str]:
+    """Sort key of merged call lists: most recent first, ties by id."""
+    moment = call.created_at or call.started_at or _EPOCH
+    return (-moment.timestamp(), call.id)
+
+
+def oldest_first(number: Number) -> tuple[float, str]:
+    """Sort key of merged number lists: oldest first (undated last), ties by id."""
+    moment = number.created_at.timestamp() if number.created_at else float("inf")
+    return (moment, number.id)

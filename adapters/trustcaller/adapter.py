@@ -14,7 +14,8 @@ from adapters.http import VendorPayloadError, VendorResponseError, translate_tra
 from adapters.trustcaller import translate
 from adapters.trustcaller.client import TrustCallerClient
 from adapters.trustcaller.declaration import DECLARATION
-from adapters.trustcaller.payloads import TrustCallerCredential
+from adapters.trustcaller.payloads import PageMeta, TrustCallerCredential
+from gateway.cursor import invalid_cursor
 from gateway.errors import NotFound, ValidationFailed, VendorError
 from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
 
@@ -26,6 +27,20 @@ MAX_PER_PAGE = 1000
 def _is_vendor_int(text: str) -> bool:
     """TrustCaller ids are integers written in ASCII digits."""
     return text.isascii() and text.isdecimal()
+
+
+def _page_number(token: str | None) -> int:
+    """The vendor page a cursor token names (tokens are page numbers from 1)."""
+    if token is None:
+        return 1
+    if not _is_vendor_int(token) or int(token) < 1:
+        raise invalid_cursor("is not a cursor this gateway issued")
+    return int(token)
+
+
+def _next_page(meta: PageMeta) -> str | None:
+    has_more = translate.has_more(meta.current_page, meta.per_page, meta.total)
+    return str(meta.current_page + 1) if has_more else None
 
 
 class TrustCallerAdapter:
@@ -51,17 +66,16 @@ class TrustCallerAdapter:
         return {"vendor_key_id": credential.key_id} if credential.key_id else {}
 
     async def list_numbers(
-        self, credential: TrustCallerCredential, page: int, limit: int
+        self, credential: TrustCallerCredential, token: str | None, limit: int
     ) -> VendorPage[Number]:
-        """One page of reserved numbers."""
+        """One page of reserved numbers; ``token`` is the vendor's page number."""
+        page = _page_number(token)
         result = await self._call(
             lambda: self._client.list_numbers(credential.token, page, min(limit, MAX_PER_PAGE))
         )
         return VendorPage(
             items=[translate.number_from_vendor(item) for item in result.data],
-            has_more=translate.has_more(
-                result.meta.current_page, result.meta.per_page, result.meta.total
-            ),
+            next_token=_next_page(result.meta),
         )
 
     async def get_number(self, credential: TrustCallerCredential, vendor_id: str) -> Number:
@@ -93,12 +107,13 @@ class TrustCallerAdapter:
     async def list_calls(
         self,
         credential: TrustCallerCredential,
-        page: int,
+        token: str | None,
         limit: int,
         from_date: date | None,
         to_date: date | None,
     ) -> VendorPage[Call]:
-        """One page of CDRs, most recent first."""
+        """One page of CDRs, most recent first; ``token`` is the vendor's page number."""
+        page = _page_number(token)
         result = await self._call(
             lambda: self._client.list_calls(
                 credential.token, page, min(limit, MAX_PER_PAGE), from_date, to_date
@@ -106,9 +121,7 @@ class TrustCallerAdapter:
         )
         return VendorPage(
             items=[translate.call_from_vendor(record) for record in result.data],
-            has_more=translate.has_more(
-                result.meta.current_page, result.meta.per_page, result.meta.total
-            ),
+            next_token=_next_page(result.meta),
         )
 
     async def get_call(self, credential: TrustCallerCredential, vendor_id: str) -> Call:

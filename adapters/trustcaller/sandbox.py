@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from adapters.base import SandboxVendor
 from adapters.sim_server import start_in_thread
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
@@ -13,6 +15,8 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> SandboxVendor:
     app = create_simulator_app(config)
     account = app.state.simulator.create_account(name="sandbox demo")
     server = start_in_thread(app, host, port)
+    digits = account.numbers[0]
+    live_call = json.dumps({"number": digits, "caller": "4915112345678"})
     return SandboxVendor(
         vendor="trustcaller",
         base_url=server.url + config.api_prefix,
@@ -20,4 +24,10 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> SandboxVendor:
         secret={"token": account.token},
         sample_number="+" + account.numbers[0],
         server=server,
+        demo_commands=(
+            f"curl -s -X POST {server.url}/_sim/live-calls "
+            f"-H 'Content-Type: application/json' -d '{live_call}'",
+            'curl -s -H "Authorization: Bearer $GW_KEY" '
+            f'"{{gateway}}/v1/calls/live?number=%2B{digits}"',
+        ),
     )

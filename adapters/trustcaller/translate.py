@@ -104,6 +104,7 @@ def call_from_vendor(record: CallRecord) -> Call:
         from_masked=is_masked(record.caller_id),
         to_number=vendor_digits_to_e164(record.number),
         started_at=_utc(record.start_at),
+        created_at=_utc(record.start_at),
         ended_at=_utc(record.end_at),
         duration_seconds=record.duration,
         post_dial_delay_ms=record.pdd,

@@ -17,8 +17,12 @@ class Scope(StrEnum):
     """What a gateway key may do."""
 
     NUMBERS_READ = "numbers:read"
+    NUMBERS_WRITE = "numbers:write"
     CALLS_READ = "calls:read"
     CALLS_WRITE = "calls:write"
+    CAMPAIGNS_READ = "campaigns:read"
+    CAMPAIGNS_WRITE = "campaigns:write"
+    ACCOUNT_READ = "account:read"
     ADMIN = "admin"
 
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, get
+import msgspec
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 
-from adapters.base import CallSource, LiveCallChecker
+from adapters.base import CallPlacer, CallSource, LiveCallChecker
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
-from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CursorParam, Limit, NumberQuery, VendorFilter, e164_param
-from gateway.schema import Call, CallPage, LiveCallCheck
+from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
+from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.params import (
+    CursorParam,
+    IdempotencyKeyHeader,
+    Limit,
+    NumberQuery,
+    VendorFilter,
+    e164_param,
+)
+from gateway.schema import Call, CallPage, LiveCallCheck, newest_first
+from gateway.schema_agents import ActionResult, CallCreate
 from gateway.services import Services
 
 
@@ -60,9 +70,10 @@ class CallsController(Controller):
             limit,
             cursor,
             "list_calls",
-            lambda bound, page, size: bound.adapter.list_calls(
-                bound.credential, page, size, from_date, to_date
+            lambda bound, token, size: bound.adapter.list_calls(
+                bound.credential, token, size, from_date, to_date
             ),
+            newest_first,
         )
         return CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
 
@@ -114,3 +125,125 @@ class CallsController(Controller):
         return await services.dispatcher.call(
             bound, "get_call", lambda: bound.adapter.get_call(bound.credential, native)
         )
+
+    @post(
+        "/",
+        operation_id="placeCall",
+        summary="Place an AI call",
+        status_code=201,
+        **contract(Scope.CALLS_WRITE, *BODY_ERRORS, *WRITE_ERRORS),
+    )
+    async def place_call(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CallCreate],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[Call]:
+        """Queue an AI call; poll `GET /v1/calls/{id}` (or use `webhook_url`) to follow it.
+
+        With `Idempotency-Key`, a retry never dials twice: the gateway replays its first answer,
+        and forwards a key derived from yours to the vendor, which deduplicates too.
+        """
+        tenant_id = principal.require_tenant()
+        _check_call_request(data)
+        to_e164 = e164_param(data.to_number, "body.to_number")
+        from_e164 = e164_param(data.from_number, "body.from_number") if data.from_number else None
+        vendor_key = vendor_idempotency_key(tenant_id, "place_call", idempotency_key)
+
+        async def place() -> Call:
+            bound = await services.dispatcher.choose(tenant_id, CallPlacer, data.vendor)
+            return await services.dispatcher.call(
+                bound,
+                "place_call",
+                lambda: bound.adapter.place_call(
+                    bound.credential, data, to_e164, from_e164, vendor_key
+                ),
+            )
+
+        return await run_idempotently(
+            services.idempotency,
+            tenant_id,
+            "place_call",
+            idempotency_key,
+            request_fingerprint("POST", "calls", msgspec.to_builtins(data)),
+            place,
+            status_code=201,
+        )
+
+    @post(
+        "/{call_id:str}/stop",
+        operation_id="stopCall",
+        summary="Stop a call",
+        status_code=200,
+        **contract(Scope.CALLS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def stop_call(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        call_id: FromPath[str],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[ActionResult]:
+        """Hang up a queued or in-progress call (409 once it has ended)."""
+        return await _call_action(services, principal, call_id, "stop", idempotency_key)
+
+    @post(
+        "/{call_id:str}/cancel",
+        operation_id="cancelCall",
+        summary="Cancel a queued call",
+        status_code=200,
+        **contract(Scope.CALLS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def cancel_call(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        call_id: FromPath[str],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[ActionResult]:
+        """Cancel a call that has not started (409 once it has: use `stop`)."""
+        return await _call_action(services, principal, call_id, "cancel", idempotency_key)
+
+
+def _check_call_request(data: CallCreate) -> None:
+    """Exactly one of `task` and `instructions`: the vendor's two ways to brief the agent."""
+    if (data.task is None) == (data.instructions is None):
+        raise ValidationFailed(
+            "give exactly one of task (simple mode) and instructions (advanced mode)",
+            errors=[
+                FieldError(field="body.task", message="exactly one of task and instructions"),
+                FieldError(
+                    field="body.instructions", message="exactly one of task and instructions"
+                ),
+            ],
+        )
+
+
+async def _call_action(
+    services: Services,
+    principal: Principal,
+    call_id: str,
+    action: str,
+    idempotency_key: str | None,
+) -> Response[ActionResult]:
+    tenant_id = principal.require_tenant()
+    operation = f"{action}_call"
+    vendor_key = vendor_idempotency_key(tenant_id, f"{operation}:{call_id}", idempotency_key)
+
+    async def act() -> ActionResult:
+        bound, native = await services.dispatcher.bind_by_id(tenant_id, call_id, CallPlacer)
+        method = bound.adapter.stop_call if action == "stop" else bound.adapter.cancel_call
+        await services.dispatcher.call(
+            bound, operation, lambda: method(bound.credential, native, vendor_key)
+        )
+        return ActionResult(id=call_id, action=action)
+
+    return await run_idempotently(
+        services.idempotency,
+        tenant_id,
+        operation,
+        idempotency_key,
+        request_fingerprint("POST", f"calls/{call_id}/{action}", None),
+        act,
+    )

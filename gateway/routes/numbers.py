@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+import msgspec
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 
-from adapters.base import NumberSource, TestNumberSource
+from adapters.base import NumberProvisioner, NumberSource, TestNumberSource
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
-from gateway.errors import VendorNotConfigured
-from gateway.openapi import READ_ERRORS, contract
+from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
+from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
+from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.params import (
     CacheControlHeader,
     CursorParam,
+    IdempotencyKeyHeader,
     Limit,
     PrefixQuery,
     VendorFilter,
+    e164_param,
     prefix_param,
     wants_fresh,
 )
-from gateway.schema import Number, NumberPage, TestNumberList
+from gateway.schema import Number, NumberPage, TestNumberList, oldest_first
+from gateway.schema_agents import NumberCreate
 from gateway.services import Services
 
 
@@ -54,7 +59,8 @@ class NumbersController(Controller):
             limit,
             cursor,
             "list_numbers",
-            lambda bound, page, size: bound.adapter.list_numbers(bound.credential, page, size),
+            lambda bound, token, size: bound.adapter.list_numbers(bound.credential, token, size),
+            oldest_first,
         )
         return NumberPage(
             data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors
@@ -78,6 +84,66 @@ class NumbersController(Controller):
         )
         return await services.dispatcher.call(
             bound, "get_number", lambda: bound.adapter.get_number(bound.credential, native)
+        )
+
+    @post(
+        "/numbers",
+        operation_id="addNumber",
+        summary="Add a number",
+        status_code=201,
+        **contract(Scope.NUMBERS_WRITE, *BODY_ERRORS, *WRITE_ERRORS),
+    )
+    async def add_number(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[NumberCreate],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[Number]:
+        """Add a number to a vendor account (optionally on one of its carriers)."""
+        tenant_id = principal.require_tenant()
+        number = e164_param(data.number, "body.number")
+        carrier = _carrier_native_id(data)
+        vendor_key = vendor_idempotency_key(tenant_id, "add_number", idempotency_key)
+
+        async def add() -> Number:
+            bound = await services.dispatcher.choose(tenant_id, NumberProvisioner, data.vendor)
+            return await services.dispatcher.call(
+                bound,
+                "add_number",
+                lambda: bound.adapter.add_number(
+                    bound.credential, data, number, carrier, vendor_key
+                ),
+            )
+
+        return await run_idempotently(
+            services.idempotency,
+            tenant_id,
+            "add_number",
+            idempotency_key,
+            request_fingerprint("POST", "numbers", msgspec.to_builtins(data)),
+            add,
+            status_code=201,
+        )
+
+    @delete(
+        "/numbers/{number_id:str}",
+        operation_id="releaseNumber",
+        summary="Release a number",
+        **contract(Scope.NUMBERS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def release_number(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        number_id: FromPath[str],
+    ) -> None:
+        """Release a number from its vendor account (409 while a call uses it)."""
+        bound, native = await services.dispatcher.bind_by_id(
+            principal.require_tenant(), number_id, NumberProvisioner
+        )
+        await services.dispatcher.call(
+            bound, "release_number", lambda: bound.adapter.release_number(bound.credential, native)
         )
 
     @get(
@@ -111,3 +177,21 @@ class NumbersController(Controller):
             )
             data.extend(listed.data)
         return TestNumberList(data=data, prefix=digits)
+
+
+def _carrier_native_id(data: NumberCreate) -> str | None:
+    """A carrier id from `GET /v1/carriers` is the vendor's own id behind ``<vendor>:``."""
+    if data.carrier_id is None:
+        return None
+    vendor, sep, native = data.carrier_id.partition(":")
+    if not sep or not native or vendor != data.vendor:
+        raise ValidationFailed(
+            "carrier_id is not a carrier of this vendor",
+            errors=[
+                FieldError(
+                    field="body.carrier_id",
+                    message=f"must be the id of a {data.vendor} carrier from GET /v1/carriers",
+                )
+            ],
+        )
+    return native

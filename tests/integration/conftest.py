@@ -13,11 +13,11 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from adapters.sim_server import RunningServer, start_in_thread
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
 from gateway.app import create_app
-from gateway.auth.keys import generate_api_key
+from gateway.auth.keys import Scope, generate_api_key
 from gateway.settings import Settings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
 
-ALL_SCOPES = ("numbers:read", "calls:read", "calls:write", "admin")
+ALL_SCOPES = tuple(scope.value for scope in Scope)
 VENDOR_READ_TIMEOUT = 1.0
 BREAKER_OPEN_SECONDS = 1.0
 

@@ -6,8 +6,19 @@ import base64
 
 import pytest
 
-from gateway.cursor import Cursor, decode_cursor, encode_cursor, filters_fingerprint
+from gateway.cursor import (
+    Cursor,
+    VendorPosition,
+    decode_cursor,
+    encode_cursor,
+    filters_fingerprint,
+)
 from gateway.errors import FieldError, ValidationFailed
+
+POSITIONS = {
+    "trustcaller": VendorPosition("3", 4),
+    "topcalls": VendorPosition("2026-05-01T10:00:00.123456Z", 0),
+}
 
 
 @pytest.fixture
@@ -17,7 +28,7 @@ def filters() -> str:
 
 @pytest.fixture
 def issued_cursor(filters: str) -> str:
-    return encode_cursor(Cursor(filters=filters, limit=25, pages={"trustcaller": 3}))
+    return encode_cursor(Cursor(filters=filters, limit=25, positions=POSITIONS))
 
 
 def raw_cursor(json_text: str) -> str:
@@ -34,7 +45,7 @@ def assert_refused_cursor(error: ValidationFailed) -> None:
 def test_cursor_round_trips(filters: str, issued_cursor: str) -> None:
     cursor = decode_cursor(issued_cursor, filters)
 
-    assert cursor == Cursor(filters=filters, limit=25, pages={"trustcaller": 3})
+    assert cursor == Cursor(filters=filters, limit=25, positions=POSITIONS)
 
 
 def test_cursor_is_url_safe_and_unpadded(issued_cursor: str) -> None:
@@ -91,24 +102,28 @@ def test_cursor_whose_json_is_broken_is_refused(filters: str, issued_cursor: str
 @pytest.mark.parametrize(
     "pages_and_limit",
     [
-        '"limit": 0, "pages": {"trustcaller": 1}',
-        '"limit": 1001, "pages": {"trustcaller": 1}',
-        '"limit": 10, "pages": {"trustcaller": 0}',
-        '"limit": 10, "pages": {"trustcaller": -4}',
-        '"limit": 10, "pages": {}',
-        '"limit": 10, "pages": {"trustcaller": 1, "other": 1}',
-        '"limit": "10", "pages": {"trustcaller": 1}',
-        '"limit": 10, "pages": {"trustcaller": "2"}',
+        '"limit": 0, "positions": {"trustcaller": [null, 0]}',
+        '"limit": 1001, "positions": {"trustcaller": [null, 0]}',
+        '"limit": 10, "positions": {"trustcaller": ["2", -1]}',
+        '"limit": 10, "positions": {"trustcaller": ["2", 10]}',
+        '"limit": 10, "positions": {"trustcaller": ["", 0]}',
+        '"limit": 10, "positions": {"trustcaller": ["%s", 0]}' % ("9" * 257),
+        '"limit": 10, "positions": {}',
+        '"limit": "10", "positions": {"trustcaller": [null, 0]}',
+        '"limit": 10, "positions": {"trustcaller": [2, 0]}',
+        '"limit": 10, "pages": {"trustcaller": 2}',
     ],
     ids=[
         "zero-limit",
         "limit-over-1000",
-        "zero-page",
-        "negative-page",
-        "no-page",
-        "two-vendors",
+        "negative-skip",
+        "skip-of-a-whole-page",
+        "empty-token",
+        "huge-token",
+        "no-vendor",
         "string-limit",
-        "string-page",
+        "numeric-token",
+        "old-format",
     ],
 )
 def test_edited_cursor_with_impossible_values_is_refused(

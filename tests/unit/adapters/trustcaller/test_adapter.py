@@ -112,7 +112,7 @@ async def test_list_numbers_translates_the_sheet_page(
 ) -> None:
     trustcaller.answers["/numbers"] = httpx.Response(200, content=sheet.NUMBERS_PAGE)
 
-    page = await adapter.list_numbers(credential, 1, 50)
+    page = await adapter.list_numbers(credential, None, 50)
 
     assert [(n.id, n.number, n.status) for n in page.items] == [
         ("trustcaller:12345", "+120000486562997", NumberStatus.ACTIVE)
@@ -121,19 +121,33 @@ async def test_list_numbers_translates_the_sheet_page(
     assert trustcaller.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
 
 
+@pytest.mark.parametrize("token", ["0", "-1", "abc", "\u0661", "2.5"])
+async def test_a_page_token_that_is_not_a_page_number_is_a_cursor_error(
+    trustcaller: FakeTrustCaller,
+    adapter: TrustCallerAdapter,
+    credential: TrustCallerCredential,
+    token: str,
+) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        await adapter.list_numbers(credential, token, 10)
+
+    assert [e.field for e in raised.value.errors or []] == ["query.cursor"]
+    assert trustcaller.requests == []
+
+
 async def test_list_numbers_reports_more_pages_while_items_remain(
     trustcaller: FakeTrustCaller, adapter: TrustCallerAdapter, credential: TrustCallerCredential
 ) -> None:
     trustcaller.numbers = [reserved_number(i) for i in range(1, 6)]
 
-    first = await adapter.list_numbers(credential, 1, 2)
-    second = await adapter.list_numbers(credential, 2, 2)
-    last = await adapter.list_numbers(credential, 3, 2)
+    first = await adapter.list_numbers(credential, None, 2)
+    second = await adapter.list_numbers(credential, "2", 2)
+    last = await adapter.list_numbers(credential, "3", 2)
 
     assert [n.id for n in first.items] == ["trustcaller:1", "trustcaller:2"]
     assert [n.id for n in second.items] == ["trustcaller:3", "trustcaller:4"]
     assert [n.id for n in last.items] == ["trustcaller:5"]
-    assert (first.has_more, second.has_more, last.has_more) == (True, True, False)
+    assert (first.next_token, second.next_token, last.next_token) == ("2", "3", None)
     assert trustcaller.params("page") == ["1", "2", "3"]
     assert trustcaller.params("per_page") == ["2", "2", "2"]
 
@@ -141,7 +155,7 @@ async def test_list_numbers_reports_more_pages_while_items_remain(
 async def test_list_numbers_caps_the_page_size_at_the_vendor_maximum(
     trustcaller: FakeTrustCaller, adapter: TrustCallerAdapter, credential: TrustCallerCredential
 ) -> None:
-    await adapter.list_numbers(credential, 1, 5000)
+    await adapter.list_numbers(credential, None, 5000)
 
     assert trustcaller.params("per_page") == ["1000"]
 
@@ -235,7 +249,7 @@ async def test_list_calls_sends_dates_and_translates_the_sheet_page(
 ) -> None:
     trustcaller.answers["/calls"] = httpx.Response(200, content=sheet.CALLS_PAGE)
 
-    page = await adapter.list_calls(credential, 1, 100, date(2026, 5, 1), date(2026, 5, 31))
+    page = await adapter.list_calls(credential, None, 100, date(2026, 5, 1), date(2026, 5, 31))
 
     assert dict(trustcaller.requests[0].url.params) == {
         "page": "1",
@@ -313,7 +327,7 @@ async def test_read_timeout_is_a_504_vendor_timeout(
     trustcaller.failure = httpx.ReadTimeout("read timed out")
 
     with pytest.raises(VendorTimeout) as raised:
-        await adapter.list_numbers(credential, 1, 10)
+        await adapter.list_numbers(credential, None, 10)
 
     assert raised.value.status == 504
     assert raised.value.vendor == "trustcaller"
@@ -338,7 +352,7 @@ async def test_vendor_401_is_a_rejected_credential(
     trustcaller.failure = httpx.Response(401, content=sheet.UNAUTHENTICATED)
 
     with pytest.raises(VendorCredentialRejected) as raised:
-        await adapter.list_calls(credential, 1, 10, None, None)
+        await adapter.list_calls(credential, None, 10, None, None)
 
     assert raised.value.status == 502
     assert raised.value.vendor_status == 401

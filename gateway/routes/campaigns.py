@@ -1,0 +1,124 @@
+"""``/v1/campaigns``: watch campaigns and start or pause them (they are built at the vendor)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from adapters.base import CampaignSource
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
+from gateway.openapi import READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.params import IdempotencyKeyHeader
+from gateway.schema_agents import ActionResult, Campaign, CampaignList
+from gateway.services import Services
+
+
+class CampaignsController(Controller):
+    """Campaigns of AI calls; starting and pausing needs the `campaigns:write` scope."""
+
+    path = "/v1/campaigns"
+    tags = ["campaigns"]
+
+    @get(
+        "/",
+        operation_id="listCampaigns",
+        summary="List campaigns",
+        **contract(Scope.CAMPAIGNS_READ, *READ_ERRORS),
+    )
+    async def list_campaigns(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> CampaignList:
+        """Every campaign of every configured vendor, with its stats."""
+        lists, errors = await services.dispatcher.fan_out(
+            principal.require_tenant(),
+            CampaignSource,
+            "list_campaigns",
+            lambda bound: bound.adapter.list_campaigns(bound.credential),
+        )
+        return CampaignList(data=[c for campaigns in lists for c in campaigns], errors=errors)
+
+    @get(
+        "/{campaign_id:str}",
+        operation_id="getCampaign",
+        summary="Get a campaign",
+        **contract(Scope.CAMPAIGNS_READ, 404, *READ_ERRORS),
+    )
+    async def get_campaign(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        campaign_id: FromPath[str],
+    ) -> Campaign:
+        """One campaign with its current stats."""
+        bound, native = await services.dispatcher.bind_by_id(
+            principal.require_tenant(), campaign_id, CampaignSource
+        )
+        return await services.dispatcher.call(
+            bound, "get_campaign", lambda: bound.adapter.get_campaign(bound.credential, native)
+        )
+
+    @post(
+        "/{campaign_id:str}/start",
+        operation_id="startCampaign",
+        summary="Start or resume a campaign",
+        status_code=200,
+        **contract(Scope.CAMPAIGNS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def start_campaign(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        campaign_id: FromPath[str],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[ActionResult]:
+        """Start a draft or resume a paused campaign (402 without minutes, 409 once it ended)."""
+        return await _campaign_action(services, principal, campaign_id, "start", idempotency_key)
+
+    @post(
+        "/{campaign_id:str}/pause",
+        operation_id="pauseCampaign",
+        summary="Pause a campaign",
+        status_code=200,
+        **contract(Scope.CAMPAIGNS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def pause_campaign(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        campaign_id: FromPath[str],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[ActionResult]:
+        """Stop queuing new calls (calls in flight finish); 409 unless running or paused."""
+        return await _campaign_action(services, principal, campaign_id, "pause", idempotency_key)
+
+
+async def _campaign_action(
+    services: Services,
+    principal: Principal,
+    campaign_id: str,
+    action: str,
+    idempotency_key: str | None,
+) -> Response[ActionResult]:
+    tenant_id = principal.require_tenant()
+    operation = f"{action}_campaign"
+    vendor_key = vendor_idempotency_key(tenant_id, f"{operation}:{campaign_id}", idempotency_key)
+
+    async def act() -> ActionResult:
+        bound, native = await services.dispatcher.bind_by_id(tenant_id, campaign_id, CampaignSource)
+        method = bound.adapter.start_campaign if action == "start" else bound.adapter.pause_campaign
+        await services.dispatcher.call(
+            bound, operation, lambda: method(bound.credential, native, vendor_key)
+        )
+        return ActionResult(id=campaign_id, action=action)
+
+    return await run_idempotently(
+        services.idempotency,
+        tenant_id,
+        operation,
+        idempotency_key,
+        request_fingerprint("POST", f"campaigns/{campaign_id}/{action}", None),
+        act,
+    )

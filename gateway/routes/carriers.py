@@ -1,0 +1,106 @@
+"""``/v1/carriers``: bring-your-own-carrier SIP trunks numbers can be attached to."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from adapters.base import CarrierSource
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.errors import ValidationFailed
+from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
+from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.params import IdempotencyKeyHeader
+from gateway.schema_agents import Carrier, CarrierCreate, CarrierList
+from gateway.services import Services
+
+
+class CarriersController(Controller):
+    """SIP trunks of the tenant's vendor accounts."""
+
+    path = "/v1/carriers"
+    tags = ["carriers"]
+
+    @get(
+        "/",
+        operation_id="listCarriers",
+        summary="List carriers",
+        **contract(Scope.NUMBERS_READ, *READ_ERRORS),
+    )
+    async def list_carriers(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> CarrierList:
+        """Every carrier of every configured vendor, each vendor's own carrier included."""
+        lists, errors = await services.dispatcher.fan_out(
+            principal.require_tenant(),
+            CarrierSource,
+            "list_carriers",
+            lambda bound: bound.adapter.list_carriers(bound.credential),
+        )
+        return CarrierList(data=[c for carriers in lists for c in carriers], errors=errors)
+
+    @post(
+        "/",
+        operation_id="addCarrier",
+        summary="Add a carrier",
+        status_code=201,
+        **contract(Scope.NUMBERS_WRITE, *BODY_ERRORS, *WRITE_ERRORS),
+    )
+    async def add_carrier(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        data: JSONBody[CarrierCreate],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[Carrier]:
+        """Add a SIP trunk; the vendor's rules are checked here first and fail with field errors.
+
+        Registration and inbound-auth passwords go to the vendor only: they are never stored,
+        logged or returned.
+        """
+        tenant_id = principal.require_tenant()
+        bound = await services.dispatcher.choose(tenant_id, CarrierSource, data.vendor)
+        problems = bound.adapter.validate_carrier(data)
+        if problems:
+            raise ValidationFailed("the carrier breaks the vendor's rules", errors=problems)
+        vendor_key = vendor_idempotency_key(tenant_id, "add_carrier", idempotency_key)
+
+        async def add() -> Carrier:
+            return await services.dispatcher.call(
+                bound,
+                "add_carrier",
+                lambda: bound.adapter.add_carrier(bound.credential, data, vendor_key),
+            )
+
+        return await run_idempotently(
+            services.idempotency,
+            tenant_id,
+            "add_carrier",
+            idempotency_key,
+            request_fingerprint("POST", "carriers", msgspec.to_builtins(data)),
+            add,
+            status_code=201,
+        )
+
+    @delete(
+        "/{carrier_id:str}",
+        operation_id="deleteCarrier",
+        summary="Delete a carrier",
+        **contract(Scope.NUMBERS_WRITE, 404, *WRITE_ERRORS),
+    )
+    async def delete_carrier(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        carrier_id: FromPath[str],
+    ) -> None:
+        """Delete a carrier (409 while numbers use it; the vendor's own carrier cannot go)."""
+        bound, native = await services.dispatcher.bind_by_id(
+            principal.require_tenant(), carrier_id, CarrierSource
+        )
+        await services.dispatcher.call(
+            bound, "delete_carrier", lambda: bound.adapter.delete_carrier(bound.credential, native)
+        )
