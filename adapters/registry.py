@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import httpx
@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from adapters.base import SandboxVendor, VendorAdapter
 from adapters.http import build_vendor_client
+from adapters.topcalls.adapter import TopCallsAdapter
 from adapters.trustcaller.adapter import TrustCallerAdapter
 from gateway.settings import Settings
 
@@ -43,26 +44,46 @@ class AdapterRegistry:
 
 def start_sandbox_vendors(host: str = "127.0.0.1") -> list[SandboxVendor]:
     """Every vendor simulator on a free local port, each with a demo account."""
-    from adapters.trustcaller import sandbox as trustcaller_sandbox  # simulators load on demand
+    from adapters.topcalls import sandbox as topcalls_sandbox  # simulators load on demand
+    from adapters.trustcaller import sandbox as trustcaller_sandbox
 
-    return [trustcaller_sandbox.start_sandbox(host)]
+    return [trustcaller_sandbox.start_sandbox(host), topcalls_sandbox.start_sandbox(host)]
 
 
 def run_simulator(vendor: str, host: str, port: int) -> None:
     """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
+    from adapters.topcalls import simulator as topcalls_simulator
     from adapters.trustcaller import simulator as trustcaller_simulator
 
-    simulators = {"trustcaller": trustcaller_simulator.run_standalone}
+    simulators = {
+        "trustcaller": trustcaller_simulator.run_standalone,
+        "topcalls": topcalls_simulator.run_standalone,
+    }
     if vendor not in simulators:
         raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(simulators)}")
     simulators[vendor](host, port)
 
 
+ADAPTERS: dict[str, Callable[[httpx.AsyncClient], Any]] = {
+    "trustcaller": TrustCallerAdapter,
+    "topcalls": TopCallsAdapter,
+}
+"""Every adapter, by vendor name."""
+
+
 def build_registry(
     settings: Settings, tracer_provider: TracerProvider | None = None
 ) -> AdapterRegistry:
-    """One adapter per vendor, each with exactly one pooled ``httpx.AsyncClient``."""
-    trustcaller_http = build_vendor_client(
-        settings.vendors["trustcaller"], tracer_provider=tracer_provider
+    """One adapter per vendor with settings, each with exactly one pooled ``httpx.AsyncClient``.
+
+    A vendor missing from ``settings.vendors`` is not served (settings from the environment
+    always name every vendor).
+    """
+    clients = {
+        name: build_vendor_client(settings.vendors[name], tracer_provider=tracer_provider)
+        for name in ADAPTERS
+        if name in settings.vendors
+    }
+    return AdapterRegistry(
+        [ADAPTERS[name](client) for name, client in clients.items()], clients.values()
     )
-    return AdapterRegistry([TrustCallerAdapter(trustcaller_http)], [trustcaller_http])

@@ -21,6 +21,7 @@ LOG_FORMATS = ("auto", "json", "text")
 TRANSPORTS = ("httpx", "aiohttp")
 VENDOR_BASE_URLS: Mapping[str, str] = {
     "trustcaller": "https://trustcaller.net/api/v1",
+    "topcalls": "https://api.topcalls.ai",
 }
 """Each vendor's production API root; ``GATEWAY_<VENDOR>_BASE_URL`` overrides it."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -36,7 +36,13 @@ def test_empty_environment_gives_the_documented_defaults() -> None:
             connect_timeout=3.0,
             read_timeout=10.0,
             max_connections=50,
-        )
+        ),
+        "topcalls": VendorHttpSettings(
+            base_url="https://api.topcalls.ai",
+            connect_timeout=3.0,
+            read_timeout=10.0,
+            max_connections=50,
+        ),
     }
 
 

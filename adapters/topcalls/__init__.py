@@ -1,0 +1,1 @@
+"""TopCalls: AI phone agents (calls, campaigns, numbers, carriers, voices, balance)."""
