@@ -298,3 +298,41 @@ class BalanceSource(Protocol):
     async def get_balance(self, credential: Any) -> Balance:
         """What is left to spend."""
         ...
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A short-lived bearer token a vendor exchanged for the stored key pair."""
+
+    token: str = field(repr=False)
+    lifetime_seconds: float
+
+
+@dataclass
+class TokenSession:
+    """What an adapter of a token-exchanging vendor receives as its credential.
+
+    ``token`` is filled in by the gateway before each attempt (and replaced once when the vendor
+    rejects it); adapters only read it.
+    """
+
+    credential: Any = field(repr=False)
+    token: str = field(default="", repr=False)
+
+
+@runtime_checkable
+class TokenExchanger(Protocol):
+    """A vendor whose stored key pair is exchanged for short-lived tokens.
+
+    Its declaration has a ``token`` budget (the vendor's creation limit) and an
+    ``exchange_token`` operation on it. Its other operations get a :class:`TokenSession` and
+    raise ``VendorTokenRejected`` when the vendor says the token is no longer good.
+    """
+
+    async def exchange_token(self, credential: Any) -> IssuedToken:
+        """Create a token with the stored key pair."""
+        ...
+
+    def token_account(self, credential: Any) -> str:
+        """The vendor account the creation limit is counted on."""
+        ...

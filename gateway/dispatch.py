@@ -14,13 +14,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from adapters.base import VendorPage
+from adapters.base import TokenExchanger, TokenSession, VendorPage
 from adapters.registry import AdapterRegistry
 from gateway.cursor import Cursor, VendorPosition, decode_cursor, encode_cursor
-from gateway.errors import FieldError, GatewayError, NotFound, ValidationFailed, VendorNotConfigured
+from gateway.errors import (
+    FieldError,
+    GatewayError,
+    NotFound,
+    ValidationFailed,
+    VendorCredentialRejected,
+    VendorNotConfigured,
+    VendorTokenRejected,
+)
 from gateway.pipeline import VendorPipeline, credential_id
 from gateway.request_context import current_request_id
 from gateway.schema import VendorIssue
+from gateway.tokens import TokenBroker
+from policies.records import MemoryRecordStore, RecordStore
 from policies.vault import Vault
 
 T = TypeVar("T")
@@ -51,10 +61,17 @@ class Listing:
 class VendorDispatcher:
     """Finds adapters and credentials for a tenant, and pages across vendors."""
 
-    def __init__(self, registry: AdapterRegistry, vault: Vault, pipeline: VendorPipeline) -> None:
+    def __init__(
+        self,
+        registry: AdapterRegistry,
+        vault: Vault,
+        pipeline: VendorPipeline,
+        records: RecordStore | None = None,
+    ) -> None:
         self._registry = registry
         self._vault = vault
         self._pipeline = pipeline
+        self._records = records or MemoryRecordStore()
 
     async def bind(self, tenant_id: str, vendor: str) -> Bound:
         """The vendor's adapter with this tenant's credential (409 when none is stored)."""
@@ -68,15 +85,47 @@ class VendorDispatcher:
                 f"PUT /v1/admin/tenants/{{tenant}}/credentials/{vendor}",
                 vendor=vendor,
             )
-        return Bound(
-            vendor, adapter, adapter.load_credential(secret), credential_id(secret), tenant_id
-        )
+        credential = adapter.load_credential(secret)
+        if isinstance(adapter, TokenExchanger):
+            credential = TokenSession(credential)
+        return Bound(vendor, adapter, credential, credential_id(secret), tenant_id)
 
     async def call(self, bound: Bound, operation: str, invoke: Callable[[], Awaitable[T]]) -> T:
         """One vendor operation through the policies its adapter declares."""
-        return await self._pipeline.call(
-            bound.adapter.declaration, bound.credential_key, operation, invoke, bound.tenant_id
+        return await self._with_token(
+            bound,
+            lambda: self._pipeline.call(
+                bound.adapter.declaration, bound.credential_key, operation, invoke, bound.tenant_id
+            ),
         )
+
+    async def _with_token(self, bound: Bound, run: Callable[[], Awaitable[T]]) -> T:
+        """For token vendors: a live token first, and one refresh and retry if it is refused."""
+        session = bound.credential
+        if not isinstance(session, TokenSession):
+            return await run()
+        broker = TokenBroker(
+            self._pipeline,
+            self._records,
+            self._vault,
+            bound.adapter,
+            session.credential,
+            bound.tenant_id,
+            bound.credential_key,
+        )
+        session.token = await broker.current()
+        try:
+            return await run()
+        except VendorTokenRejected:
+            session.token = await broker.refresh(session.token)
+        try:
+            return await run()
+        except VendorTokenRejected as exc:
+            raise VendorCredentialRejected(
+                f"{bound.adapter.declaration.display_name} refused a token it had just issued",
+                vendor=bound.vendor,
+                vendor_status=exc.vendor_status,
+            ) from None
 
     async def cached(
         self,
@@ -88,15 +137,18 @@ class VendorDispatcher:
         refresh: bool,
     ) -> T:
         """Like :meth:`call`, answered from the cache when the operation declares a TTL."""
-        return await self._pipeline.cached(
-            bound.adapter.declaration,
-            bound.credential_key,
-            bound.tenant_id,
-            operation,
-            params,
-            result_type,
-            invoke,
-            refresh,
+        return await self._with_token(
+            bound,
+            lambda: self._pipeline.cached(
+                bound.adapter.declaration,
+                bound.credential_key,
+                bound.tenant_id,
+                operation,
+                params,
+                result_type,
+                invoke,
+                refresh,
+            ),
         )
 
     async def configured_vendors(

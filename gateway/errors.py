@@ -144,6 +144,12 @@ class VendorCredentialRejected(VendorError):
     title, slug = "Vendor credential rejected", "vendor-credential-rejected"
 
 
+class VendorTokenRejected(VendorCredentialRejected):
+    """The vendor refused a short-lived token it issued (expired or revoked): refresh it once."""
+
+    title, slug = "Vendor token rejected", "vendor-token-rejected"
+
+
 class VendorUnreachable(VendorError):
     title, slug = "Vendor unreachable", "vendor-unreachable"
 

@@ -208,8 +208,9 @@ class VendorPipeline:
         if budget is None:
             return
         rate = Rate(budget.limit, budget.period_seconds)
+        budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
         try:
-            admission = await self.shaper.acquire(key, rate, deadline)
+            admission = await self.shaper.acquire(budget_key, rate, deadline)
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
             _rate_headers(rate, 0, exc.retry_after_seconds)

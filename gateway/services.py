@@ -26,6 +26,7 @@ from policies.idempotency import (
 )
 from policies.last_known import LastKnown
 from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingSettings
+from policies.records import MemoryRecordStore, RecordStore, RedisRecordStore
 from policies.redis_client import RedisSettings, create_redis
 from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
@@ -51,6 +52,8 @@ class Services:
     redis: Redis | None
     idempotency: IdempotencyStore
     last_known: LastKnown
+    records: RecordStore
+    """Operations, batches and verifications the gateway tracks (shared through Redis)."""
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -149,6 +152,7 @@ def open_services(
     registry = build_registry(settings, tracer_provider)
     metrics = metrics or GatewayMetrics()
     pipeline = build_pipeline(settings, redis, metrics)
+    records = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
     metrics.watch(
         StateCollector(
             pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
@@ -160,13 +164,14 @@ def open_services(
         vault=vault,
         registry=registry,
         authenticator=Authenticator(tenants, settings.admin_key, last_known),
-        dispatcher=VendorDispatcher(registry, vault, pipeline),
+        dispatcher=VendorDispatcher(registry, vault, pipeline, records),
         pipeline=pipeline,
         redis=redis,
         idempotency=(
             RedisIdempotencyStore(redis) if redis is not None else MemoryIdempotencyStore()
         ),
         last_known=last_known,
+        records=records,
     )
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential, VaultBackend
-from policies.vault.envelope import context_bytes, rewrap, seal, unseal
+from policies.vault.envelope import SealedSecret, context_bytes, rewrap, seal, unseal
 from policies.vault.errors import CredentialDecryptError, StaleCredentialError
 from policies.vault.keyring import Keyring
 
@@ -102,6 +102,24 @@ class Vault:
             return None
         plaintext = unseal(self._keyring, tenant_id, vendor, record.sealed)
         return Secret(msgspec.json.decode(plaintext, type=dict[str, str]))
+
+    def seal_value(self, tenant_id: str, purpose: str, plaintext: bytes) -> bytes:
+        """Encrypt something derived from a credential (a vendor token) to keep elsewhere.
+
+        ``purpose`` is bound in like a vendor name, so a value sealed for one purpose or tenant
+        never opens as another.
+        """
+        return msgspec.json.encode(seal(self._keyring, tenant_id, purpose, plaintext))
+
+    def open_value(self, tenant_id: str, purpose: str, sealed: bytes) -> bytes | None:
+        """The plaintext of :meth:`seal_value`, or ``None`` when it no longer opens (its master
+        key was retired, or it was tampered with): the caller derives it again."""
+        try:
+            return unseal(
+                self._keyring, tenant_id, purpose, msgspec.json.decode(sealed, type=SealedSecret)
+            )
+        except (CredentialDecryptError, msgspec.DecodeError):
+            return None
 
     async def metadata(self, tenant_id: str, vendor: str) -> CredentialMetadata | None:
         """The metadata of one credential, or None."""

@@ -1,0 +1,5 @@
+"""Small expiring records shared by replicas: tokens, operations, batches, verifications."""
+
+from policies.records.store import MemoryRecordStore, RecordStore, RedisRecordStore
+
+__all__ = ["MemoryRecordStore", "RecordStore", "RedisRecordStore"]

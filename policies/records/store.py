@@ -1,0 +1,118 @@
+"""Expiring byte records keyed by string, with owner-checked locks.
+
+In Redis when the gateway has one (every replica sees the same records); in memory otherwise,
+which suits the embedded single-process mode only. Callers choose keys (tenant-scoped, with a
+Cluster hash tag where several keys must meet) and encode values themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+_RELEASE = Path(__file__).with_name("release_lock.lua").read_text()
+
+
+class RecordStore(Protocol):
+    """Where the gateway keeps records that outlive a request."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The record, or ``None`` when absent or expired."""
+        ...
+
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Write (or overwrite) a record that expires after ``ttl_seconds``."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget a record."""
+        ...
+
+    async def acquire(self, key: str, owner: str, ttl_seconds: float) -> bool:
+        """Take the lock ``key`` for ``owner`` unless someone holds it; it expires by itself."""
+        ...
+
+    async def release(self, key: str, owner: str) -> None:
+        """Release the lock if ``owner`` still holds it."""
+        ...
+
+
+class RedisRecordStore:
+    """Records in Redis, shared by every replica."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._release = redis.register_script(_RELEASE)
+
+    async def get(self, key: str) -> bytes | None:
+        """The record, or ``None``."""
+        value = await self._redis.get(key)
+        return bytes(value) if value is not None else None
+
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Write with a millisecond expiry."""
+        await self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+
+    async def delete(self, key: str) -> None:
+        """Forget a record."""
+        await self._redis.delete(key)
+
+    async def acquire(self, key: str, owner: str, ttl_seconds: float) -> bool:
+        """``SET NX PX``: one holder at a time across replicas."""
+        return bool(await self._redis.set(key, owner, nx=True, px=max(1, int(ttl_seconds * 1000))))
+
+    async def release(self, key: str, owner: str) -> None:
+        """Compare-and-delete, so an expired lock taken by another is left alone."""
+        await self._release(keys=[key], args=[owner])
+
+
+class MemoryRecordStore:
+    """Records in this process only (the embedded mode)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[bytes, float]] = {}
+
+    def _live(self, key: str) -> bytes | None:
+        entry = self._records.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= time.monotonic():
+            del self._records[key]
+            return None
+        return entry[0]
+
+    async def get(self, key: str) -> bytes | None:
+        """The record, or ``None``."""
+        return self._live(key)
+
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Write with an expiry."""
+        self._sweep()
+        self._records[key] = (value, time.monotonic() + ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        """Forget a record."""
+        self._records.pop(key, None)
+
+    async def acquire(self, key: str, owner: str, ttl_seconds: float) -> bool:
+        """Take the lock unless held."""
+        if self._live(key) is not None:
+            return False
+        await self.put(key, owner.encode(), ttl_seconds)
+        return True
+
+    async def release(self, key: str, owner: str) -> None:
+        """Release if still ours."""
+        if self._live(key) == owner.encode():
+            del self._records[key]
+
+    def _sweep(self) -> None:
+        """Drop expired records now and then, so the dict does not grow without bound."""
+        if len(self._records) < 10_000:
+            return
+        now = time.monotonic()
+        for key in [k for k, (_, expires) in self._records.items() if expires <= now]:
+            del self._records[key]

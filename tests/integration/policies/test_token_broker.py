@@ -1,0 +1,145 @@
+"""Vendor tokens on real Redis: one exchange for many waiters, sealed at rest, creation-limited."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from redis.asyncio import Redis
+
+from adapters.base import IssuedToken, OperationSpec, RateBudget, VendorDeclaration
+from gateway.errors import RateLimited
+from gateway.services import build_pipeline
+from gateway.settings import Settings
+from gateway.tokens import TokenBroker
+from policies.records import RedisRecordStore
+from policies.redis_client import RedisSettings, create_redis
+from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+
+
+class PairCredential(msgspec.Struct):
+    account: str
+    secret: str
+
+
+class CountingExchanger:
+    """A vendor that issues numbered tokens slowly and allows ``limit`` per window."""
+
+    def __init__(self, limit: int = 10, lifetime: float = 3600.0) -> None:
+        self.exchanges = 0
+        self.lifetime = lifetime
+        self.declaration = VendorDeclaration(
+            name="pairs",
+            display_name="Pairs",
+            credential_type=PairCredential,
+            budgets={"token": RateBudget(limit=limit, period_seconds=1800.0, scope="account")},
+            operations={"exchange_token": OperationSpec(budget="token")},
+        )
+
+    async def exchange_token(self, credential: PairCredential) -> IssuedToken:
+        self.exchanges += 1
+        number = self.exchanges
+        await asyncio.sleep(0.05)
+        return IssuedToken(
+            token=f"token-{number}-{credential.secret}", lifetime_seconds=self.lifetime
+        )
+
+    def token_account(self, credential: PairCredential) -> str:
+        return credential.account
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = create_redis(RedisSettings(url=redis_url))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
+    vault = Vault(
+        SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(generate_key_spec())
+    )
+    yield vault
+    await vault.close()
+
+
+def replica(redis: Redis, vault: Vault, vendor: Any, key_name: str = "s1") -> TokenBroker:
+    """A broker as one gateway replica builds it: its own pipeline, the shared Redis."""
+    settings = Settings(shaping_max_wait=0.2)
+    return TokenBroker(
+        build_pipeline(settings, redis),
+        RedisRecordStore(redis),
+        vault,
+        vendor,
+        PairCredential(account="acct-1", secret=key_name),
+        "ten_a",
+        "cred-1",
+    )
+
+
+async def test_concurrent_requests_on_two_replicas_make_one_exchange(
+    redis: Redis, vault: Vault
+) -> None:
+    vendor = CountingExchanger()
+    brokers = [replica(redis, vault, vendor), replica(redis, vault, vendor)]
+
+    tokens = await asyncio.gather(*(brokers[i % 2].current() for i in range(40)))
+
+    assert vendor.exchanges == 1
+    assert set(tokens) == {"token-1-s1"}
+
+
+async def test_the_token_is_sealed_at_rest(redis: Redis, vault: Vault) -> None:
+    token = await replica(redis, vault, CountingExchanger()).current()
+
+    stored = [await redis.get(key) for key in await redis.keys("gw:token:*")]
+
+    assert len(stored) == 1
+    assert token.encode() not in stored[0]
+
+
+async def test_a_rejected_token_is_replaced_once_for_every_waiter(
+    redis: Redis, vault: Vault
+) -> None:
+    vendor = CountingExchanger()
+    broker = replica(redis, vault, vendor)
+    first = await broker.current()
+
+    refreshed = await asyncio.gather(*(broker.refresh(first) for _ in range(20)))
+
+    assert vendor.exchanges == 2
+    assert set(refreshed) == {"token-2-s1"}
+    assert await broker.current() == "token-2-s1"
+
+
+async def test_a_token_near_its_expiry_is_not_handed_out(redis: Redis, vault: Vault) -> None:
+    vendor = CountingExchanger(lifetime=60.0)
+    broker = replica(redis, vault, vendor)
+
+    first = await broker.current()
+    second = await broker.current()
+
+    assert (first, second) == ("token-1-s1", "token-2-s1")
+
+
+async def test_the_creation_limit_is_a_rate_limit_not_a_hope(redis: Redis, vault: Vault) -> None:
+    vendor = CountingExchanger(limit=3)
+    brokers = [replica(redis, vault, vendor, key_name=f"s{i}") for i in range(2)]
+    token = await brokers[0].current()
+
+    outcomes = []
+    for attempt in range(6):
+        try:
+            token = await brokers[attempt % 2].refresh(token)
+            outcomes.append("issued")
+        except RateLimited as exc:
+            outcomes.append(f"429 after {exc.retry_after}s")
+
+    assert vendor.exchanges == 3
+    assert outcomes[:2] == ["issued", "issued"]
+    assert all(o.startswith("429") for o in outcomes[2:])
