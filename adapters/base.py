@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
 from gateway.errors import FieldError
-from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
+from gateway.schema import Call, LiveCallCheck, Number, NumberStatus, TestNumberList
 from gateway.schema_agents import (
     AgentModelList,
     Balance,
@@ -25,6 +25,16 @@ from gateway.schema_agents import (
     NumberCreate,
     VoiceFilters,
     VoiceList,
+)
+from gateway.schema_caller_id import (
+    CallerLabelList,
+    CallerProfile,
+    ExportLink,
+    FeatureSetList,
+    NumberOperationItem,
+    Personalization,
+    PersonalizationRecord,
+    PersonalizationRecordStatus,
 )
 
 T = TypeVar("T")
@@ -335,4 +345,110 @@ class TokenExchanger(Protocol):
 
     def token_account(self, credential: Any) -> str:
         """The vendor account the creation limit is counted on."""
+        ...
+
+
+@dataclass(frozen=True)
+class PersonalizationInput:
+    """One personalization record, normalized and checked, ready for a vendor."""
+
+    record: PersonalizationRecord
+    caller_e164: str
+    receiver_e164: str
+    label_vendor_id: str | None
+
+
+@runtime_checkable
+class CallerIdProvider(Protocol):
+    """Dynamic caller ID: labels, feature sets, personalization and the vendor's logs."""
+
+    async def list_labels(self, credential: Any) -> CallerLabelList:
+        """Dynamic labels of the account."""
+        ...
+
+    async def list_feature_sets(self, credential: Any) -> FeatureSetList:
+        """Feature sets of the account."""
+        ...
+
+    def batch_size(self) -> int:
+        """Records the vendor takes per batch call."""
+        ...
+
+    async def personalize(self, credential: Any, item: PersonalizationInput) -> Personalization:
+        """Push one personalization now (a business failure raises a ``GatewayError``)."""
+        ...
+
+    async def submit_batch(self, credential: Any, items: Sequence[PersonalizationInput]) -> str:
+        """Queue up to :meth:`batch_size` records; the vendor's batch id."""
+        ...
+
+    async def batch_status(
+        self, credential: Any, vendor_batch_id: str
+    ) -> list[PersonalizationRecordStatus]:
+        """Per-record statuses of one vendor batch, in submission order (``index`` from 0)."""
+        ...
+
+    async def callback_requests(
+        self, credential: Any, start: datetime, end: datetime
+    ) -> ExportLink:
+        """A link to the call-me-back log (a deprecated vendor endpoint)."""
+        ...
+
+    async def feedback_report(self, credential: Any, survey_id: str, start: datetime) -> ExportLink:
+        """A link to a feedback survey's report (a deprecated vendor endpoint)."""
+        ...
+
+
+@runtime_checkable
+class NumberRegistrar(Protocol):
+    """Registers numbers for caller ID asynchronously: the vendor answers, then works."""
+
+    async def register_numbers(
+        self, credential: Any, feature_set_id: str, numbers_e164: Sequence[str]
+    ) -> list[NumberOperationItem]:
+        """Ask the vendor to list numbers; how it classified each one."""
+        ...
+
+    async def release_numbers(
+        self, credential: Any, feature_set_id: str, numbers_e164: Sequence[str]
+    ) -> list[NumberOperationItem]:
+        """Ask the vendor to delist numbers; how it classified each one."""
+        ...
+
+    async def feature_set_of(self, credential: Any, vendor_id: str) -> str:
+        """The feature set a registered number is in (``NotFound`` when it is in none)."""
+        ...
+
+    async def number_states(self, credential: Any, feature_set_id: str) -> dict[str, NumberStatus]:
+        """Status of every number the vendor has in the feature set, by E.164 number."""
+        ...
+
+
+@dataclass(frozen=True)
+class VerificationCallbackData:
+    """What a vendor's verification callback said, decoded."""
+
+    request_id: str
+    approved: bool
+    access_token: str | None = field(default=None, repr=False)
+    endpoint: str | None = None
+    status: str | None = None
+
+
+@runtime_checkable
+class PhoneVerifier(Protocol):
+    """One-tap phone verification: a deep link out, a callback in, a profile fetched."""
+
+    def deep_link(
+        self, credential: Any, request_id: str, language: str | None, ttl_seconds: int
+    ) -> tuple[str, dict[str, str]]:
+        """The link that starts the flow on the user's phone, and its parameters."""
+        ...
+
+    def parse_callback(self, body: bytes) -> VerificationCallbackData:
+        """Decode the vendor's callback (``ValidationFailed`` when it is not one)."""
+        ...
+
+    async def fetch_profile(self, endpoint: str, access_token: str) -> CallerProfile:
+        """Fetch the verified profile from an endpoint the gateway has already allowed."""
         ...

@@ -11,6 +11,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from adapters.base import SandboxVendor, VendorAdapter
 from adapters.http import build_vendor_client
 from adapters.topcalls.adapter import TopCallsAdapter
+from adapters.truecaller.adapter import TruecallerAdapter
+from adapters.truecaller.profile_adapter import TruecallerProfileAdapter
 from adapters.trustcaller.adapter import TrustCallerAdapter
 from gateway.settings import Settings
 
@@ -67,6 +69,8 @@ def run_simulator(vendor: str, host: str, port: int) -> None:
 ADAPTERS: dict[str, Callable[[httpx.AsyncClient], Any]] = {
     "trustcaller": TrustCallerAdapter,
     "topcalls": TopCallsAdapter,
+    "truecaller": TruecallerAdapter,
+    "truecaller_profile": TruecallerProfileAdapter,
 }
 """Every adapter, by vendor name."""
 

@@ -20,6 +20,7 @@ from gateway.routes.admin_credentials import CredentialsController
 from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
 from gateway.routes.agents import AgentsController
+from gateway.routes.caller_id import CallerIdController
 from gateway.routes.calls import CallsController
 from gateway.routes.campaigns import CampaignsController
 from gateway.routes.carriers import CarriersController
@@ -32,7 +33,10 @@ from gateway.routes.guards import (
 )
 from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
+from gateway.routes.operations import OperationsController
+from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.schema_agents import REQUEST_BODIES as AGENT_BODIES
+from gateway.schema_caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
@@ -71,6 +75,9 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
             CarriersController,
             CampaignsController,
             AgentsController,
+            CallerIdController,
+            VerificationsController,
+            OperationsController,
             TenantsController,
             CredentialsController,
         ],
@@ -92,7 +99,7 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         tracer_provider.shutdown()
 
     app = Litestar(
-        route_handlers=[healthz, readyz, metrics_endpoint, api],
+        route_handlers=[healthz, readyz, metrics_endpoint, verification_callback, api],
         plugins=[
             OpenTelemetryPlugin(
                 OpenTelemetryConfig(
@@ -114,7 +121,9 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         debug=False,
     )
     app.before_send.append(_complete_allow_headers(app))
-    finish_document(app.openapi_schema, closed_bodies=ADMIN_BODIES + AGENT_BODIES)
+    finish_document(
+        app.openapi_schema, closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES
+    )
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app
 

@@ -90,6 +90,13 @@ class VendorDispatcher:
             credential = TokenSession(credential)
         return Bound(vendor, adapter, credential, credential_id(secret), tenant_id)
 
+    def adapter(self, vendor: str, capability: type[C]) -> C:
+        """The adapter of ``vendor`` if it has ``capability`` (404 otherwise)."""
+        adapter = self._registry.supporting(capability).get(vendor)
+        if adapter is None:
+            raise NotFound(f"unknown vendor '{vendor}'")
+        return adapter
+
     async def call(self, bound: Bound, operation: str, invoke: Callable[[], Awaitable[T]]) -> T:
         """One vendor operation through the policies its adapter declares."""
         return await self._with_token(

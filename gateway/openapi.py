@@ -53,20 +53,36 @@ BODY_ERRORS = (400, 413, 422)
 """What any operation with a JSON body can answer besides success."""
 
 
+def with_accepted(arguments: dict[str, Any], container: type[msgspec.Struct]) -> dict[str, Any]:
+    """:func:`contract` arguments plus a 202 answer, for vendors that work asynchronously."""
+    responses = dict(arguments["responses"])
+    responses[202] = ResponseSpec(
+        data_container=container,
+        description="Accepted: the vendor works asynchronously; poll what this returns.",
+        generate_examples=False,
+    )
+    return {**arguments, "responses": responses}
+
+
 def contract(scope: Scope, *statuses: int) -> dict[str, Any]:
     """Decorator arguments for an authenticated operation: its scope and its error answers."""
     return {
         "opt": {"scope": scope},
         "security": [{SECURITY_SCHEME: [scope.value]}],
-        "responses": {
-            status: ResponseSpec(
-                data_container=Problem,
-                media_type=PROBLEM_MEDIA_TYPE,
-                description=PROBLEM_DESCRIPTIONS[status],
-                generate_examples=False,
-            )
-            for status in sorted({*ALWAYS, *statuses})
-        },
+        "responses": problem_responses(*ALWAYS, *statuses),
+    }
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The documented problem answers of an operation."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description=PROBLEM_DESCRIPTIONS[status],
+            generate_examples=False,
+        )
+        for status in sorted(set(statuses))
     }
 
 
@@ -76,8 +92,9 @@ def openapi_config() -> OpenAPIConfig:
         title="Caller-ID & telephony gateway",
         version=API_VERSION,
         description=(
-            "One API over TrustCaller, Truecaller for Business and TopCalls. Authenticate with "
-            "`Authorization: Bearer gw_...`; each operation lists the scope it needs. Errors are "
+            "One API over TrustCaller, Truecaller (for Business and its profile flow) and "
+            "TopCalls. Authenticate with `Authorization: Bearer gw_...`; each operation lists the "
+            "scope it needs. Errors are "
             "RFC 9457 `application/problem+json`. Lists are cursor-paginated: pass `next_cursor` "
             "back as `cursor`."
         ),

@@ -72,6 +72,10 @@ class Number(msgspec.Struct, frozen=True, kw_only=True):
     status_detail: Annotated[
         str | None, msgspec.Meta(description="Why the vendor reports a failed status.")
     ] = None
+    feature_set: Annotated[
+        str | None, msgspec.Meta(description="The caller-ID feature set the number is in.")
+    ] = None
+    department: str | None = None
 
 
 class NumberPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -88,13 +88,24 @@ class ActionResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class NumberCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A number to add to a vendor account."""
+    """Numbers to add to a vendor account: one (`number`) or, where the vendor allows, many.
+
+    Vendors that register asynchronously (Truecaller) answer 202 with an operation to poll and
+    need `feature_set_id`; the others answer 201 with the number.
+    """
 
     vendor: VendorName
-    number: NumberInput
+    number: NumberInput | None = None
+    numbers: Annotated[list[NumberInput], msgspec.Meta(min_length=1, max_length=10_000)] | None = (
+        None
+    )
     label: Label | None = None
     carrier_id: Annotated[
         str | None, msgspec.Meta(description="A carrier's `id` from `GET /v1/carriers`.")
+    ] = None
+    feature_set_id: Annotated[
+        str | None,
+        msgspec.Meta(description="A feature set `id` from `/v1/caller-id/feature-sets`."),
     ] = None
 
 

@@ -16,8 +16,11 @@ from gateway.auth.redis_store import RedisTenantStore
 from gateway.auth.store import SQLiteTenantStore, TenantStore
 from gateway.dispatch import VendorDispatcher
 from gateway.metrics import GatewayMetrics, StateCollector
+from gateway.number_operations import NumberOperations
+from gateway.personalization import Personalizations
 from gateway.pipeline import VendorPipeline
 from gateway.settings import Settings, SettingsError
+from gateway.verifications import Verifications
 from policies.cache import CacheSettings, TwoTierCache
 from policies.idempotency import (
     IdempotencyStore,
@@ -54,6 +57,9 @@ class Services:
     last_known: LastKnown
     records: RecordStore
     """Operations, batches and verifications the gateway tracks (shared through Redis)."""
+    number_operations: NumberOperations
+    personalizations: Personalizations
+    verifications: Verifications
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -153,6 +159,7 @@ def open_services(
     metrics = metrics or GatewayMetrics()
     pipeline = build_pipeline(settings, redis, metrics)
     records = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
+    dispatcher = VendorDispatcher(registry, vault, pipeline, records)
     metrics.watch(
         StateCollector(
             pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
@@ -164,7 +171,7 @@ def open_services(
         vault=vault,
         registry=registry,
         authenticator=Authenticator(tenants, settings.admin_key, last_known),
-        dispatcher=VendorDispatcher(registry, vault, pipeline, records),
+        dispatcher=dispatcher,
         pipeline=pipeline,
         redis=redis,
         idempotency=(
@@ -172,6 +179,9 @@ def open_services(
         ),
         last_known=last_known,
         records=records,
+        number_operations=NumberOperations(dispatcher, records),
+        personalizations=Personalizations(dispatcher, records),
+        verifications=Verifications(dispatcher, records, vault, settings.verification_endpoints),
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from policies.vault import Keyring
 
@@ -22,6 +23,8 @@ TRANSPORTS = ("httpx", "aiohttp")
 VENDOR_BASE_URLS: Mapping[str, str] = {
     "trustcaller": "https://trustcaller.net/api/v1",
     "topcalls": "https://api.topcalls.ai",
+    "truecaller": "https://enterprise-portal-noneu.truecaller.com",
+    "truecaller_profile": "https://profile4-noneu.truecaller.com",
 }
 """Each vendor's production API root; ``GATEWAY_<VENDOR>_BASE_URL`` overrides it."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -86,6 +89,9 @@ class Settings:
     """Consecutive vendor failures that open a credential's circuit breaker."""
     breaker_open_seconds: float = 10.0
     """How long an open breaker fails fast before letting one probe through."""
+    verification_endpoints: tuple[str, ...] = ("https://*.truecaller.com",)
+    """Origins a verification callback's profile ``endpoint`` may point at (``*.`` matches any
+    subdomain); anything else is refused unfetched."""
     log_level: str = "INFO"
     log_format: str = "auto"
     vendors: dict[str, VendorHttpSettings] = field(
@@ -124,6 +130,11 @@ class Settings:
             breaker_failures=reader.read("GATEWAY_BREAKER_FAILURES", _positive_int, 5),
             breaker_open_seconds=reader.read(
                 "GATEWAY_BREAKER_OPEN_SECONDS", _positive_float, defaults.breaker_open_seconds
+            ),
+            verification_endpoints=reader.read(
+                "GATEWAY_VERIFICATION_ENDPOINTS",
+                _parse_origins,
+                defaults.verification_endpoints,
             ),
             log_level=reader.read("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO"),
             log_format=reader.read("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto"),
@@ -188,6 +199,20 @@ class _EnvReader:
     def raise_if_invalid(self) -> None:
         if self._problems:
             raise SettingsError("invalid settings:\n  " + "\n  ".join(self._problems))
+
+
+def _parse_origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated origins such as ``https://*.truecaller.com,http://127.0.0.1:9000``."""
+    origins = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not origins:
+        raise ValueError("name at least one origin")
+    for origin in origins:
+        parsed = urlsplit(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"{origin!r} is not an origin like https://host[:port]")
+        if parsed.path not in ("", "/") or parsed.query or parsed.username:
+            raise ValueError(f"{origin!r} must be scheme, host and port only")
+    return origins
 
 
 def _parse_bool(raw: str) -> bool:

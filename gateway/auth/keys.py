@@ -23,6 +23,9 @@ class Scope(StrEnum):
     CAMPAIGNS_READ = "campaigns:read"
     CAMPAIGNS_WRITE = "campaigns:write"
     ACCOUNT_READ = "account:read"
+    CALLER_ID_READ = "caller_id:read"
+    CALLER_ID_WRITE = "caller_id:write"
+    VERIFICATIONS = "verifications"
     ADMIN = "admin"
 
 

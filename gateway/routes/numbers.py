@@ -7,13 +7,14 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.base import NumberProvisioner, NumberSource, TestNumberSource
+from adapters.base import NumberProvisioner, NumberRegistrar, NumberSource, TestNumberSource
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.cursor import filters_fingerprint
 from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
-from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.number_operations import REGISTER, RELEASE
+from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract, with_accepted
 from gateway.routes.params import (
     CacheControlHeader,
     CursorParam,
@@ -27,6 +28,7 @@ from gateway.routes.params import (
 )
 from gateway.schema import Number, NumberPage, TestNumberList, oldest_first
 from gateway.schema_agents import NumberCreate
+from gateway.schema_caller_id import Operation
 from gateway.services import Services
 
 
@@ -89,9 +91,9 @@ class NumbersController(Controller):
     @post(
         "/numbers",
         operation_id="addNumber",
-        summary="Add a number",
+        summary="Add or register numbers",
         status_code=201,
-        **contract(Scope.NUMBERS_WRITE, *BODY_ERRORS, *WRITE_ERRORS),
+        **with_accepted(contract(Scope.NUMBERS_WRITE, *BODY_ERRORS, *WRITE_ERRORS), Operation),
     )
     async def add_number(
         self,
@@ -100,14 +102,36 @@ class NumbersController(Controller):
         data: JSONBody[NumberCreate],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[Number]:
-        """Add a number to a vendor account (optionally on one of its carriers)."""
+        """Add a number to a vendor account (201), or register numbers for caller ID (202).
+
+        Caller-ID vendors register asynchronously, in batches, into a feature set: the answer is
+        an operation (`GET /v1/operations/{id}`) saying how the vendor classified each number.
+        """
         tenant_id = principal.require_tenant()
-        number = e164_param(data.number, "body.number")
+        bound = await services.dispatcher.choose(
+            tenant_id, (NumberRegistrar, NumberProvisioner), data.vendor
+        )
+        fingerprint = request_fingerprint("POST", "numbers", msgspec.to_builtins(data))
+        if isinstance(bound.adapter, NumberRegistrar):
+            feature_set, numbers = _registration(data)
+
+            async def register() -> Operation:
+                return await services.number_operations.start(bound, REGISTER, feature_set, numbers)
+
+            return await run_idempotently(
+                services.idempotency,
+                tenant_id,
+                "register_numbers",
+                idempotency_key,
+                fingerprint,
+                register,
+                status_code=202,
+            )
+        number = _single_number(data)
         carrier = _carrier_native_id(data)
         vendor_key = vendor_idempotency_key(tenant_id, "add_number", idempotency_key)
 
         async def add() -> Number:
-            bound = await services.dispatcher.choose(tenant_id, NumberProvisioner, data.vendor)
             return await services.dispatcher.call(
                 bound,
                 "add_number",
@@ -117,34 +141,43 @@ class NumbersController(Controller):
             )
 
         return await run_idempotently(
-            services.idempotency,
-            tenant_id,
-            "add_number",
-            idempotency_key,
-            request_fingerprint("POST", "numbers", msgspec.to_builtins(data)),
-            add,
-            status_code=201,
+            services.idempotency, tenant_id, "add_number", idempotency_key, fingerprint, add, 201
         )
 
     @delete(
         "/numbers/{number_id:str}",
         operation_id="releaseNumber",
         summary="Release a number",
-        **contract(Scope.NUMBERS_WRITE, 404, *WRITE_ERRORS),
+        **with_accepted(contract(Scope.NUMBERS_WRITE, 404, *WRITE_ERRORS), Operation),
     )
     async def release_number(
         self,
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         number_id: FromPath[str],
-    ) -> None:
-        """Release a number from its vendor account (409 while a call uses it)."""
+    ) -> Response[None]:
+        """Release a number (204), or delist a caller-ID number (202 with an operation)."""
         bound, native = await services.dispatcher.bind_by_id(
-            principal.require_tenant(), number_id, NumberProvisioner
+            principal.require_tenant(), number_id, (NumberRegistrar, NumberProvisioner)
         )
+        if isinstance(bound.adapter, NumberRegistrar):
+            adapter: NumberRegistrar = bound.adapter
+            feature_set = await services.dispatcher.call(
+                bound, "feature_set_of", lambda: adapter.feature_set_of(bound.credential, native)
+            )
+            number = await services.dispatcher.call(
+                bound, "get_number", lambda: bound.adapter.get_number(bound.credential, native)
+            )
+            operation = await services.number_operations.start(
+                bound, RELEASE, feature_set, [number.number]
+            )
+            return Response(
+                msgspec.json.encode(operation), status_code=202, media_type="application/json"
+            )  # type: ignore[return-value]
         await services.dispatcher.call(
             bound, "release_number", lambda: bound.adapter.release_number(bound.credential, native)
         )
+        return Response(None, status_code=204)
 
     @get(
         "/test-numbers",
@@ -195,3 +228,39 @@ def _carrier_native_id(data: NumberCreate) -> str | None:
             ],
         )
     return native
+
+
+def _single_number(data: NumberCreate) -> str:
+    if data.number is None or data.numbers is not None or data.feature_set_id is not None:
+        raise ValidationFailed(
+            f"{data.vendor} adds one number at a time, without a feature set",
+            errors=[FieldError(field="body.number", message="give number (not numbers)")],
+        )
+    return e164_param(data.number, "body.number")
+
+
+def _registration(data: NumberCreate) -> tuple[str, list[str]]:
+    """The feature set and the numbers (E.164) of a caller-ID registration."""
+    errors = []
+    if data.feature_set_id is None:
+        errors.append(FieldError(field="body.feature_set_id", message="is required"))
+    if (data.number is None) == (data.numbers is None):
+        errors.append(FieldError(field="body.numbers", message="give number or numbers"))
+    if data.carrier_id is not None or data.label is not None:
+        errors.append(
+            FieldError(field="body", message="carrier_id and label do not apply to caller ID")
+        )
+    if errors:
+        raise ValidationFailed(f"this is not a {data.vendor} registration", errors=errors)
+    vendor, _, native = (data.feature_set_id or "").partition(":")
+    if vendor != data.vendor or not native:
+        raise ValidationFailed(
+            "feature_set_id is not a feature set of this vendor",
+            errors=[FieldError(field="body.feature_set_id", message="use an id from the list")],
+        )
+    raw = data.numbers if data.numbers is not None else [data.number or ""]
+    numbers = [
+        e164_param(item, f"body.numbers[{i}]" if data.numbers else "body.number")
+        for i, item in enumerate(raw)
+    ]
+    return native, list(dict.fromkeys(numbers))

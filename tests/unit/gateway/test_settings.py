@@ -31,19 +31,17 @@ def test_empty_environment_gives_the_documented_defaults() -> None:
     assert settings.log_level == "INFO"
     assert settings.log_format == "auto"
     assert settings.vendors == {
-        "trustcaller": VendorHttpSettings(
-            base_url="https://trustcaller.net/api/v1",
-            connect_timeout=3.0,
-            read_timeout=10.0,
-            max_connections=50,
-        ),
-        "topcalls": VendorHttpSettings(
-            base_url="https://api.topcalls.ai",
-            connect_timeout=3.0,
-            read_timeout=10.0,
-            max_connections=50,
-        ),
+        name: VendorHttpSettings(
+            base_url=url, connect_timeout=3.0, read_timeout=10.0, max_connections=50
+        )
+        for name, url in {
+            "trustcaller": "https://trustcaller.net/api/v1",
+            "topcalls": "https://api.topcalls.ai",
+            "truecaller": "https://enterprise-portal-noneu.truecaller.com",
+            "truecaller_profile": "https://profile4-noneu.truecaller.com",
+        }.items()
     }
+    assert settings.verification_endpoints == ("https://*.truecaller.com",)
 
 
 def test_from_env_matches_the_directly_built_defaults() -> None:
@@ -201,3 +199,23 @@ def test_with_vendor_base_url_points_one_vendor_elsewhere() -> None:
     assert moved.vendors["trustcaller"].base_url == "http://127.0.0.1:8123/api/v1"
     assert moved.vendors["trustcaller"].read_timeout == settings.vendors["trustcaller"].read_timeout
     assert settings.vendors["trustcaller"].base_url == "https://trustcaller.net/api/v1"
+
+
+def test_verification_endpoints_are_a_list_of_origins() -> None:
+    settings = Settings.from_env(
+        {"GATEWAY_VERIFICATION_ENDPOINTS": "https://*.truecaller.com, http://127.0.0.1:9000"}
+    )
+
+    assert settings.verification_endpoints == (
+        "https://*.truecaller.com",
+        "http://127.0.0.1:9000",
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [",", "ftp://example.com", "https://", "https://a.example/path", "https://u:p@a.example"],
+)
+def test_a_verification_endpoint_that_is_not_an_origin_is_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_VERIFICATION_ENDPOINTS"):
+        Settings.from_env({"GATEWAY_VERIFICATION_ENDPOINTS": raw})

@@ -1,0 +1,1 @@
+"""Truecaller: Truecaller for Business (verified numbers, caller ID) and the profile flow."""

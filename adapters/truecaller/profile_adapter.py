@@ -1,0 +1,93 @@
+"""The Truecaller profile-flow adapter: deep links out, callbacks in, profiles fetched.
+
+Its stored credential is the app's partner key and name (what the deep link carries); the
+per-user access token arrives in the callback and is used once, here, never stored.
+"""
+
+from __future__ import annotations
+
+import httpx
+import msgspec
+
+from adapters.base import VerificationCallbackData
+from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
+from adapters.truecaller import translate
+from adapters.truecaller.declaration import PROFILE_DECLARATION
+from adapters.truecaller.payloads import ProfileAppCredential, VerificationCallback
+from adapters.truecaller.profile_client import fetch_profile
+from gateway.errors import FieldError, ValidationFailed, VendorError
+from gateway.schema_caller_id import CallerProfile
+
+
+class TruecallerProfileAdapter:
+    """One-tap phone verification through the Truecaller app."""
+
+    declaration = PROFILE_DECLARATION
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    def load_credential(self, secret: dict[str, str]) -> ProfileAppCredential:
+        """Decode the stored app identity (``partner_key``, ``partner_name``)."""
+        try:
+            credential = msgspec.convert(secret, ProfileAppCredential)
+        except msgspec.ValidationError as exc:
+            raise ValidationFailed(
+                f'a Truecaller profile credential is {{"partner_key": ..., "partner_name": ...}}: '
+                f"{exc}"
+            ) from None
+        if not credential.partner_key.strip() or not credential.partner_name.strip():
+            raise ValidationFailed("partner_key and partner_name must not be empty")
+        return credential
+
+    def credential_labels(self, credential: ProfileAppCredential) -> dict[str, str]:
+        """The app's name, which the user sees in the dialog."""
+        return {"partner_name": credential.partner_name}
+
+    def deep_link(
+        self,
+        credential: ProfileAppCredential,
+        request_id: str,
+        language: str | None,
+        ttl_seconds: int,
+    ) -> tuple[str, dict[str, str]]:
+        """The ``truecallersdk://`` link that opens the verification dialog."""
+        return translate.deep_link(
+            request_id,
+            credential.partner_key,
+            credential.partner_name,
+            language,
+            ttl_seconds * 1000,
+        )
+
+    def parse_callback(self, body: bytes) -> VerificationCallbackData:
+        """``{requestId, accessToken, endpoint}`` when approved, ``{requestId, status}`` if not."""
+        try:
+            callback = msgspec.json.decode(body, type=VerificationCallback)
+        except msgspec.DecodeError as exc:
+            raise ValidationFailed(
+                "not a Truecaller verification callback",
+                errors=[FieldError(field="body", message=str(exc))],
+            ) from None
+        approved = callback.status is None and bool(callback.accessToken and callback.endpoint)
+        return VerificationCallbackData(
+            request_id=callback.requestId,
+            approved=approved,
+            access_token=callback.accessToken,
+            endpoint=callback.endpoint,
+            status=callback.status,
+        )
+
+    async def fetch_profile(self, endpoint: str, access_token: str) -> CallerProfile:
+        """GET the profile at ``endpoint`` (already allowed by the gateway), no redirects."""
+        try:
+            profile = await translate_transport_errors(
+                translate.PROFILE_VENDOR, lambda: fetch_profile(self._http, endpoint, access_token)
+            )
+        except VendorResponseError as exc:
+            raise translate.profile_error(exc.status, exc.body) from None
+        except VendorPayloadError as exc:
+            raise VendorError(
+                f"Truecaller profile {exc}", vendor=translate.PROFILE_VENDOR
+            ) from None
+        return translate.profile_from_vendor(profile)

@@ -1,0 +1,122 @@
+"""Asynchronous number registration and release, tracked as gateway operations.
+
+The vendor answers a list or delist request at once with a classification per number and works
+afterwards. The gateway records that answer as an operation (in the record store, per tenant),
+and a poll asks the vendor where each still-pending number stands. A number the vendor ignored
+(a listing while its delisting is still processing) is reported as failed with the reason, never
+as success.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import msgspec
+
+from adapters.base import NumberRegistrar
+from gateway.dispatch import Bound, VendorDispatcher
+from gateway.errors import NotFound
+from gateway.schema import NumberStatus
+from gateway.schema_caller_id import (
+    NumberOperationItem,
+    NumberProgress,
+    Operation,
+    OperationState,
+)
+from policies.records import RecordStore
+
+KEEP_SECONDS = 7 * 24 * 3600.0
+REGISTER = "register_numbers"
+RELEASE = "release_numbers"
+
+
+def _key(tenant_id: str, operation_id: str) -> str:
+    return f"gw:op:{{{tenant_id}}}:{operation_id}"
+
+
+def _state(items: Sequence[NumberOperationItem]) -> OperationState:
+    progress = [item.progress for item in items]
+    if NumberProgress.PENDING in progress:
+        return OperationState.PENDING
+    failed = progress.count(NumberProgress.FAILED)
+    if failed == 0:
+        return OperationState.SUCCEEDED
+    return OperationState.FAILED if failed == len(progress) else OperationState.PARTIALLY_FAILED
+
+
+def _settle(item: NumberOperationItem, kind: str, seen: NumberStatus | None) -> NumberOperationItem:
+    """A pending item moved on by what the vendor now says about its number."""
+    if item.progress is not NumberProgress.PENDING:
+        return item
+    if kind == REGISTER:
+        if seen is NumberStatus.ACTIVE:
+            return msgspec.structs.replace(item, progress=NumberProgress.DONE)
+        if seen is NumberStatus.FAILED:
+            return msgspec.structs.replace(
+                item, progress=NumberProgress.FAILED, detail="the vendor failed to list it"
+            )
+        return item
+    if seen is None or seen is NumberStatus.RELEASED:
+        return msgspec.structs.replace(item, progress=NumberProgress.DONE)
+    return item
+
+
+class NumberOperations:
+    """Starts and follows register/release operations for one process."""
+
+    def __init__(self, dispatcher: VendorDispatcher, records: RecordStore) -> None:
+        self._dispatcher = dispatcher
+        self._records = records
+
+    async def start(
+        self, bound: Bound, kind: str, feature_set_id: str, numbers_e164: Sequence[str]
+    ) -> Operation:
+        """Send the request to the vendor and record its classification as an operation."""
+        adapter: NumberRegistrar = bound.adapter
+        method = adapter.register_numbers if kind == REGISTER else adapter.release_numbers
+        items = await self._dispatcher.call(
+            bound, kind, lambda: method(bound.credential, feature_set_id, numbers_e164)
+        )
+        now = datetime.now(UTC)
+        operation = Operation(
+            id="op_" + secrets.token_urlsafe(12),
+            kind=kind,
+            vendor=bound.vendor,
+            status=_state(items),
+            created_at=now,
+            updated_at=now,
+            items=items,
+            feature_set_id=f"{bound.vendor}:{feature_set_id}",
+        )
+        await self._save(bound.tenant_id, operation)
+        return operation
+
+    async def get(self, tenant_id: str, operation_id: str) -> Operation:
+        """The operation, with pending numbers checked at the vendor (404 for another tenant's)."""
+        raw = await self._records.get(_key(tenant_id, operation_id))
+        if raw is None:
+            raise NotFound(f"no operation '{operation_id}'")
+        operation = msgspec.json.decode(raw, type=Operation)
+        if operation.status is not OperationState.PENDING or operation.feature_set_id is None:
+            return operation
+        bound = await self._dispatcher.bind(tenant_id, operation.vendor)
+        feature_set = operation.feature_set_id.partition(":")[2]
+        adapter: NumberRegistrar = bound.adapter
+        states = await self._dispatcher.call(
+            bound, "number_states", lambda: adapter.number_states(bound.credential, feature_set)
+        )
+        items = [_settle(item, operation.kind, states.get(item.number)) for item in operation.items]
+        if items == operation.items:
+            return operation
+        updated = msgspec.structs.replace(
+            operation, items=items, status=_state(items), updated_at=datetime.now(UTC)
+        )
+        await self._save(tenant_id, updated)
+        return updated
+
+    async def _save(self, tenant_id: str, operation: Operation) -> None:
+        await self._records.put(
+            _key(tenant_id, operation.id), msgspec.json.encode(operation), KEEP_SECONDS
+        )

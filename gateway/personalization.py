@@ -1,0 +1,254 @@
+"""Caller-ID personalization: local checks first, then real-time pushes or tracked batches.
+
+The vendor's rules are checked before anything is sent, so a bad record fails fast with the field
+named. A batch larger than the vendor takes per call is split; the gateway batch records each
+vendor batch it submitted, and a status request merges the vendor's per-record statuses back into
+the consumer's order. If the vendor refuses a later slice, the records already submitted stay
+submitted (never sent twice) and the refused ones are reported failed with the vendor's reason.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from adapters.base import CallerIdProvider, PersonalizationInput
+from gateway.dispatch import Bound, VendorDispatcher
+from gateway.errors import FieldError, GatewayError, NotFound, ValidationFailed
+from gateway.phone import InvalidNumber, parse_e164
+from gateway.schema_caller_id import (
+    BatchCounts,
+    BatchState,
+    CallerLabelList,
+    PersonalizationBatch,
+    PersonalizationRecord,
+    PersonalizationRecordStatus,
+    RecordState,
+)
+from policies.records import RecordStore
+
+MAX_WINDOW = timedelta(hours=24)
+KEEP_SECONDS = 7 * 24 * 3600.0
+CALL_REASON_CHARACTERS = re.compile(r"^[\w .,\-'&():]+$")
+
+
+class _Slice(msgspec.Struct, frozen=True):
+    start: int
+    size: int
+    vendor_batch_id: str | None = None
+    refused: str | None = None
+
+
+class _StoredBatch(msgspec.Struct, frozen=True):
+    id: str
+    vendor: str
+    created_at: datetime
+    total: int
+    slices: list[_Slice]
+
+
+def check_record(
+    record: PersonalizationRecord, prefix: str, now: datetime
+) -> tuple[str, str, list[FieldError]]:
+    """The record's numbers in E.164 and every rule it breaks, fields named under ``prefix``."""
+    errors: list[FieldError] = []
+    numbers = []
+    for name in ("caller_number", "receiver_number"):
+        try:
+            numbers.append(parse_e164(getattr(record, name)))
+        except InvalidNumber as exc:
+            numbers.append("")
+            errors.append(FieldError(field=f"{prefix}.{name}", message=str(exc)))
+    starts, ends = _utc(record.starts_at), _utc(record.ends_at)
+    if ends <= now:
+        errors.append(FieldError(field=f"{prefix}.ends_at", message="must not be in the past"))
+    if ends <= starts:
+        errors.append(FieldError(field=f"{prefix}.ends_at", message="must be after starts_at"))
+    elif ends - starts > MAX_WINDOW:
+        errors.append(
+            FieldError(field=f"{prefix}.ends_at", message="must be at most 24 h after starts_at")
+        )
+    if record.label_id is None and record.label_name is None:
+        errors.append(FieldError(field=f"{prefix}.label_id", message="give label_id or label_name"))
+    if record.call_reason is not None and not CALL_REASON_CHARACTERS.match(record.call_reason):
+        errors.append(
+            FieldError(
+                field=f"{prefix}.call_reason",
+                message="only letters, digits, spaces and . , - ' & ( ) : are allowed",
+            )
+        )
+    return numbers[0], numbers[1], errors
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Personalizations:
+    """Real-time personalizations and gateway batches for one process."""
+
+    def __init__(self, dispatcher: VendorDispatcher, records: RecordStore) -> None:
+        self._dispatcher = dispatcher
+        self._records = records
+
+    async def prepare(
+        self, bound: Bound, records: Sequence[PersonalizationRecord], prefix: str
+    ) -> list[PersonalizationInput]:
+        """Check every record (numbers, window, label of this account); 422 naming each field."""
+        now = datetime.now(UTC)
+        errors: list[FieldError] = []
+        prepared = []
+        labels: set[str] | None = None
+        for index, record in enumerate(records):
+            where = prefix if len(records) == 1 and prefix == "body" else f"{prefix}[{index}]"
+            caller, receiver, problems = check_record(record, where, now)
+            errors += problems
+            native = None
+            if record.label_id is not None:
+                if labels is None:
+                    labels = await self._label_ids(bound)
+                vendor, _, native = record.label_id.partition(":")
+                if vendor != bound.vendor or record.label_id not in labels:
+                    errors.append(
+                        FieldError(
+                            field=f"{where}.label_id",
+                            message="is not a dynamic label of this account",
+                        )
+                    )
+            prepared.append(PersonalizationInput(record, caller, receiver, native))
+        if errors:
+            raise ValidationFailed("the personalization breaks the vendor's rules", errors=errors)
+        return prepared
+
+    async def _label_ids(self, bound: Bound) -> set[str]:
+        adapter: CallerIdProvider = bound.adapter
+        labels = await self._dispatcher.cached(
+            bound,
+            "list_labels",
+            (),
+            CallerLabelList,
+            lambda: adapter.list_labels(bound.credential),
+            refresh=False,
+        )
+        return {label.id for label in labels.data}
+
+    async def submit(
+        self, bound: Bound, items: Sequence[PersonalizationInput]
+    ) -> PersonalizationBatch:
+        """Split into vendor-sized slices and submit each once; the first refusal is raised."""
+        adapter: CallerIdProvider = bound.adapter
+        size = adapter.batch_size()
+        slices: list[_Slice] = []
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            try:
+                vendor_batch = await self._dispatcher.call(
+                    bound,
+                    "submit_batch",
+                    lambda c=chunk: adapter.submit_batch(bound.credential, c),
+                )
+            except GatewayError as exc:
+                if not slices:
+                    raise
+                slices.append(_Slice(start, len(chunk), refused=exc.detail))
+                continue
+            slices.append(_Slice(start, len(chunk), vendor_batch_id=vendor_batch))
+        stored = _StoredBatch(
+            id="pb_" + secrets.token_urlsafe(12),
+            vendor=bound.vendor,
+            created_at=datetime.now(UTC),
+            total=len(items),
+            slices=slices,
+        )
+        await self._records.put(
+            _key(bound.tenant_id, stored.id), msgspec.json.encode(stored), KEEP_SECONDS
+        )
+        return _summary(stored, [_pending(s) for s in slices], with_records=False)
+
+    async def status(self, tenant_id: str, batch_id: str) -> PersonalizationBatch:
+        """Every record's status, merged from the vendor batches (404 for another tenant's)."""
+        raw = await self._records.get(_key(tenant_id, batch_id))
+        if raw is None:
+            raise NotFound(f"no personalization batch '{batch_id}'")
+        stored = msgspec.json.decode(raw, type=_StoredBatch)
+        bound = await self._dispatcher.bind(tenant_id, stored.vendor)
+        adapter: CallerIdProvider = bound.adapter
+        merged = []
+        for piece in stored.slices:
+            if piece.vendor_batch_id is None:
+                merged.append(_pending(piece))
+                continue
+            vendor_id = piece.vendor_batch_id
+            statuses = await self._dispatcher.call(
+                bound,
+                "batch_status",
+                lambda v=vendor_id: adapter.batch_status(bound.credential, v),
+            )
+            merged.append(_aligned(piece, statuses))
+        return _summary(stored, merged, with_records=True)
+
+
+def _key(tenant_id: str, batch_id: str) -> str:
+    return f"gw:pbatch:{{{tenant_id}}}:{batch_id}"
+
+
+def _pending(piece: _Slice) -> list[PersonalizationRecordStatus]:
+    if piece.refused is not None:
+        return [
+            PersonalizationRecordStatus(
+                index=piece.start + i, status=RecordState.FAILED, message=piece.refused
+            )
+            for i in range(piece.size)
+        ]
+    return [
+        PersonalizationRecordStatus(index=piece.start + i, status=RecordState.PENDING)
+        for i in range(piece.size)
+    ]
+
+
+def _aligned(
+    piece: _Slice, statuses: Sequence[PersonalizationRecordStatus]
+) -> list[PersonalizationRecordStatus]:
+    """Vendor statuses re-indexed into the gateway batch; records it has not shown are pending."""
+    by_index = {status.index: status for status in statuses}
+    return [
+        msgspec.structs.replace(by_index[i], index=piece.start + i)
+        if i in by_index
+        else PersonalizationRecordStatus(index=piece.start + i, status=RecordState.PENDING)
+        for i in range(piece.size)
+    ]
+
+
+def _summary(
+    stored: _StoredBatch,
+    per_slice: Sequence[Sequence[PersonalizationRecordStatus]],
+    with_records: bool,
+) -> PersonalizationBatch:
+    records = [status for piece in per_slice for status in piece]
+    counts = BatchCounts(
+        pending=sum(r.status is RecordState.PENDING for r in records),
+        succeeded=sum(r.status is RecordState.SUCCEEDED for r in records),
+        failed=sum(r.status is RecordState.FAILED for r in records),
+    )
+    if counts.pending:
+        state = BatchState.PENDING
+    elif not counts.failed:
+        state = BatchState.SUCCEEDED
+    elif not counts.succeeded:
+        state = BatchState.FAILED
+    else:
+        state = BatchState.PARTIALLY_FAILED
+    return PersonalizationBatch(
+        id=stored.id,
+        vendor=stored.vendor,
+        status=state,
+        total=stored.total,
+        counts=counts,
+        vendor_batches=sum(piece.vendor_batch_id is not None for piece in stored.slices),
+        created_at=stored.created_at,
+        records=records if with_records else [],
+    )

@@ -1,0 +1,203 @@
+"""One-tap phone verification: a request id out, the vendor's callback in, a profile fetched.
+
+The request id is 256 random bits, so it also authenticates the callback it comes back in (the
+vendor signs nothing). The callback's ``endpoint`` is where the gateway fetches the profile with
+the user's access token: it is fetched only when its origin is on the allow-list (the vendor's
+hosts by default; the simulator's in sandbox mode), with redirects refused, so a forged callback
+cannot make the gateway reach anything else. The access token is used once and never stored; the
+profile is sealed with the vault's keys at rest.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import msgspec
+
+from adapters.base import PhoneVerifier
+from gateway.dispatch import Bound, VendorDispatcher
+from gateway.errors import FieldError, NotFound, ValidationFailed, VendorCredentialRejected
+from gateway.schema_caller_id import (
+    CallerProfile,
+    Verification,
+    VerificationCreate,
+    VerificationState,
+)
+from policies.records import RecordStore
+from policies.vault import Vault
+
+KEEP_AFTER_EXPIRY = timedelta(hours=1)
+PROFILE_PURPOSE = "verification#profile"
+log = logging.getLogger(__name__)
+
+
+class _Stored(msgspec.Struct, frozen=True, kw_only=True):
+    tenant_id: str
+    verification: Verification
+    sealed_profile: bytes | None = None
+
+
+def _key(request_id: str) -> str:
+    return f"gw:verification:{request_id}"
+
+
+def endpoint_allowed(endpoint: str, allowed_origins: Sequence[str]) -> bool:
+    """Whether ``endpoint`` is on one of ``allowed_origins`` (scheme, host pattern, port)."""
+    try:
+        target = urlsplit(endpoint)
+        port = target.port or _default_port(target.scheme)
+    except ValueError:
+        return False
+    if target.username or target.password or not target.hostname:
+        return False
+    for origin in allowed_origins:
+        allowed = urlsplit(origin)
+        if allowed.scheme != target.scheme or allowed.hostname is None:
+            continue
+        if (allowed.port or _default_port(allowed.scheme)) != port:
+            continue
+        pattern = allowed.hostname
+        if pattern.startswith("*."):
+            if target.hostname.endswith(pattern[1:]) and fnmatch.fnmatchcase(
+                target.hostname, pattern
+            ):
+                return True
+        elif target.hostname == pattern:
+            return True
+    return False
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+class Verifications:
+    """Starts verifications, takes the vendor's callbacks and answers status requests."""
+
+    def __init__(
+        self,
+        dispatcher: VendorDispatcher,
+        records: RecordStore,
+        vault: Vault,
+        allowed_origins: Sequence[str],
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._records = records
+        self._vault = vault
+        self.allowed_origins = tuple(allowed_origins)
+
+    async def start(self, bound: Bound, request: VerificationCreate) -> Verification:
+        """A new pending verification with the deep link that starts it on the phone."""
+        adapter: PhoneVerifier = bound.adapter
+        request_id = secrets.token_urlsafe(32)
+        link, parameters = adapter.deep_link(
+            bound.credential, request_id, request.language, request.ttl_seconds
+        )
+        now = datetime.now(UTC)
+        verification = Verification(
+            request_id=request_id,
+            vendor=bound.vendor,
+            status=VerificationState.PENDING,
+            created_at=now,
+            expires_at=now + timedelta(seconds=request.ttl_seconds),
+            deep_link=link,
+            deep_link_parameters=parameters,
+        )
+        await self._save(_Stored(tenant_id=bound.tenant_id, verification=verification))
+        return verification
+
+    async def get(self, tenant_id: str, request_id: str) -> Verification:
+        """The verification, with its profile once verified (404 for another tenant's)."""
+        stored = await self._load(request_id)
+        if stored is None or stored.tenant_id != tenant_id:
+            raise NotFound("no such verification")
+        verification = stored.verification
+        if stored.sealed_profile is not None:
+            plaintext = self._vault.open_value(tenant_id, PROFILE_PURPOSE, stored.sealed_profile)
+            if plaintext is not None:
+                profile = msgspec.json.decode(plaintext, type=CallerProfile)
+                verification = msgspec.structs.replace(verification, profile=profile)
+        if verification.status is VerificationState.PENDING and _expired(verification):
+            verification = msgspec.structs.replace(verification, status=VerificationState.EXPIRED)
+        return verification
+
+    async def callback(self, vendor: str, body: bytes) -> Verification:
+        """Record the vendor's callback; fetch the profile when approved and allowed.
+
+        A repeated callback for a settled verification changes nothing. A vendor failure while
+        fetching leaves it pending and raises, so the vendor retries its callback.
+        """
+        adapter = self._dispatcher.adapter(vendor, PhoneVerifier)
+        data = adapter.parse_callback(body)
+        stored = await self._load(data.request_id)
+        if stored is None or stored.verification.vendor != vendor:
+            raise NotFound("no pending verification with this requestId")
+        current = stored.verification
+        if current.status is not VerificationState.PENDING:
+            return current
+        if _expired(current):
+            return await self._settle(stored, VerificationState.EXPIRED, "the callback came late")
+        if not data.approved:
+            return await self._settle(
+                stored, VerificationState.REJECTED, data.status or "the user declined"
+            )
+        endpoint = data.endpoint or ""
+        if not data.access_token or not endpoint_allowed(endpoint, self.allowed_origins):
+            log.warning("refused a verification profile endpoint", extra={"vendor": vendor})
+            await self._settle(
+                stored, VerificationState.FAILED, "the profile endpoint is not an allowed host"
+            )
+            raise ValidationFailed(
+                "the profile endpoint is not on the allow-list; nothing was fetched",
+                errors=[FieldError(field="body.endpoint", message="host not allowed")],
+            )
+        bound = await self._dispatcher.bind(stored.tenant_id, vendor)
+        token = data.access_token
+        try:
+            profile = await self._dispatcher.call(
+                bound, "fetch_profile", lambda: adapter.fetch_profile(endpoint, token)
+            )
+        except VendorCredentialRejected as exc:
+            return await self._settle(stored, VerificationState.FAILED, exc.detail)
+        sealed = self._vault.seal_value(
+            stored.tenant_id, PROFILE_PURPOSE, msgspec.json.encode(profile)
+        )
+        return await self._settle(stored, VerificationState.VERIFIED, None, sealed)
+
+    async def _settle(
+        self,
+        stored: _Stored,
+        status: VerificationState,
+        detail: str | None,
+        sealed_profile: bytes | None = None,
+    ) -> Verification:
+        verification = msgspec.structs.replace(stored.verification, status=status, detail=detail)
+        await self._save(
+            _Stored(
+                tenant_id=stored.tenant_id,
+                verification=verification,
+                sealed_profile=sealed_profile,
+            )
+        )
+        return verification
+
+    async def _load(self, request_id: str) -> _Stored | None:
+        raw = await self._records.get(_key(request_id))
+        return msgspec.json.decode(raw, type=_Stored) if raw is not None else None
+
+    async def _save(self, stored: _Stored) -> None:
+        remaining = stored.verification.expires_at + KEEP_AFTER_EXPIRY - datetime.now(UTC)
+        await self._records.put(
+            _key(stored.verification.request_id),
+            msgspec.json.encode(stored),
+            max(1.0, remaining.total_seconds()),
+        )
+
+
+def _expired(verification: Verification) -> bool:
+    return datetime.now(UTC) >= verification.expires_at
