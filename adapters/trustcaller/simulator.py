@@ -5,16 +5,13 @@ The vendor API (under ``SimulatorConfig.api_prefix``) follows
 limit per token, Laravel-style pagination and error bodies, evaluated in the order
 401 -> 403 -> 429 -> 422 -> 404. An outer ASGI layer, run before Litestar routes anything, counts
 every vendor API request and applies injected faults; exception handlers make sure Litestar's own
-error format never reaches a client.
+error format never reaches a client. The vendor-neutral parts are in :mod:`adapters.sim_support`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import math
 import re
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
@@ -24,8 +21,17 @@ import uvicorn
 from litestar import Litestar, Request, Response, Router, delete, get, post, put
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.sim_support import (
+    CONTROL_EXCEPTION_HANDLERS,
+    ControlError,
+    EdgeSpec,
+    RouteTable,
+    bearer_token,
+    control_handlers,
+    install_edge,
+    response_headers,
+)
 from adapters.trustcaller import simulator_payloads as wire
 from adapters.trustcaller.simulator_records import Cdr, ReservedNumber, TestNumber
 from adapters.trustcaller.simulator_state import (
@@ -33,7 +39,6 @@ from adapters.trustcaller.simulator_state import (
     API_KEYS_MANAGE,
     PERMISSIONS,
     ApiKey,
-    Fault,
     SimulatorConfig,
     SimulatorState,
 )
@@ -42,120 +47,26 @@ AnyRequest = Request[Any, Any, Any]
 
 __all__ = ["SimulatorConfig", "SimulatorState", "create_simulator_app", "run_standalone"]
 
-ROUTES: dict[str, tuple[str, ...]] = {
-    "/numbers": ("GET",),
-    "/test-numbers": ("GET",),
-    "/calls": ("GET",),
-    "/calls/check": ("GET",),
-    "/calls/{id}": ("GET",),
-    "/auth/keys": ("GET", "POST"),
-    "/auth/keys/{id}": ("DELETE",),
-}
+ROUTES = RouteTable(
+    {
+        "/numbers": ("GET",),
+        "/test-numbers": ("GET",),
+        "/calls": ("GET",),
+        "/calls/check": ("GET",),
+        "/calls/{id}": ("GET",),
+        "/auth/keys": ("GET", "POST"),
+        "/auth/keys/{id}": ("DELETE",),
+    }
+)
 """Route templates of the vendor API (relative to the prefix) and their methods."""
 
-_CTX = "trustcaller_sim"
 _INTEGER = re.compile(r"-?[0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def route_template(api_path: str) -> str:
-    """The route template a path (after the API prefix) falls under, or the path itself."""
-    path = api_path.rstrip("/") or "/"
-    if path in ROUTES:
-        return path
-    parts = path.split("/")
-    for template in ROUTES:
-        pattern = template.split("/")
-        if len(pattern) == len(parts) and all(
-            p == "{id}" or p == s for p, s in zip(pattern, parts, strict=True)
-        ):
-            return template
-    return path
-
-
-def _bearer(headers: Mapping[str, str]) -> str | None:
-    value = headers.get("authorization", "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-# --- the outer ASGI layer: counting and faults -------------------------------------------------
-
-
-class _VendorEdge:
-    """Counts vendor API requests and applies injected faults before Litestar routes them."""
-
-    def __init__(self, app: ASGIApp, state: SimulatorState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        prefix = self.state.config.api_prefix
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == prefix or path.startswith(prefix + "/")):
-            await self.app(scope, receive, send)
-            return
-        api_path = path[len(prefix) :] or "/"
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key_id = self.state.identify(_bearer(headers))
-        self.state.record_request(
-            f"{scope['method']} {route_template(api_path)}", key_id, headers.get("traceparent")
-        )
-        fault = self.state.take_fault(scope["method"], api_path)
-        if fault is not None:
-            if fault.latency_ms:
-                await asyncio.sleep(fault.latency_ms / 1000)
-            if fault.drop:
-                await _drop_connection(send)
-                return
-            if fault.status is not None:
-                await _send_fault(send, fault)
-                return
-        extra_headers: dict[str, str] = {}
-        scope[_CTX] = extra_headers  # type: ignore[literal-required]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and extra_headers:
-                extra = [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
-                message = {**message, "headers": [*message.get("headers", ()), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-async def _send_fault(send: Send, fault: Fault) -> None:
-    status = cast(int, fault.status)
-    body = msgspec.json.encode(wire.error_body(status))
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    retry_after = fault.retry_after
-    if retry_after is None and status == 429:
-        retry_after = 1
-    if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-async def _drop_connection(send: Send) -> None:
-    """Close the connection without a response.
-
-    uvicorn answers 500 for an app that fails or returns before starting a response, so the
-    transport is closed directly: ``send`` is a bound method of uvicorn's request cycle, which
-    holds the transport. Elsewhere, a response promising a body that never comes is the fallback.
-    """
-    cycle = getattr(send, "__self__", None)
-    transport = getattr(cycle, "transport", None)
-    if transport is None:
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]}
-        )
-        return
-    transport.close()
-    for _ in range(20):
-        if getattr(cycle, "disconnected", True):
-            return
-        await asyncio.sleep(0)
+def _fault_response(status: int) -> tuple[bytes, str]:
+    return msgspec.json.encode(wire.error_body(status)), "application/json"
 
 
 # --- vendor API --------------------------------------------------------------------------------
@@ -174,14 +85,14 @@ def _params(request: AnyRequest) -> dict[str, str]:
 def _authorize(request: AnyRequest, permission: str = API_ACCESS) -> ApiKey:
     """Authentication (401), permission (403) and the rate limit (429), in that order."""
     state = _sim(request)
-    auth = state.authenticate(_bearer(request.headers))
+    auth = state.authenticate(bearer_token(request.headers))
     if auth is None:
         raise wire.VendorError(401, wire.error_body(401))
     key, permissions = auth
     if API_ACCESS not in permissions or permission not in permissions:
         raise wire.VendorError(403, wire.error_body(403))
     decision = state.hit_rate_limit(key.id)
-    headers: dict[str, str] = request.scope[_CTX]  # type: ignore[literal-required]
+    headers = response_headers(request)
     headers["X-RateLimit-Limit"] = str(decision.limit)
     headers["X-RateLimit-Remaining"] = str(decision.remaining)
     if not decision.allowed:
@@ -393,10 +304,6 @@ async def revoke_key(request: AnyRequest, key_id: FromPath[str]) -> wire.Message
 # --- control surface ---------------------------------------------------------------------------
 
 
-def _fault_out(fault: Fault) -> wire.FaultOut:
-    return wire.FaultOut(**dataclasses.asdict(fault))
-
-
 @post("/accounts", status_code=201)
 async def sim_create_account(
     request: AnyRequest, data: JSONBody[wire.AccountIn]
@@ -446,39 +353,6 @@ async def sim_end_live_call(request: AnyRequest, call_id: FromPath[int]) -> wire
     return wire.CallEnvelope(_call_out(cdr))
 
 
-@post("/faults", status_code=201)
-async def sim_add_fault(request: AnyRequest, data: JSONBody[wire.FaultSpec]) -> wire.FaultOut:
-    """Queue a fault for vendor API requests."""
-    if data.status is None and not data.latency_ms and not data.drop:
-        raise ValueError("a fault needs status, latency_ms or drop")
-    fault = Fault(id=0, **msgspec.structs.asdict(data))
-    return _fault_out(_sim(request).add_fault(fault))
-
-
-@get("/faults")
-async def sim_list_faults(request: AnyRequest) -> wire.FaultsOut:
-    """Faults still pending."""
-    return wire.FaultsOut([_fault_out(f) for f in _sim(request).faults()])
-
-
-@delete("/faults")
-async def sim_clear_faults(request: AnyRequest) -> None:
-    """Drop every pending fault."""
-    _sim(request).clear_faults()
-
-
-@get("/requests")
-async def sim_requests(request: AnyRequest) -> wire.RequestsOut:
-    """What the vendor API has seen since the last reset."""
-    return wire.RequestsOut(**dataclasses.asdict(_sim(request).request_stats()))
-
-
-@delete("/requests")
-async def sim_reset_requests(request: AnyRequest) -> None:
-    """Zero the request counters."""
-    _sim(request).reset_request_stats()
-
-
 @put("/test-numbers")
 async def sim_replace_test_numbers(
     request: AnyRequest, data: JSONBody[wire.TestNumbersIn]
@@ -506,12 +380,12 @@ def _on_vendor_error(_: AnyRequest, exc: wire.VendorError) -> Response[Any]:
 def _on_http_exception(request: AnyRequest, exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if request.url.path.startswith("/_sim/"):
-        return Response(content=wire.ControlError(exc.detail, exc.extra), status_code=status)
+        return Response(content=ControlError(exc.detail, exc.extra), status_code=status)
     headers: dict[str, str] = {}
     body = wire.error_body(status)
     if status == 405:
         prefix = _sim(request).config.api_prefix
-        methods = list(ROUTES.get(route_template(request.url.path.removeprefix(prefix)), ()))
+        methods = list(ROUTES.methods(request.url.path.removeprefix(prefix)))
         if "GET" in methods:
             methods.append("HEAD")
         headers["Allow"] = ", ".join(methods)
@@ -520,11 +394,6 @@ def _on_http_exception(request: AnyRequest, exc: HTTPException) -> Response[Any]
             f"{request.url.path.strip('/')}. Supported methods: {', '.join(methods)}."
         )
     return Response(content=body, status_code=status, headers=headers)
-
-
-def _on_control_error(_: AnyRequest, exc: Exception) -> Response[Any]:
-    status = 404 if isinstance(exc, LookupError) else 400
-    return Response(content=wire.ControlError(str(exc)), status_code=status)
 
 
 def _on_server_error(_: AnyRequest, __: Exception) -> Response[Any]:
@@ -557,15 +426,11 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
             sim_start_live_call,
             sim_answer_live_call,
             sim_end_live_call,
-            sim_add_fault,
-            sim_list_faults,
-            sim_clear_faults,
-            sim_requests,
-            sim_reset_requests,
             sim_replace_test_numbers,
             sim_reset,
+            *control_handlers(state.faults, state.requests),
         ],
-        exception_handlers={LookupError: _on_control_error, ValueError: _on_control_error},
+        exception_handlers=CONTROL_EXCEPTION_HANDLERS,
     )
     app = Litestar(
         route_handlers=[vendor, control],
@@ -577,7 +442,17 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         openapi_config=None,
     )
     app.state.simulator = state
-    app.asgi_handler = _VendorEdge(app.asgi_handler, state)
+    install_edge(
+        app,
+        EdgeSpec(
+            api_prefix=config.api_prefix,
+            routes=ROUTES,
+            faults=state.faults,
+            log=state.requests,
+            identify=lambda headers: state.identify(bearer_token(headers)),
+            fault_response=_fault_response,
+        ),
+    )
     return app
 
 

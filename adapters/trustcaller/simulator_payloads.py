@@ -7,7 +7,7 @@ them from its state, so a field added here is a field the vendor is claimed to s
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
@@ -187,41 +187,6 @@ class LiveCallOut(msgspec.Struct):
     answered: bool
 
 
-class FaultSpec(msgspec.Struct, forbid_unknown_fields=True):
-    """``POST /_sim/faults``; ``count`` null means until cleared."""
-
-    status: Annotated[int, msgspec.Meta(ge=400, le=599)] | None = None
-    latency_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 0
-    count: Annotated[int, msgspec.Meta(ge=1)] | None = None
-    path_prefix: str = ""
-    method: str | None = None
-    drop: bool = False
-    retry_after: Annotated[int, msgspec.Meta(ge=0)] | None = None
-
-
-class FaultOut(FaultSpec):
-    """A queued fault; ``count`` is what is left of it."""
-
-    id: int = 0
-
-
-class FaultsOut(msgspec.Struct):
-    """``GET /_sim/faults``."""
-
-    data: list[FaultOut]
-
-
-class RequestsOut(msgspec.Struct):
-    """``GET /_sim/requests``."""
-
-    total: int
-    by_endpoint: dict[str, int]
-    by_token_key_id: dict[str, int]
-    peak_per_minute: int
-    peak_per_rate_window: int
-    last_traceparent: str | None
-
-
 class TestNumbersIn(msgspec.Struct, forbid_unknown_fields=True):
     """``PUT /_sim/test-numbers``."""
 
@@ -232,13 +197,6 @@ class CountOut(msgspec.Struct):
     """How many items a control call stored."""
 
     count: int
-
-
-class ControlError(msgspec.Struct, omit_defaults=True):
-    """Error body of the control surface."""
-
-    message: str
-    errors: Any = None
 
 
 # --- vendor errors -----------------------------------------------------------------------------

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import secrets
 import string
 import threading
 import time
-from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from adapters.sim_support import FaultBook, FixedWindowLimiter, RateDecision, RequestLog
 from adapters.trustcaller.simulator_records import (
     DEFAULT_TEST_NUMBERS,
     Cdr,
@@ -35,11 +34,7 @@ API_ACCESS = "api_access"
 API_KEYS_MANAGE = "api_keys_manage"
 PERMISSIONS = frozenset({API_ACCESS, API_KEYS_MANAGE})
 
-UNAUTHENTICATED = "unauthenticated"
-"""``by_token_key_id`` bucket for requests whose token is missing, unknown or revoked."""
-
 _SECRET_ALPHABET = string.ascii_letters + string.digits
-_PEAK_WINDOW_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -107,21 +102,6 @@ class Account:
     cdrs: list[Cdr] = field(default_factory=list)
 
 
-@dataclass
-class Fault:
-    """A fault for vendor API requests whose path starts with ``path_prefix`` (and, when
-    ``method`` is set, that use this HTTP method)."""
-
-    id: int
-    status: int | None = None
-    latency_ms: int = 0
-    count: int | None = None
-    path_prefix: str = ""
-    method: str | None = None
-    drop: bool = False
-    retry_after: int | None = None
-
-
 @dataclass(frozen=True)
 class CreatedAccount:
     """What :meth:`SimulatorState.create_account` hands back; ``token`` is shown only here."""
@@ -138,70 +118,6 @@ class CreatedKey:
 
     key: ApiKey
     token: str
-
-
-@dataclass(frozen=True)
-class RateDecision:
-    """The outcome of counting one request against its token's fixed window."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    retry_after: int
-    reset_epoch: int
-
-
-@dataclass(frozen=True)
-class RequestStats:
-    """What the simulator saw on its vendor API since the last reset."""
-
-    total: int
-    by_endpoint: dict[str, int]
-    by_token_key_id: dict[str, int]
-    peak_per_minute: int
-    peak_per_rate_window: int
-    last_traceparent: str | None
-
-
-@dataclass
-class _Window:
-    started_at: float
-    hits: int = 0
-
-
-class _RequestLog:
-    """Counters per endpoint and per token, with the peak count in a sliding window per token."""
-
-    def __init__(self, rate_window_seconds: float) -> None:
-        self._rate_window = rate_window_seconds
-        self.total = 0
-        self.by_endpoint: Counter[str] = Counter()
-        self.by_key: Counter[str] = Counter()
-        self._recent: dict[str, tuple[deque[float], deque[float]]] = {}
-        self.peak_minute = 0
-        self.peak_window = 0
-        self.last_traceparent: str | None = None
-
-    def record(
-        self, endpoint: str, key_id: int | None, now: float, traceparent: str | None = None
-    ) -> None:
-        self.total += 1
-        self.last_traceparent = traceparent
-        self.by_endpoint[endpoint] += 1
-        if key_id is None:
-            self.by_key[UNAUTHENTICATED] += 1
-            return
-        self.by_key[str(key_id)] += 1
-        minute, window = self._recent.setdefault(str(key_id), (deque(), deque()))
-        self.peak_minute = max(self.peak_minute, _slide(minute, now, _PEAK_WINDOW_SECONDS))
-        self.peak_window = max(self.peak_window, _slide(window, now, self._rate_window))
-
-
-def _slide(times: deque[float], now: float, width: float) -> int:
-    times.append(now)
-    while times[0] <= now - width:
-        times.popleft()
-    return len(times)
 
 
 def _hash_secret(secret: str) -> str:
@@ -225,6 +141,13 @@ class SimulatorState:
         self._clock = clock
         self._now = now
         self._lock = threading.Lock()
+        self.faults = FaultBook()
+        """Injected faults, applied by the simulator's edge."""
+        self.requests = RequestLog(self.config.rate_window_seconds, clock)
+        """What the vendor API has seen."""
+        self._limiter = FixedWindowLimiter(
+            self.config.rate_limit, self.config.rate_window_seconds, clock
+        )
         self._init()
 
     def _init(self) -> None:
@@ -234,10 +157,10 @@ class SimulatorState:
         self._live: dict[int, LiveCall] = {}
         self._test_numbers = [TestNumber(p, n) for p, n in DEFAULT_TEST_NUMBERS]
         self._test_cache: dict[str, tuple[float, tuple[TestNumber, ...]]] = {}
-        self._windows: dict[int, _Window] = {}
-        self._faults: list[Fault] = []
-        self._log = _RequestLog(self.config.rate_window_seconds)
-        self._next = {"account": 1, "key": 1, "number": 12001, "call": 98001, "fault": 1}
+        self._next = {"account": 1, "key": 1, "number": 12001, "call": 98001}
+        self.faults.reset()
+        self.requests.reset()
+        self._limiter.reset()
 
     def _take_id(self, kind: str) -> int:
         value = self._next[kind]
@@ -360,18 +283,7 @@ class SimulatorState:
 
     def hit_rate_limit(self, key_id: int) -> RateDecision:
         """Count one request against the key's fixed window, unless the window is exhausted."""
-        limit, width = self.config.rate_limit, self.config.rate_window_seconds
-        with self._lock:
-            now = self._clock()
-            window = self._windows.get(key_id)
-            if window is None or now >= window.started_at + width:
-                window = self._windows[key_id] = _Window(started_at=now)
-            retry_after = max(1, math.ceil(window.started_at + width - now))
-            reset_epoch = math.ceil(time.time() + retry_after)
-            if window.hits >= limit:
-                return RateDecision(False, limit, 0, retry_after, reset_epoch)
-            window.hits += 1
-            return RateDecision(True, limit, limit - window.hits, retry_after, reset_epoch)
+        return self._limiter.hit(key_id)
 
     def list_numbers(
         self, account_id: int, page: int, per_page: int
@@ -480,61 +392,3 @@ class SimulatorState:
         with self._lock:
             self._test_numbers = list(numbers)
             return len(self._test_numbers)
-
-    # --- faults and request log --------------------------------------------------------------
-
-    def add_fault(self, fault: Fault) -> Fault:
-        """Queue a fault; its ``id`` is assigned here."""
-        with self._lock:
-            fault.id = self._take_id("fault")
-            self._faults.append(fault)
-            return fault
-
-    def faults(self) -> list[Fault]:
-        """Faults still pending, in the order they were added."""
-        with self._lock:
-            return list(self._faults)
-
-    def clear_faults(self) -> None:
-        """Drop every pending fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def take_fault(self, method: str, api_path: str) -> Fault | None:
-        """The first pending fault matching a request (path after the API prefix); takes one."""
-        with self._lock:
-            for fault in self._faults:
-                method_matches = fault.method is None or fault.method.upper() == method.upper()
-                if method_matches and api_path.startswith(fault.path_prefix):
-                    if fault.count is not None:
-                        fault.count -= 1
-                        if fault.count <= 0:
-                            self._faults.remove(fault)
-                    return fault
-            return None
-
-    def record_request(
-        self, endpoint: str, key_id: int | None, traceparent: str | None = None
-    ) -> None:
-        """Count one vendor API request under its route template and token, and remember the
-        W3C ``traceparent`` it carried."""
-        with self._lock:
-            self._log.record(endpoint, key_id, self._clock(), traceparent)
-
-    def request_stats(self) -> RequestStats:
-        """A snapshot of the request counters."""
-        with self._lock:
-            log = self._log
-            return RequestStats(
-                total=log.total,
-                by_endpoint=dict(log.by_endpoint),
-                by_token_key_id=dict(log.by_key),
-                peak_per_minute=log.peak_minute,
-                peak_per_rate_window=log.peak_window,
-                last_traceparent=log.last_traceparent,
-            )
-
-    def reset_request_stats(self) -> None:
-        """Zero the request counters (the rate limiter keeps its windows)."""
-        with self._lock:
-            self._log = _RequestLog(self.config.rate_window_seconds)
