@@ -102,6 +102,8 @@ class SandboxVendor:
     demo_commands: tuple[str, ...] = ()
     """Shell lines to try this vendor through the gateway; ``{gateway}`` is the gateway's URL and
     ``$GW_KEY`` the demo tenant's key."""
+    verification_origin: str | None = None
+    """An origin the gateway must allow as a verification profile endpoint (the simulator's)."""
 
 
 @dataclass(frozen=True)

@@ -47,19 +47,26 @@ class AdapterRegistry:
 def start_sandbox_vendors(host: str = "127.0.0.1") -> list[SandboxVendor]:
     """Every vendor simulator on a free local port, each with a demo account."""
     from adapters.topcalls import sandbox as topcalls_sandbox  # simulators load on demand
+    from adapters.truecaller import sandbox as truecaller_sandbox
     from adapters.trustcaller import sandbox as trustcaller_sandbox
 
-    return [trustcaller_sandbox.start_sandbox(host), topcalls_sandbox.start_sandbox(host)]
+    return [
+        trustcaller_sandbox.start_sandbox(host),
+        topcalls_sandbox.start_sandbox(host),
+        *truecaller_sandbox.start_sandbox(host),
+    ]
 
 
 def run_simulator(vendor: str, host: str, port: int) -> None:
     """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
     from adapters.topcalls import simulator as topcalls_simulator
+    from adapters.truecaller import simulator as truecaller_simulator
     from adapters.trustcaller import simulator as trustcaller_simulator
 
     simulators = {
         "trustcaller": trustcaller_simulator.run_standalone,
         "topcalls": topcalls_simulator.run_standalone,
+        "truecaller": truecaller_simulator.run_standalone,
     }
     if vendor not in simulators:
         raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(simulators)}")

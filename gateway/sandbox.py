@@ -51,6 +51,13 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
     vendors = start_sandbox_vendors()
     for vendor in vendors:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)
+        if vendor.verification_origin is not None:
+            settings = settings.replace(
+                verification_endpoints=(
+                    *settings.verification_endpoints,
+                    vendor.verification_origin,
+                )
+            )
     tenants, vault = open_stores(settings)
     registry = build_registry(settings)
     try:
