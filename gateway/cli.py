@@ -71,6 +71,7 @@ def _export_for_workers(settings: Settings) -> None:
     if settings.vault_keys is not None:
         os.environ["GATEWAY_VAULT_KEYS"] = settings.vault_keys.to_spec()
     os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
+    os.environ["GATEWAY_VERIFICATION_ENDPOINTS"] = ",".join(settings.verification_endpoints)
 
 
 async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | None]:

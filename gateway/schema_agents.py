@@ -26,7 +26,6 @@ VendorName = Annotated[
 NumberInput = Annotated[
     str, msgspec.Meta(pattern=E164_INPUT_PATTERN, description="E.164, '+' optional.")
 ]
-Prompt = Annotated[str, msgspec.Meta(min_length=10, max_length=20000)]
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Credential = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 
@@ -43,10 +42,23 @@ class CallCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     to_number: NumberInput
     vendor: VendorName | None = None
-    task: Annotated[Prompt | None, msgspec.Meta(description="Simple mode: the goal.")] = None
-    instructions: Annotated[
-        Prompt | None, msgspec.Meta(description="Advanced mode: the full system prompt.")
-    ] = None
+    task: (
+        Annotated[
+            str, msgspec.Meta(min_length=10, max_length=20000, description="Simple mode: the goal.")
+        ]
+        | None
+    ) = None
+    instructions: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=10,
+                max_length=20000,
+                description="Advanced mode: the full system prompt.",
+            ),
+        ]
+        | None
+    ) = None
     from_number: NumberInput | None = None
     first_sentence: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     mode: CallMode | None = None

@@ -17,7 +17,6 @@ from gateway.schema_agents import NumberInput, VendorName
 
 MAX_NUMBERS_PER_REQUEST = 10_000
 MAX_BATCH_RECORDS = 10_000
-LabelName = Annotated[str, msgspec.Meta(min_length=3, max_length=40)]
 CallReason = Annotated[
     str,
     msgspec.Meta(
@@ -81,12 +80,22 @@ class PersonalizationRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_un
     ends_at: Annotated[
         datetime, msgspec.Meta(description="Not in the past; at most 24 h after `starts_at`.")
     ]
-    label_id: Annotated[
-        str | None, msgspec.Meta(description="A label `id` from `GET /v1/caller-id/labels`.")
-    ] = None
-    label_name: Annotated[
-        LabelName | None, msgspec.Meta(description="Shown name; default: the label's.")
-    ] = None
+    label_id: (
+        Annotated[
+            str,
+            msgspec.Meta(max_length=100, description="A label `id` from `/v1/caller-id/labels`."),
+        ]
+        | None
+    ) = None
+    label_name: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=3, max_length=40, description="Shown name; default: the label's."
+            ),
+        ]
+        | None
+    ) = None
     call_reason: CallReason | None = None
 
 

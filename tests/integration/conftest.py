@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from adapters.sim_server import RunningServer, start_in_thread
+from adapters.topcalls.simulator import SimulatorConfig as TopCallsConfig
+from adapters.topcalls.simulator import create_simulator_app as create_topcalls_app
+from adapters.truecaller.simulator import SimulatorConfig as TruecallerConfig
+from adapters.truecaller.simulator import create_simulator_app as create_truecaller_app
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
 from gateway.app import create_app
 from gateway.auth.keys import Scope, generate_api_key
@@ -18,6 +23,18 @@ from gateway.settings import Settings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
 
 ALL_SCOPES = tuple(scope.value for scope in Scope)
+TOPCALLS_FAST = TopCallsConfig(
+    queue_seconds=0.2,
+    talk_seconds=0.5,
+    post_processing_seconds=0.3,
+    rate_limit=1_000_000,
+    webhook_retry_delays=(0.05, 0.05, 0.05, 0.05),
+)
+TRUECALLER_FAST = TruecallerConfig(
+    number_processing_seconds=0.3,
+    batch_processing_seconds=0.3,
+    callback_retry_delays_seconds=(0.05, 0.05, 0.05),
+)
 VENDOR_READ_TIMEOUT = 1.0
 BREAKER_OPEN_SECONDS = 1.0
 
@@ -26,6 +43,22 @@ BREAKER_OPEN_SECONDS = 1.0
 def trustcaller_sim() -> Iterator[RunningServer]:
     """A fresh TrustCaller simulator on a free port; its API lives under ``url + '/api/v1'``."""
     server = start_in_thread(create_simulator_app(SimulatorConfig()))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_topcalls_sim() -> Iterator[RunningServer]:
+    """One TopCalls simulator for the session (tests that count its requests start their own)."""
+    server = start_in_thread(create_topcalls_app(TOPCALLS_FAST))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_truecaller_sim() -> Iterator[RunningServer]:
+    """One Truecaller simulator for the session, business API and profile host together."""
+    server = start_in_thread(create_truecaller_app(TRUECALLER_FAST))
     yield server
     server.stop()
 
@@ -47,6 +80,8 @@ class TenantHandle:
     vendor_token: str = field(repr=False)
     vendor_numbers: list[str]
     vendor_account_id: int
+    topcalls_account: dict[str, Any] | None = field(default=None, repr=False)
+    truecaller_account: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -72,19 +107,27 @@ class GatewayStack:
 
 
 @pytest.fixture
-def gateway_settings(trustcaller_sim: RunningServer, tmp_path: Path) -> Settings:
-    """Settings pointing the gateway at the simulator, with a fresh vault and data dir."""
+def gateway_settings(
+    trustcaller_sim: RunningServer,
+    shared_topcalls_sim: RunningServer,
+    shared_truecaller_sim: RunningServer,
+    tmp_path: Path,
+) -> Settings:
+    """Settings pointing the gateway at the simulators, with a fresh vault and data dir."""
+    timeouts = {"connect_timeout": 1.0, "read_timeout": VENDOR_READ_TIMEOUT}
     return Settings(
         data_dir=tmp_path / "data",
         admin_key=generate_api_key(),
         vault_keys=Keyring.from_spec(generate_key_spec()),
         breaker_open_seconds=BREAKER_OPEN_SECONDS,
+        verification_endpoints=(shared_truecaller_sim.url,),
         vendors={
-            "trustcaller": VendorHttpSettings(
-                base_url=trustcaller_sim.url + "/api/v1",
-                connect_timeout=1.0,
-                read_timeout=VENDOR_READ_TIMEOUT,
-            )
+            "trustcaller": VendorHttpSettings(base_url=trustcaller_sim.url + "/api/v1", **timeouts),
+            "topcalls": VendorHttpSettings(base_url=shared_topcalls_sim.url, **timeouts),
+            "truecaller": VendorHttpSettings(base_url=shared_truecaller_sim.url, **timeouts),
+            "truecaller_profile": VendorHttpSettings(
+                base_url=shared_truecaller_sim.url, **timeouts
+            ),
         },
     )
 
@@ -132,11 +175,20 @@ def create_sim_account(sim_control: httpx.Client, **options: object) -> dict[str
 
 
 @pytest.fixture
-def make_tenant(gateway: GatewayStack, sim_control: httpx.Client) -> Callable[..., TenantHandle]:
-    """Create a tenant with a key of the given scopes and a working TrustCaller credential."""
+def make_tenant(
+    gateway: GatewayStack,
+    sim_control: httpx.Client,
+    shared_topcalls_sim: RunningServer,
+    shared_truecaller_sim: RunningServer,
+) -> Callable[..., TenantHandle]:
+    """Create a tenant with a key of the given scopes and a working TrustCaller credential;
+    with ``all_vendors``, also TopCalls (a demo account) and both Truecaller credentials."""
 
     def make(
-        name: str = "acme", scopes: tuple[str, ...] = ALL_SCOPES, **account: object
+        name: str = "acme",
+        scopes: tuple[str, ...] = ALL_SCOPES,
+        all_vendors: bool = False,
+        **account: object,
     ) -> TenantHandle:
         admin = gateway.admin()
         tenant = admin.post("/v1/admin/tenants", json={"name": name})
@@ -147,11 +199,27 @@ def make_tenant(gateway: GatewayStack, sim_control: httpx.Client) -> Callable[..
         )
         assert key.status_code == 201, key.text
         sim_account = create_sim_account(sim_control, **account)
-        stored = admin.put(
-            f"/v1/admin/tenants/{tenant_id}/credentials/trustcaller",
-            json={"secret": {"token": sim_account["token"]}},
-        )
-        assert stored.status_code == 200, stored.text
+        secrets = {"trustcaller": {"token": str(sim_account["token"])}}
+        topcalls = truecaller = None
+        if all_vendors:
+            topcalls = httpx.post(
+                shared_topcalls_sim.url + "/_sim/accounts", json={"name": name, "demo": True}
+            ).json()
+            truecaller = httpx.post(
+                shared_truecaller_sim.url + "/_sim/accounts", json={"name": name}
+            ).json()
+            secrets["topcalls"] = {"api_key": topcalls["api_key"]}
+            secrets["truecaller"] = {
+                "client_account_id": truecaller["client_account_id"],
+                "key_id": truecaller["key_id"],
+                "api_key": truecaller["api_key"],
+            }
+            secrets["truecaller_profile"] = {"partner_key": "pk", "partner_name": name}
+        for vendor, secret in secrets.items():
+            stored = admin.put(
+                f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}", json={"secret": secret}
+            )
+            assert stored.status_code == 200, stored.text
         return TenantHandle(
             id=tenant_id,
             key=key.json()["key"],
@@ -159,6 +227,8 @@ def make_tenant(gateway: GatewayStack, sim_control: httpx.Client) -> Callable[..
             vendor_token=str(sim_account["token"]),
             vendor_numbers=["+" + n for n in sim_account["numbers"]],  # type: ignore[union-attr]
             vendor_account_id=int(sim_account["account_id"]),  # type: ignore[arg-type]
+            topcalls_account=topcalls,
+            truecaller_account=truecaller,
         )
 
     return make

@@ -107,6 +107,9 @@ def test_probes_and_schema_need_no_key(gateway: GatewayStack) -> None:
         "stores": "ok",
         "vault_keys": "ok",
         "vendor:trustcaller": "ok",
+        "vendor:topcalls": "ok",
+        "vendor:truecaller": "ok",
+        "vendor:truecaller_profile": "ok",
     }
     spec = anonymous.get("/schema/openapi.json")
     assert spec.status_code == 200

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -86,6 +87,54 @@ def sandbox_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _whole_banner(process: subprocess.Popen[str], url: str) -> str:
+    """The banner down to the blank line after its commands."""
+    banner = _banner(process, url)
+    while process.stdout is not None:
+        line = process.stdout.readline()
+        if not line.strip():
+            return banner
+        banner += line
+    return banner
+
+
+def test_the_banners_commands_place_a_call_and_verify_a_phone(
+    sandbox_process: tuple[subprocess.Popen[str], str, Path],
+) -> None:
+    process, url, _ = sandbox_process
+    banner = _whole_banner(process, url)
+    demo_key = re.search(r"demo tenant key:\s+(gw_\S+)", banner)
+    assert demo_key, banner
+    commands = [line.strip() for line in banner.splitlines() if line.startswith("  ")]
+    script = "\n".join(c for c in commands if c.startswith(("curl", "CALL_ID", "REQUEST_ID")))
+    script += '\necho "CALL_ID=$CALL_ID"\necho "REQUEST_ID=$REQUEST_ID"\n'
+
+    ran = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", "-euo", "pipefail", "-c", script],
+        env={**os.environ, "GW_KEY": demo_key[1]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    call_id = re.search(r"CALL_ID=(topcalls:\S+)", ran.stdout)
+    request_id = re.search(r"REQUEST_ID=(\S+)", ran.stdout)
+    assert call_id and request_id, ran.stdout
+    headers = {"Authorization": f"Bearer {demo_key[1]}"}
+    deadline = time.monotonic() + 30
+    while True:
+        call = httpx.get(f"{url}/v1/calls/{call_id[1]}", headers=headers).json()
+        if call["status"] == "completed" and call["post_processing_done"]:
+            break
+        assert time.monotonic() < deadline, call
+        time.sleep(0.5)
+    assert call["transcript"] and call["summary"] and call["duration_seconds"] > 0
+    verification = httpx.get(f"{url}/v1/verifications/{request_id[1]}", headers=headers).json()
+    assert verification["status"] == "verified", verification
+    assert verification["profile"]["numbers"][0].startswith("+")
 
 
 def _banner(process: subprocess.Popen[str], url: str) -> str:

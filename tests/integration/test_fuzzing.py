@@ -15,6 +15,7 @@ import pytest
 
 from adapters.sim_server import RunningServer, start_in_thread
 from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
+from gateway.settings import Settings
 from tests.integration.conftest import GatewayStack, TenantHandle
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -37,10 +38,17 @@ def trustcaller_sim() -> Iterator[RunningServer]:
     server.stop()
 
 
+@pytest.fixture
+def gateway_settings(gateway_settings: Settings) -> Settings:
+    """No waiting for vendor budget slots: a spent budget answers 429 at once, so the fuzzer
+    spends its time on the gateway's logic rather than in queues."""
+    return gateway_settings.replace(shaping_max_wait=0.0)
+
+
 def test_schemathesis_finds_no_failure(
     gateway: GatewayStack, make_tenant: Callable[..., TenantHandle], tmp_path: Path
 ) -> None:
-    tenant = make_tenant(name="fuzzed")
+    tenant = make_tenant(name="fuzzed", all_vendors=True)
     command = [
         str(SCHEMATHESIS),
         "--config-file",
@@ -67,7 +75,8 @@ def test_schemathesis_finds_no_failure(
 
     result = subprocess.run(command, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
 
-    summary = result.stdout[-12000:]
+    # Reproduction commands can carry megabyte bodies; keep each line short so the verdict shows.
+    summary = "\n".join(line[:300] for line in result.stdout.splitlines())[-12000:]
     print(summary)
     assert result.returncode == 0, summary
     assert tenant.key not in result.stdout

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,47 @@ class TwoTenants:
         return [v for k, v in self.path_values.items() if k != "vendor"]
 
 
+def created(response: Any, field: str) -> str:
+    assert response.status_code in (200, 201, 202), response.text
+    return str(response.json()[field])
+
+
+def owner_objects(owner: TenantHandle) -> dict[str, str]:
+    """One object of every kind the API addresses, made by (or for) the owner."""
+    client = owner.client
+    truecaller = owner.truecaller_account or {}
+    label = next(x for x in truecaller["labels"] if x["label_type"] == "dynamic")
+    starts = datetime.now(UTC) + timedelta(minutes=5)
+    record = {
+        "caller_number": "+919800000001",
+        "receiver_number": "+919800000002",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat(),
+        "label_id": "truecaller:" + label["id"],
+    }
+    carrier = {"name": "Owner trunk", "sip_gateway": {"address": "203.0.113.10"}}
+    registration = {
+        "vendor": "truecaller",
+        "feature_set_id": "truecaller:" + truecaller["feature_sets"][0]["id"],
+        "numbers": ["+919812340001"],
+    }
+    return {
+        "number_id": client.get("/v1/numbers?vendor=trustcaller").json()["data"][0]["id"],
+        "call_id": client.get("/v1/calls?limit=1").json()["data"][0]["id"],
+        "campaign_id": client.get("/v1/campaigns").json()["data"][0]["id"],
+        "carrier_id": created(client.post("/v1/carriers", json=carrier), "id"),
+        "operation_id": created(client.post("/v1/numbers", json=registration), "id"),
+        "batch_id": created(
+            client.post("/v1/caller-id/personalization-batches", json={"records": [record]}), "id"
+        ),
+        "request_id": created(client.post("/v1/verifications", json={}), "request_id"),
+    }
+
+
 @pytest.fixture
 def two_tenants(gateway: GatewayStack, make_tenant: Callable[..., TenantHandle]) -> TwoTenants:
-    owner = make_tenant(name="owner")
-    intruder = make_tenant(name="intruder")
+    owner = make_tenant(name="owner", all_vendors=True)
+    intruder = make_tenant(name="intruder", all_vendors=True)
     admin = gateway.admin()
     return TwoTenants(
         owner=owner,
@@ -53,9 +91,8 @@ def two_tenants(gateway: GatewayStack, make_tenant: Callable[..., TenantHandle])
         path_values={
             "tenant_id": owner.id,
             "key_id": admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()[0]["id"],
-            "number_id": owner.client.get("/v1/numbers").json()["data"][0]["id"],
-            "call_id": owner.client.get("/v1/calls?limit=1").json()["data"][0]["id"],
             "vendor": "trustcaller",
+            **owner_objects(owner),
         },
     )
 
@@ -80,7 +117,7 @@ def minimal_body(schema: dict[str, Any]) -> Any:
         }
     if kind == "array":
         return [minimal_body(schema["items"])] * schema.get("minItems", 0)
-    if kind == "string":
+    if kind == "string" or not schema:
         return "x" * max(1, schema.get("minLength", 1))
     raise AssertionError(f"teach minimal_body about {schema}")
 
@@ -131,7 +168,16 @@ def test_the_intruder_gets_404_on_the_owners_objects_and_changes_nothing(
 def test_the_intruders_lists_never_include_the_owners_items(
     two_tenants: TwoTenants, method: str, path: str, operation: dict[str, Any]
 ) -> None:
-    params = {"number": two_tenants.intruder.vendor_numbers[0]} if path.endswith("/live") else {}
+    now = datetime.now(UTC)
+    survey = (two_tenants.intruder.truecaller_account or {}).get("survey_id")
+    params = {
+        "/v1/calls/live": {"number": two_tenants.intruder.vendor_numbers[0]},
+        "/v1/caller-id/callback-requests": {
+            "start": (now - timedelta(days=1)).isoformat(),
+            "end": now.isoformat(),
+        },
+        "/v1/caller-id/feedback": {"survey_id": survey, "start": now.isoformat()},
+    }.get(path, {})
 
     response = two_tenants.intruder.client.request(method, path, params=params)
 
