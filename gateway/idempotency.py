@@ -3,9 +3,10 @@
 The same key with the same request replays the first response without calling the vendor again;
 the same key with a different request is a 422; a request arriving while the first is still
 running waits for its result. Keys are scoped by tenant and operation and kept 24 hours.
-A failed request releases its key so that a retry can run: the gateway's own state did not
-change (a rotation that failed stored nothing), though a vendor that failed mid-call may have
-acted (an orphaned vendor key, say); the retry does not repeat a completed change.
+A failed request releases its key so that a retry of the same request can run: the gateway's own
+state did not change, though a vendor that failed mid-call may have acted; where the vendor
+takes a key too, the retry reaches it as the same request. The key still remembers the request:
+another request under it stays a 422, so it can never be answered with the first one's result.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ async def _run_and_store(
         result = await run()
     except Exception:
         with contextlib.suppress(*REDIS_ERRORS):
-            await store.abandon(key, owner)
+            await store.abandon(key, owner, KEEP_SECONDS)
         raise
     body = msgspec.json.encode(result)
     try:

@@ -47,7 +47,7 @@ class IdempotencyStore(Protocol):
     async def complete(
         self, key: str, owner: str, response: StoredResponse, keep_seconds: float
     ) -> bool: ...
-    async def abandon(self, key: str, owner: str) -> None: ...
+    async def abandon(self, key: str, owner: str, keep_seconds: float) -> None: ...
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -80,9 +80,10 @@ class RedisIdempotencyStore:
         )
         return bool(stored)
 
-    async def abandon(self, key: str, owner: str) -> None:
-        """Release our claim without a response (the request failed; a retry may run)."""
-        await self._abandon(keys=[key], args=[owner])
+    async def abandon(self, key: str, owner: str, keep_seconds: float) -> None:
+        """Release our claim without a response (the request failed): the same request may run
+        again, another request under the key is still a conflict for ``keep_seconds``."""
+        await self._abandon(keys=[key], args=[owner, int(keep_seconds * 1000)])
 
 
 @dataclass
@@ -113,7 +114,11 @@ class MemoryIdempotencyStore:
             return Begun("conflict")
         if entry.response is not None:
             return Begun("done", entry.response)
-        return Begun("new" if entry.owner == owner else "pending")
+        if entry.owner in ("", owner):
+            entry.owner = owner
+            entry.expires_at = now + claim_seconds
+            return Begun("new")
+        return Begun("pending")
 
     async def complete(
         self, key: str, owner: str, response: StoredResponse, keep_seconds: float
@@ -126,8 +131,9 @@ class MemoryIdempotencyStore:
         entry.expires_at = time.monotonic() + keep_seconds
         return True
 
-    async def abandon(self, key: str, owner: str) -> None:
-        """Release our claim without a response."""
+    async def abandon(self, key: str, owner: str, keep_seconds: float) -> None:
+        """Release our claim without a response, keeping its fingerprint."""
         entry = self._entries.get(key)
         if entry is not None and entry.owner == owner:
-            del self._entries[key]
+            entry.owner = ""
+            entry.expires_at = time.monotonic() + keep_seconds

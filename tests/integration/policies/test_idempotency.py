@@ -94,6 +94,36 @@ async def test_a_failed_request_releases_its_key(store: IdempotencyStore) -> Non
     assert working.runs == 1 and response.status_code == 200
 
 
+async def test_a_failed_request_still_refuses_another_request_under_its_key(
+    store: IdempotencyStore,
+) -> None:
+    failing = SideEffect(fail=True)
+    with pytest.raises(VendorError):
+        await run_idempotently(store, "t1", "op", "key-1", FINGERPRINT, failing)
+
+    other = request_fingerprint("POST", "/things", {"a": 2})
+    action = SideEffect()
+    with pytest.raises(ValidationFailed):
+        await run_idempotently(store, "t1", "op", "key-1", other, action)
+
+    assert action.runs == 0
+
+
+async def test_a_released_key_is_claimed_by_one_of_several_concurrent_retries(
+    store: IdempotencyStore,
+) -> None:
+    with pytest.raises(VendorError):
+        await run_idempotently(store, "t1", "op", "key-1", FINGERPRINT, SideEffect(fail=True))
+    action = SideEffect(delay=0.2)
+
+    responses = await asyncio.gather(
+        *(run_idempotently(store, "t1", "op", "key-1", FINGERPRINT, action) for _ in range(4))
+    )
+
+    assert action.runs == 1
+    assert {r.content for r in responses} == {b'{"run":1}'}
+
+
 async def test_keys_are_scoped_by_tenant(store: IdempotencyStore) -> None:
     action = SideEffect()
 
