@@ -23,6 +23,8 @@ from gateway.schema_agents import (
     Carrier,
     CarrierCreate,
     NumberCreate,
+    VendorWebhook,
+    VendorWebhookCreate,
     VoiceFilters,
     VoiceList,
 )
@@ -300,6 +302,25 @@ class AgentCatalog(Protocol):
 
     async def list_voices(self, credential: Any, filters: VoiceFilters) -> VoiceList:
         """Voices matching ``filters``."""
+        ...
+
+
+@runtime_checkable
+class VendorWebhooks(Protocol):
+    """Account-level webhook subscriptions kept at the vendor (it delivers its own payloads)."""
+
+    async def list_webhooks(self, credential: Any) -> list[VendorWebhook]:
+        """Subscriptions that are not deleted."""
+        ...
+
+    async def create_webhook(
+        self, credential: Any, request: VendorWebhookCreate, idempotency_key: str
+    ) -> VendorWebhook:
+        """Subscribe a URL."""
+        ...
+
+    async def delete_webhook(self, credential: Any, vendor_id: str) -> None:
+        """Delete a subscription."""
         ...
 
 

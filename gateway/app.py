@@ -34,6 +34,7 @@ from gateway.routes.guards import (
 from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
 from gateway.routes.operations import OperationsController
+from gateway.routes.vendor_webhooks import VendorWebhooksController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.schema_agents import REQUEST_BODIES as AGENT_BODIES
 from gateway.schema_caller_id import REQUEST_BODIES as CALLER_ID_BODIES
@@ -75,6 +76,7 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
             CarriersController,
             CampaignsController,
             AgentsController,
+            VendorWebhooksController,
             CallerIdController,
             VerificationsController,
             OperationsController,

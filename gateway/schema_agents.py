@@ -295,8 +295,50 @@ class VoiceFilters(msgspec.Struct, frozen=True, kw_only=True):
     custom: bool | None = None
 
 
+SUBSCRIPTION_EVENT = (
+    r"^(call\.completed(\.[a-z0-9_]+)?|lead\.status_changed|campaign\.(activated|paused))$"
+)
+
+
+class VendorWebhookCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A vendor-side subscription: the vendor POSTs its own event payloads to `url`."""
+
+    event: Annotated[
+        str,
+        msgspec.Meta(
+            pattern=SUBSCRIPTION_EVENT,
+            description="`call.completed`, or `call.completed.<disposition>` (others reserved).",
+        ),
+    ]
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2048)]
+    vendor: VendorName | None = None
+    filters: Annotated[
+        dict[str, Any] | None,
+        msgspec.Meta(description="Equality, a list as OR, `%` wildcards; `is_conversion`."),
+    ] = None
+
+
+class VendorWebhook(msgspec.Struct, frozen=True, kw_only=True):
+    """A vendor-side webhook subscription."""
+
+    id: OpaqueId
+    vendor: str
+    event: str
+    url: str
+    filters: dict[str, Any] | None = None
+    created_at: datetime | None = None
+
+
+class VendorWebhookList(msgspec.Struct, frozen=True, kw_only=True):
+    """Vendor-side webhook subscriptions of every configured vendor."""
+
+    data: list[VendorWebhook]
+    errors: list[VendorIssue] = msgspec.field(default_factory=list)
+
+
 REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (
     CallCreate,
+    VendorWebhookCreate,
     NumberCreate,
     CarrierCreate,
     SipGateway,

@@ -32,6 +32,8 @@ from gateway.schema_agents import (
     Carrier,
     CarrierCreate,
     NumberCreate,
+    VendorWebhook,
+    VendorWebhookCreate,
     VoiceFilters,
     VoiceList,
 )
@@ -328,6 +330,31 @@ class TopCallsAdapter:
         """Minutes left, used and held for calls in progress."""
         item = await self._call(lambda: self._client.get_balance(credential.api_key))
         return translate.balance_from_vendor(item)
+
+    # --- webhook subscriptions ----------------------------------------------------------------
+
+    async def list_webhooks(self, credential: TopCallsCredential) -> list[VendorWebhook]:
+        """The account's subscriptions that are not deleted."""
+        listed = await self._call(lambda: self._client.list_webhooks(credential.api_key))
+        return [translate.webhook_from_vendor(i) for i in listed.data if i.deleted_at is None]
+
+    async def create_webhook(
+        self, credential: TopCallsCredential, request: VendorWebhookCreate, idempotency_key: str
+    ) -> VendorWebhook:
+        """Subscribe a URL to the vendor's events."""
+        body = translate.webhook_body(request)
+        item = await self._call(
+            lambda: self._client.create_webhook(credential.api_key, body, idempotency_key)
+        )
+        return translate.webhook_from_vendor(item)
+
+    async def delete_webhook(self, credential: TopCallsCredential, vendor_id: str) -> None:
+        """Delete a subscription."""
+        native = _require_uuid(vendor_id, "webhook subscription")
+        await self._call(
+            lambda: self._client.delete_webhook(credential.api_key, native),
+            not_found="webhook subscription not found",
+        )
 
     async def _call(self, call: Callable[[], Awaitable[T]], not_found: str | None = None) -> T:
         try:

@@ -26,6 +26,9 @@ from adapters.topcalls.payloads import (
     PhoneNumberOut,
     PhoneNumbersOut,
     VoicesOut,
+    WebhookBody,
+    WebhookOut,
+    WebhooksOut,
 )
 
 T = TypeVar("T")
@@ -170,6 +173,24 @@ class TopCallsClient:
     async def get_balance(self, api_key: str) -> BalanceOut:
         """``GET /v1/balance``."""
         return await self._send("GET", "/v1/balance", api_key, BalanceOut)
+
+    # --- webhook subscriptions --------------------------------------------------------------------
+
+    async def create_webhook(
+        self, api_key: str, body: WebhookBody, idempotency_key: str
+    ) -> WebhookOut:
+        """``POST /v1/webhooks``."""
+        return await self._send(
+            "POST", "/v1/webhooks", api_key, WebhookOut, body=body, idempotency_key=idempotency_key
+        )
+
+    async def list_webhooks(self, api_key: str) -> WebhooksOut:
+        """``GET /v1/webhooks``."""
+        return await self._send("GET", "/v1/webhooks", api_key, WebhooksOut)
+
+    async def delete_webhook(self, api_key: str, webhook_id: str) -> OkOut:
+        """``DELETE /v1/webhooks/{id}`` (a soft delete at the vendor)."""
+        return await self._send("DELETE", f"/v1/webhooks/{_segment(webhook_id)}", api_key, OkOut)
 
     async def _send(
         self,

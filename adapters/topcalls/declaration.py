@@ -37,5 +37,8 @@ DECLARATION = VendorDeclaration(
         "list_models": OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         "list_voices": OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         "get_balance": OperationSpec(idempotent=True),
+        "list_webhooks": OperationSpec(idempotent=True),
+        "create_webhook": OperationSpec(idempotent=True),
+        "delete_webhook": OperationSpec(idempotent=False),
     },
 )

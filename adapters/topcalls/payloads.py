@@ -277,6 +277,29 @@ class BalanceOut(msgspec.Struct, frozen=True, kw_only=True):
     welcome_bonus_remaining: float | None = None
 
 
+class WebhookBody(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """``POST /v1/webhooks``: an account-level subscription."""
+
+    event: str
+    url: str
+    filters: dict[str, Any] | None = None
+
+
+class WebhookOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A subscription; ``deleted_at`` is set once deleted."""
+
+    id: str
+    event: str
+    url: str
+    filters: dict[str, Any] | None = None
+    deleted_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+class WebhooksOut(msgspec.Struct, frozen=True):
+    data: list[WebhookOut]
+
+
 class OkOut(msgspec.Struct, frozen=True):
     """``{"ok": true}`` of stop, cancel, start, pause and the deletes (stop adds ``status``)."""
 

@@ -26,6 +26,8 @@ from adapters.topcalls.payloads import (
     SipGatewayBody,
     TranscriptItem,
     VoiceOut,
+    WebhookBody,
+    WebhookOut,
 )
 from gateway.errors import (
     Conflict,
@@ -59,6 +61,8 @@ from gateway.schema_agents import (
     CarrierCreate,
     NumberCreate,
     TrunkType,
+    VendorWebhook,
+    VendorWebhookCreate,
     Voice,
     VoiceFilters,
 )
@@ -525,3 +529,23 @@ def error_from_response(
             **common,
         )
     return VendorError(f"TopCalls answered HTTP {status}: {detail}", **common)
+
+
+# --- webhook subscriptions -----------------------------------------------------------------------
+
+
+def webhook_from_vendor(item: WebhookOut) -> VendorWebhook:
+    """A vendor-side webhook subscription."""
+    return VendorWebhook(
+        id=opaque_id(item.id),
+        vendor=VENDOR,
+        event=item.event,
+        url=item.url,
+        filters=item.filters,
+        created_at=_utc(item.created_at),
+    )
+
+
+def webhook_body(request: VendorWebhookCreate) -> WebhookBody:
+    """The vendor's ``POST /v1/webhooks`` body."""
+    return WebhookBody(event=request.event, url=request.url, filters=request.filters)

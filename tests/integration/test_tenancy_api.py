@@ -77,6 +77,13 @@ def owner_objects(owner: TenantHandle) -> dict[str, str]:
             client.post("/v1/caller-id/personalization-batches", json={"records": [record]}), "id"
         ),
         "request_id": created(client.post("/v1/verifications", json={}), "request_id"),
+        "webhook_id": created(
+            client.post(
+                "/v1/vendor-webhooks",
+                json={"event": "call.completed", "url": "https://owner.example/hooks"},
+            ),
+            "id",
+        ),
     }
 
 

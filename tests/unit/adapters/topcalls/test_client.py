@@ -16,6 +16,7 @@ from adapters.topcalls.payloads import (
     AddNumberBody,
     CreateCallBody,
     SipGatewayBody,
+    WebhookBody,
 )
 from gateway.schema_agents import CallMode
 from gateway.settings import VendorHttpSettings
@@ -198,6 +199,25 @@ ENDPOINTS: dict[str, Endpoint] = {
         b'{"data": [' + sheet.ACCOUNT_VOICE + b"]}",
     ),
     "get_balance": Endpoint(lambda c: c.get_balance(API_KEY), "GET", "/v1/balance", sheet.BALANCE),
+    "create_webhook": Endpoint(
+        lambda c: c.create_webhook(
+            API_KEY, WebhookBody(event="call.completed", url="https://example.com/h"), KEY
+        ),
+        "POST",
+        "/v1/webhooks",
+        sheet.WEBHOOK_SUBSCRIPTION,
+        201,
+        True,
+    ),
+    "list_webhooks": Endpoint(
+        lambda c: c.list_webhooks(API_KEY),
+        "GET",
+        "/v1/webhooks",
+        b'{"data": [' + sheet.WEBHOOK_SUBSCRIPTION + b"]}",
+    ),
+    "delete_webhook": Endpoint(
+        lambda c: c.delete_webhook(API_KEY, ID), "DELETE", f"/v1/webhooks/{ID}", sheet.OK
+    ),
 }
 
 

@@ -29,6 +29,7 @@ from adapters.topcalls.payloads import (
     TopCallsCredential,
     VoiceOut,
     VoicesOut,
+    WebhookOut,
 )
 from gateway.errors import (
     Conflict,
@@ -52,6 +53,7 @@ from gateway.schema_agents import (
     SipGateway,
     SipInboundAuth,
     TrunkType,
+    VendorWebhookCreate,
     Voice,
     VoiceFilters,
 )
@@ -163,6 +165,19 @@ CALL_DETAILS = b"""
 STOPPED = b'{ "ok": true, "status": "cancelled" }'
 
 OK = b'{ "ok": true }'
+
+WEBHOOK_SUBSCRIPTION = b"""
+{
+  "id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+  "account_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+  "event": "call.completed.booked_callback",
+  "url": "https://hooks.your-app.com/topcalls",
+  "filters": { "is_conversion": true, "phone_number": "+1555%" },
+  "deleted_at": null,
+  "created_by_api_key_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+  "created_at": "2023-11-07T05:31:56Z"
+}
+"""
 
 CAMPAIGN = b"""
 {
@@ -1093,3 +1108,28 @@ def test_other_statuses_are_vendor_errors(status: int) -> None:
 def test_ok_answers_decode() -> None:
     assert decode(STOPPED, OkOut) == OkOut(ok=True, status="cancelled")
     assert decode(OK, OkOut) == OkOut(ok=True)
+
+
+def test_a_webhook_subscription_is_normalized_from_the_sheets_example() -> None:
+    item = msgspec.json.decode(WEBHOOK_SUBSCRIPTION, type=WebhookOut)
+
+    webhook = translate.webhook_from_vendor(item)
+
+    assert webhook.id == "topcalls:3c90c3cc-0d44-4b50-8888-8dd25736052a"
+    assert (webhook.event, webhook.url) == (
+        "call.completed.booked_callback",
+        "https://hooks.your-app.com/topcalls",
+    )
+    assert webhook.filters == {"is_conversion": True, "phone_number": "+1555%"}
+    assert webhook.created_at == datetime(2023, 11, 7, 5, 31, 56, tzinfo=UTC)
+
+
+def test_a_webhook_body_sends_only_what_was_given() -> None:
+    body = translate.webhook_body(
+        VendorWebhookCreate(event="call.completed", url="https://example.com/hook")
+    )
+
+    assert msgspec.json.decode(msgspec.json.encode(body)) == {
+        "event": "call.completed",
+        "url": "https://example.com/hook",
+    }
