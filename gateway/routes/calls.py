@@ -17,6 +17,7 @@ from gateway.cursor import filters_fingerprint
 from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.actions import run_action
 from gateway.routes.params import (
     CursorParam,
     IdempotencyKeyHeader,
@@ -186,7 +187,9 @@ class CallsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ActionResult]:
         """Hang up a queued or in-progress call (409 once it has ended)."""
-        return await _call_action(services, principal, call_id, "stop", idempotency_key)
+        return await run_action(
+            services, principal, CallPlacer, call_id, "stop_call", "stop", idempotency_key
+        )
 
     @post(
         "/{call_id:str}/cancel",
@@ -203,7 +206,9 @@ class CallsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ActionResult]:
         """Cancel a call that has not started (409 once it has: use `stop`)."""
-        return await _call_action(services, principal, call_id, "cancel", idempotency_key)
+        return await run_action(
+            services, principal, CallPlacer, call_id, "cancel_call", "cancel", idempotency_key
+        )
 
 
 def _check_call_request(data: CallCreate) -> None:
@@ -218,32 +223,3 @@ def _check_call_request(data: CallCreate) -> None:
                 ),
             ],
         )
-
-
-async def _call_action(
-    services: Services,
-    principal: Principal,
-    call_id: str,
-    action: str,
-    idempotency_key: str | None,
-) -> Response[ActionResult]:
-    tenant_id = principal.require_tenant()
-    operation = f"{action}_call"
-    vendor_key = vendor_idempotency_key(tenant_id, f"{operation}:{call_id}", idempotency_key)
-
-    async def act() -> ActionResult:
-        bound, native = await services.dispatcher.bind_by_id(tenant_id, call_id, CallPlacer)
-        method = bound.adapter.stop_call if action == "stop" else bound.adapter.cancel_call
-        await services.dispatcher.call(
-            bound, operation, lambda: method(bound.credential, native, vendor_key)
-        )
-        return ActionResult(id=call_id, action=action)
-
-    return await run_idempotently(
-        services.idempotency,
-        tenant_id,
-        operation,
-        idempotency_key,
-        request_fingerprint("POST", f"calls/{call_id}/{action}", None),
-        act,
-    )

@@ -9,8 +9,8 @@ from litestar.params import FromPath
 from adapters.base import CampaignSource
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.actions import run_action
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.schema_agents import ActionResult, Campaign, CampaignList
 from gateway.services import Services
@@ -75,7 +75,15 @@ class CampaignsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ActionResult]:
         """Start a draft or resume a paused campaign (402 without minutes, 409 once it ended)."""
-        return await _campaign_action(services, principal, campaign_id, "start", idempotency_key)
+        return await run_action(
+            services,
+            principal,
+            CampaignSource,
+            campaign_id,
+            "start_campaign",
+            "start",
+            idempotency_key,
+        )
 
     @post(
         "/{campaign_id:str}/pause",
@@ -92,33 +100,12 @@ class CampaignsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ActionResult]:
         """Stop queuing new calls (calls in flight finish); 409 unless running or paused."""
-        return await _campaign_action(services, principal, campaign_id, "pause", idempotency_key)
-
-
-async def _campaign_action(
-    services: Services,
-    principal: Principal,
-    campaign_id: str,
-    action: str,
-    idempotency_key: str | None,
-) -> Response[ActionResult]:
-    tenant_id = principal.require_tenant()
-    operation = f"{action}_campaign"
-    vendor_key = vendor_idempotency_key(tenant_id, f"{operation}:{campaign_id}", idempotency_key)
-
-    async def act() -> ActionResult:
-        bound, native = await services.dispatcher.bind_by_id(tenant_id, campaign_id, CampaignSource)
-        method = bound.adapter.start_campaign if action == "start" else bound.adapter.pause_campaign
-        await services.dispatcher.call(
-            bound, operation, lambda: method(bound.credential, native, vendor_key)
+        return await run_action(
+            services,
+            principal,
+            CampaignSource,
+            campaign_id,
+            "pause_campaign",
+            "pause",
+            idempotency_key,
         )
-        return ActionResult(id=campaign_id, action=action)
-
-    return await run_idempotently(
-        services.idempotency,
-        tenant_id,
-        operation,
-        idempotency_key,
-        request_fingerprint("POST", f"campaigns/{campaign_id}/{action}", None),
-        act,
-    )
