@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import httpx
 import pytest
 
-from adapters.http import VendorPayloadError, VendorResponseError, build_vendor_client
+from adapters.http import VendorPayloadError, VendorResponseError
 from adapters.topcalls.client import TopCallsClient
 from adapters.topcalls.payloads import (
     AddCarrierBody,
@@ -19,7 +18,7 @@ from adapters.topcalls.payloads import (
     WebhookBody,
 )
 from gateway.schema_agents import CallMode
-from gateway.settings import VendorHttpSettings
+from tests.unit.adapters.recording import RecordingVendor, query
 from tests.unit.adapters.topcalls import test_translate as sheet
 
 BASE_URL = "https://api.topcalls.test"
@@ -30,25 +29,6 @@ ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 CAMPAIGN_ID = "8f0c2b1e-5d7a-4c55-9d0e-1a2b3c4d5e6f"
 
 
-@dataclass
-class RecordingVendor:
-    """Answers every request with the next queued response and keeps what it received."""
-
-    responses: list[httpx.Response] = field(default_factory=list)
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.responses.append(httpx.Response(status, content=body, headers=headers))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
-
-    @property
-    def last(self) -> httpx.Request:
-        return self.requests[-1]
-
-
 @pytest.fixture
 def vendor() -> RecordingVendor:
     return RecordingVendor()
@@ -56,15 +36,8 @@ def vendor() -> RecordingVendor:
 
 @pytest.fixture
 async def topcalls_client(vendor: RecordingVendor) -> AsyncIterator[TopCallsClient]:
-    http = build_vendor_client(
-        VendorHttpSettings(base_url=BASE_URL), transport=httpx.MockTransport(vendor.handle)
-    )
-    async with http:
+    async with vendor.http(BASE_URL) as http:
         yield TopCallsClient(http)
-
-
-def query(request: httpx.Request) -> dict[str, str]:
-    return dict(request.url.params)
 
 
 SIMPLE_CALL = CreateCallBody(

@@ -6,15 +6,14 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-import httpx
 import pytest
 
-from adapters.http import VendorPayloadError, VendorResponseError, build_vendor_client
+from adapters.http import VendorPayloadError, VendorResponseError
 from adapters.truecaller import translate
 from adapters.truecaller.client import TruecallerClient
 from adapters.truecaller.payloads import RecordBody
 from gateway.errors import ValidationFailed
-from gateway.settings import VendorHttpSettings
+from tests.unit.adapters.recording import RecordingVendor, query
 from tests.unit.adapters.truecaller import contract_payloads as sheet
 
 BASE_URL = "https://enterprise-portal-noneu.truecaller.com"
@@ -46,25 +45,6 @@ BATCH_RECORD = RecordBody(
 )
 
 
-@dataclass
-class RecordingVendor:
-    """Answers every request with the next queued response and keeps what it received."""
-
-    responses: list[httpx.Response] = field(default_factory=list)
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.responses.append(httpx.Response(status, content=body, headers=headers))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
-
-    @property
-    def last(self) -> httpx.Request:
-        return self.requests[-1]
-
-
 @pytest.fixture
 def vendor() -> RecordingVendor:
     return RecordingVendor()
@@ -72,15 +52,8 @@ def vendor() -> RecordingVendor:
 
 @pytest.fixture
 async def truecaller_client(vendor: RecordingVendor) -> AsyncIterator[TruecallerClient]:
-    http = build_vendor_client(
-        VendorHttpSettings(base_url=BASE_URL), transport=httpx.MockTransport(vendor.handle)
-    )
-    async with http:
+    async with vendor.http(BASE_URL) as http:
         yield TruecallerClient(http)
-
-
-def query(request: httpx.Request) -> dict[str, str]:
-    return dict(request.url.params)
 
 
 Operation = Callable[[TruecallerClient], Awaitable[object]]

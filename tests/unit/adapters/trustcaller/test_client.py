@@ -4,38 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import httpx
 import pytest
 
-from adapters.http import VendorPayloadError, VendorResponseError, build_vendor_client
+from adapters.http import VendorPayloadError, VendorResponseError
 from adapters.trustcaller.client import TrustCallerClient
-from gateway.settings import VendorHttpSettings
+from tests.unit.adapters.recording import RecordingVendor, query
 from tests.unit.adapters.trustcaller import contract_payloads as sheet
 
 BASE_URL = "https://trustcaller.test/api/v1"
 TOKEN = "7|" + "a1B2c3D4e5" * 4
-
-
-@dataclass
-class RecordingVendor:
-    """Answers every request with the next queued response and keeps what it received."""
-
-    responses: list[httpx.Response] = field(default_factory=list)
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.responses.append(httpx.Response(status, content=body, headers=headers))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0)
-
-    @property
-    def last(self) -> httpx.Request:
-        return self.requests[-1]
 
 
 @pytest.fixture
@@ -45,15 +24,8 @@ def vendor() -> RecordingVendor:
 
 @pytest.fixture
 async def trustcaller_client(vendor: RecordingVendor) -> AsyncIterator[TrustCallerClient]:
-    http = build_vendor_client(
-        VendorHttpSettings(base_url=BASE_URL), transport=httpx.MockTransport(vendor.handle)
-    )
-    async with http:
+    async with vendor.http(BASE_URL) as http:
         yield TrustCallerClient(http)
-
-
-def query(request: httpx.Request) -> dict[str, str]:
-    return dict(request.url.params)
 
 
 async def test_every_request_carries_bearer_token_and_json_accept(
