@@ -7,6 +7,7 @@ Redis unreachable falls back on its own (see each policy), so these numbers are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -51,6 +52,10 @@ def create_redis(settings: RedisSettings) -> Redis:
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OutOfMemoryError, OSError)
 """What a policy treats as "Redis is unavailable" and falls back from (including a replica that
 became read-only in a failover, and a full one)."""
+
+
+RELEASE_LOCK_SCRIPT = Path(__file__).with_name("release_lock.lua").read_text()
+"""Deletes a lock only while it still holds its owner's token (for ``register_script``)."""
 
 
 def checked_prefix(prefix: str) -> str:

@@ -13,16 +13,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import msgspec
 from cachetools import TTLCache
 from redis.asyncio import Redis
 
-from policies.redis_client import REDIS_ERRORS
+from policies.redis_client import REDIS_ERRORS, RELEASE_LOCK_SCRIPT
 
 log = logging.getLogger(__name__)
-_RELEASE = (Path(__file__).with_name("release_lock.lua")).read_text()
 
 
 class Cached(msgspec.Struct, frozen=True):
@@ -61,7 +59,7 @@ class TwoTierCache:
 
     def __init__(self, redis: Redis | None, settings: CacheSettings) -> None:
         self._redis = redis
-        self._release = redis.register_script(_RELEASE) if redis is not None else None
+        self._release = redis.register_script(RELEASE_LOCK_SCRIPT) if redis is not None else None
         self._settings = settings
         self._local: TTLCache[str, Cached] = TTLCache(
             maxsize=settings.local_entries, ttl=settings.local_seconds

@@ -8,12 +8,11 @@ Cluster hash tag where several keys must meet) and encode values themselves.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Protocol
 
 from redis.asyncio import Redis
 
-_RELEASE = Path(__file__).with_name("release_lock.lua").read_text()
+from policies.redis_client import RELEASE_LOCK_SCRIPT
 
 
 class RecordStore(Protocol):
@@ -45,7 +44,7 @@ class RedisRecordStore:
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._release = redis.register_script(_RELEASE)
+        self._release = redis.register_script(RELEASE_LOCK_SCRIPT)
 
     async def get(self, key: str) -> bytes | None:
         """The record, or ``None``."""
