@@ -29,7 +29,7 @@ from gateway.errors import (
 from gateway.pipeline import VendorPipeline, credential_id
 from gateway.request_context import current_request_id
 from gateway.schema import VendorIssue
-from gateway.tokens import TokenBroker
+from gateway.tokens import TokenBroker, token_memo
 from policies.records import MemoryRecordStore, RecordStore
 from policies.vault import Vault
 
@@ -72,6 +72,7 @@ class VendorDispatcher:
         self._vault = vault
         self._pipeline = pipeline
         self._records = records or MemoryRecordStore()
+        self._tokens = token_memo()
 
     async def bind(self, tenant_id: str, vendor: str) -> Bound:
         """The vendor's adapter with this tenant's credential (409 when none is stored)."""
@@ -119,6 +120,7 @@ class VendorDispatcher:
             session.credential,
             bound.tenant_id,
             bound.credential_key,
+            self._tokens,
         )
         session.token = await broker.current()
         try:
@@ -212,27 +214,24 @@ class VendorDispatcher:
             limit = cursor.limit
             positions = {v: p for v, p in cursor.positions.items() if v in vendors}
         names = [vendor for vendor in vendors if vendor in positions]
-        outcomes = await asyncio.gather(
-            *(
-                self._fetch_page(tenant_id, vendor, positions[vendor], limit, operation, fetch)
-                for vendor in names
-            )
+        outcomes = await self._ask_each(
+            tenant_id,
+            names,
+            lambda bound: self.call(
+                bound, operation, lambda: fetch(bound, positions[bound.vendor].token, limit)
+            ),
         )
-        pages: dict[str, VendorPage[Any]] = {}
-        buffers: dict[str, deque[Any]] = {}
-        errors: list[VendorIssue] = []
-        failures: list[GatewayError] = []
-        for vendor, outcome in zip(names, outcomes, strict=True):
-            if isinstance(outcome, GatewayError):
-                if vendor_filter is not None:
-                    raise outcome
-                failures.append(outcome)
-                errors.append(
-                    VendorIssue(vendor=vendor, problem=outcome.to_problem(current_request_id()))
-                )
-                continue
-            pages[vendor] = outcome
-            buffers[vendor] = deque(outcome.items[positions[vendor].skip :])
+        failures, errors = _failures(names, outcomes)
+        if failures and vendor_filter is not None:
+            raise failures[0]
+        pages: dict[str, VendorPage[Any]] = {
+            vendor: outcome
+            for vendor, outcome in zip(names, outcomes, strict=True)
+            if not isinstance(outcome, GatewayError)
+        }
+        buffers = {
+            vendor: deque(page.items[positions[vendor].skip :]) for vendor, page in pages.items()
+        }
         if failures and not pages:
             raise failures[0]
         taken = _merge(buffers, pages, limit, order)
@@ -255,20 +254,19 @@ class VendorDispatcher:
         items = [item for _, item in taken.items]
         return Listing(items=items, next_cursor=next_cursor, errors=errors)
 
-    async def _fetch_page(
-        self,
-        tenant_id: str,
-        vendor: str,
-        position: VendorPosition,
-        limit: int,
-        operation: str,
-        fetch: Callable[[Bound, str | None, int], Awaitable[VendorPage[Any]]],
-    ) -> VendorPage[Any] | GatewayError:
-        try:
-            bound = await self.bind(tenant_id, vendor)
-            return await self.call(bound, operation, lambda: fetch(bound, position.token, limit))
-        except GatewayError as exc:
-            return exc
+    async def _ask_each(
+        self, tenant_id: str, vendors: Sequence[str], ask: Callable[[Bound], Awaitable[T]]
+    ) -> list[T | GatewayError]:
+        """Every vendor's answer (or its error), asked concurrently, in ``vendors`` order;
+        ``ask`` makes the policed call with the bound vendor."""
+
+        async def one(vendor: str) -> T | GatewayError:
+            try:
+                return await ask(await self.bind(tenant_id, vendor))
+            except GatewayError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(vendor) for vendor in vendors)))
 
     async def fan_out(
         self,
@@ -287,27 +285,18 @@ class VendorDispatcher:
         if not vendors:
             raise VendorNotConfigured("no configured vendor serves this resource for this tenant")
 
-        async def one(vendor: str) -> T | GatewayError:
-            try:
-                bound = await self.bind(tenant_id, vendor)
-                if cached is None:
-                    return await self.call(bound, operation, lambda: invoke(bound))
-                result_type, params, refresh = cached
-                return await self.cached(
-                    bound, operation, params, result_type, lambda: invoke(bound), refresh
-                )
-            except GatewayError as exc:
-                return exc
+        def ask(bound: Bound) -> Awaitable[T]:
+            if cached is None:
+                return self.call(bound, operation, lambda: invoke(bound))
+            result_type, params, refresh = cached
+            return self.cached(
+                bound, operation, params, result_type, lambda: invoke(bound), refresh
+            )
 
-        outcomes = await asyncio.gather(*(one(vendor) for vendor in vendors))
-        failures = [o for o in outcomes if isinstance(o, GatewayError)]
+        outcomes = await self._ask_each(tenant_id, vendors, ask)
+        failures, errors = _failures(vendors, outcomes)
         if failures and len(failures) == len(outcomes):
             raise failures[0]
-        errors = [
-            VendorIssue(vendor=vendor, problem=outcome.to_problem(current_request_id()))
-            for vendor, outcome in zip(vendors, outcomes, strict=True)
-            if isinstance(outcome, GatewayError)
-        ]
         return [o for o in outcomes if not isinstance(o, GatewayError)], errors
 
     async def choose(
@@ -338,6 +327,20 @@ class VendorDispatcher:
         """Every configured vendor with ``capability``, bound to the tenant's credentials."""
         vendors = await self.configured_vendors(tenant_id, capability, None)
         return [await self.bind(tenant_id, vendor) for vendor in vendors]
+
+
+def _failures(
+    vendors: Sequence[str], outcomes: Sequence[object]
+) -> tuple[list[GatewayError], list[VendorIssue]]:
+    """The errors among ``outcomes``, and each as a vendor issue for the response."""
+    failures = [
+        (v, o) for v, o in zip(vendors, outcomes, strict=True) if isinstance(o, GatewayError)
+    ]
+    issues = [
+        VendorIssue(vendor=vendor, problem=error.to_problem(current_request_id()))
+        for vendor, error in failures
+    ]
+    return [error for _, error in failures], issues
 
 
 @dataclass
