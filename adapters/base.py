@@ -362,6 +362,8 @@ class TokenExchanger(Protocol):
     raise ``VendorTokenRejected`` when the vendor says the token is no longer good.
     """
 
+    declaration: VendorDeclaration
+
     async def exchange_token(self, credential: Any) -> IssuedToken:
         """Create a token with the stored key pair."""
         ...

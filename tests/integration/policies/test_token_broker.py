@@ -15,7 +15,7 @@ from adapters.base import IssuedToken, OperationSpec, RateBudget, VendorDeclarat
 from gateway.errors import RateLimited
 from gateway.services import build_pipeline
 from gateway.settings import Settings
-from gateway.tokens import TokenBroker
+from gateway.tokens import TokenBroker, token_memo
 from policies.records import RedisRecordStore
 from policies.redis_client import RedisSettings, create_redis
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
@@ -143,3 +143,56 @@ async def test_the_creation_limit_is_a_rate_limit_not_a_hope(redis: Redis, vault
     assert vendor.exchanges == 3
     assert outcomes[:2] == ["issued", "issued"]
     assert all(o.startswith("429") for o in outcomes[2:])
+
+
+class CountingReads(RedisRecordStore):
+    """The real Redis record store, counting how often a record is read."""
+
+    def __init__(self, redis: Redis) -> None:
+        super().__init__(redis)
+        self.reads = 0
+
+    async def get(self, key: str) -> bytes | None:
+        self.reads += 1
+        return await super().get(key)
+
+
+async def test_a_process_reads_the_shared_token_once_not_per_request(
+    redis: Redis, vault: Vault
+) -> None:
+    records = CountingReads(redis)
+    memo = token_memo()
+    vendor = CountingExchanger()
+
+    def request_broker() -> TokenBroker:
+        return TokenBroker(
+            build_pipeline(Settings(), redis),
+            records,
+            vault,
+            vendor,
+            PairCredential(account="acct-1", secret="s1"),
+            "ten_a",
+            "cred-1",
+            memo,
+        )
+
+    first = await request_broker().current()
+    reads_after_first = records.reads
+    later = [await request_broker().current() for _ in range(10)]
+
+    assert set(later) == {first}
+    assert records.reads == reads_after_first
+    assert vendor.exchanges == 1
+
+
+async def test_a_refused_token_is_replaced_by_the_one_another_replica_made(
+    redis: Redis, vault: Vault
+) -> None:
+    vendor = CountingExchanger()
+    this_replica, other_replica = replica(redis, vault, vendor), replica(redis, vault, vendor)
+    old = await this_replica.current()
+    new = await other_replica.refresh(old)
+
+    assert await this_replica.current() == old, "the memo spares a read while the token works"
+    assert await this_replica.refresh(old) == new
+    assert vendor.exchanges == 2
