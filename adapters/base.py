@@ -440,8 +440,8 @@ class NumberRegistrar(Protocol):
         """Ask the vendor to delist numbers; how it classified each one."""
         ...
 
-    async def feature_set_of(self, credential: Any, vendor_id: str) -> str:
-        """The feature set a registered number is in (``NotFound`` when it is in none)."""
+    async def locate_number(self, credential: Any, vendor_id: str) -> tuple[Number, str]:
+        """A registered number and the feature set it is in (``NotFound`` when absent)."""
         ...
 
     async def number_states(self, credential: Any, feature_set_id: str) -> dict[str, NumberStatus]:

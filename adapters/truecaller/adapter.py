@@ -13,16 +13,16 @@ from datetime import datetime
 from typing import TypeVar
 
 import httpx
-import msgspec
 
 from adapters.base import IssuedToken, PersonalizationInput, TokenSession, VendorPage
+from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.truecaller import translate
 from adapters.truecaller.client import TruecallerClient
 from adapters.truecaller.declaration import DECLARATION, TOKEN_LIFETIME_SECONDS
 from adapters.truecaller.payloads import NumberDetail, TruecallerCredential
 from gateway.cursor import invalid_cursor
-from gateway.errors import NotFound, ValidationFailed, VendorError, VendorTokenRejected
+from gateway.errors import NotFound, VendorError, VendorTokenRejected
 from gateway.schema import Number, NumberStatus
 from gateway.schema_caller_id import (
     CallerLabelList,
@@ -62,19 +62,7 @@ class TruecallerAdapter:
 
     def load_credential(self, secret: dict[str, str]) -> TruecallerCredential:
         """Decode the stored key pair (``client_account_id``, ``key_id``, ``api_key``)."""
-        try:
-            credential = msgspec.convert(secret, TruecallerCredential)
-        except msgspec.ValidationError as exc:
-            raise ValidationFailed(
-                "a Truecaller credential is "
-                f'{{"client_account_id": ..., "key_id": ..., "api_key": ...}}: {exc}'
-            ) from None
-        if not all(
-            value.strip()
-            for value in (credential.client_account_id, credential.key_id, credential.api_key)
-        ):
-            raise ValidationFailed("client_account_id, key_id and api_key must not be empty")
-        return credential
+        return load_secret(secret, TruecallerCredential, "Truecaller")
 
     def credential_labels(self, credential: TruecallerCredential) -> dict[str, str]:
         """The key id (not secret) tells keys apart."""
@@ -127,13 +115,13 @@ class TruecallerAdapter:
         """One verified number (the vendor has no single-number endpoint: the list is scanned)."""
         return translate.number_from_vendor(await self._find_number(session, vendor_id))
 
-    async def feature_set_of(self, session: TokenSession, vendor_id: str) -> str:
-        """The feature set id of a number (the vendor gives its name; the id is looked up)."""
+    async def locate_number(self, session: TokenSession, vendor_id: str) -> tuple[Number, str]:
+        """A number and its feature set's id (the vendor gives the name; the id is looked up)."""
         detail = await self._find_number(session, vendor_id)
         feature_sets = await self.list_feature_sets(session)
         for feature_set in feature_sets.data:
             if feature_set.name == detail.feature_set_name:
-                return feature_set.id.partition(":")[2]
+                return translate.number_from_vendor(detail), feature_set.id.partition(":")[2]
         raise NotFound("the number is not in a feature set of this account")
 
     async def number_states(

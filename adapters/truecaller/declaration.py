@@ -30,7 +30,7 @@ DECLARATION = VendorDeclaration(
         "list_feature_sets": OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         "list_numbers": OperationSpec(idempotent=True),
         "get_number": OperationSpec(idempotent=True),
-        "feature_set_of": OperationSpec(idempotent=True),
+        "locate_number": OperationSpec(idempotent=True),
         "number_states": OperationSpec(idempotent=True),
         "register_numbers": OperationSpec(),
         "release_numbers": OperationSpec(),

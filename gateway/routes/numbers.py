@@ -162,11 +162,8 @@ class NumbersController(Controller):
         )
         if isinstance(bound.adapter, NumberRegistrar):
             adapter: NumberRegistrar = bound.adapter
-            feature_set = await services.dispatcher.call(
-                bound, "feature_set_of", lambda: adapter.feature_set_of(bound.credential, native)
-            )
-            number = await services.dispatcher.call(
-                bound, "get_number", lambda: bound.adapter.get_number(bound.credential, native)
+            number, feature_set = await services.dispatcher.call(
+                bound, "locate_number", lambda: adapter.locate_number(bound.credential, native)
             )
             operation = await services.number_operations.start(
                 bound, RELEASE, feature_set, [number.number]
