@@ -16,6 +16,7 @@ import httpx
 import msgspec
 
 from adapters.base import VendorPage
+from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.topcalls import translate
 from adapters.topcalls.client import TopCallsClient
@@ -87,13 +88,7 @@ class TopCallsAdapter:
 
     def load_credential(self, secret: dict[str, str]) -> TopCallsCredential:
         """Decode and check the stored secret (``{"api_key": "tc_live_..."}``)."""
-        try:
-            credential = msgspec.convert(secret, TopCallsCredential)
-        except msgspec.ValidationError as exc:
-            raise ValidationFailed(f'a TopCalls credential is {{"api_key": ...}}: {exc}') from None
-        if not credential.api_key.strip():
-            raise ValidationFailed("the TopCalls api_key must not be empty")
-        return credential
+        return load_secret(secret, TopCallsCredential, "TopCalls")
 
     def credential_labels(self, credential: TopCallsCredential) -> dict[str, str]:
         """TopCalls keys carry no id worth showing."""

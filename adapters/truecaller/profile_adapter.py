@@ -10,6 +10,7 @@ import httpx
 import msgspec
 
 from adapters.base import VerificationCallbackData
+from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.truecaller import translate
 from adapters.truecaller.declaration import PROFILE_DECLARATION
@@ -29,16 +30,7 @@ class TruecallerProfileAdapter:
 
     def load_credential(self, secret: dict[str, str]) -> ProfileAppCredential:
         """Decode the stored app identity (``partner_key``, ``partner_name``)."""
-        try:
-            credential = msgspec.convert(secret, ProfileAppCredential)
-        except msgspec.ValidationError as exc:
-            raise ValidationFailed(
-                f'a Truecaller profile credential is {{"partner_key": ..., "partner_name": ...}}: '
-                f"{exc}"
-            ) from None
-        if not credential.partner_key.strip() or not credential.partner_name.strip():
-            raise ValidationFailed("partner_key and partner_name must not be empty")
-        return credential
+        return load_secret(secret, ProfileAppCredential, "Truecaller profile")
 
     def credential_labels(self, credential: ProfileAppCredential) -> dict[str, str]:
         """The app's name, which the user sees in the dialog."""

@@ -7,16 +7,16 @@ from datetime import date
 from typing import TypeVar
 
 import httpx
-import msgspec
 
 from adapters.base import IssuedCredential, VendorPage
+from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.trustcaller import translate
 from adapters.trustcaller.client import TrustCallerClient
 from adapters.trustcaller.declaration import DECLARATION
 from adapters.trustcaller.payloads import PageMeta, TrustCallerCredential
 from gateway.cursor import invalid_cursor
-from gateway.errors import NotFound, ValidationFailed, VendorError
+from gateway.errors import NotFound, VendorError
 from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
 
 T = TypeVar("T")
@@ -53,13 +53,7 @@ class TrustCallerAdapter:
 
     def load_credential(self, secret: dict[str, str]) -> TrustCallerCredential:
         """Decode and check the stored secret (``{"token": "<id>|<secret>"}``)."""
-        try:
-            credential = msgspec.convert(secret, TrustCallerCredential)
-        except msgspec.ValidationError as exc:
-            raise ValidationFailed(f'a TrustCaller credential is {{"token": ...}}: {exc}') from None
-        if not credential.token.strip():
-            raise ValidationFailed("the TrustCaller token must not be empty")
-        return credential
+        return load_secret(secret, TrustCallerCredential, "TrustCaller")
 
     def credential_labels(self, credential: TrustCallerCredential) -> dict[str, str]:
         """The vendor key id, which rotation needs to revoke the key later."""
