@@ -16,7 +16,7 @@ import msgspec
 from gateway.errors import FieldError
 from gateway.schema import Call, LiveCallCheck, Number, NumberStatus, TestNumberList
 from gateway.schema_agents import (
-    AgentModelList,
+    AgentModel,
     Balance,
     CallCreate,
     Campaign,
@@ -25,14 +25,14 @@ from gateway.schema_agents import (
     NumberCreate,
     VendorWebhook,
     VendorWebhookCreate,
+    Voice,
     VoiceFilters,
-    VoiceList,
 )
 from gateway.schema_caller_id import (
-    CallerLabelList,
+    CallerLabel,
     CallerProfile,
     ExportLink,
-    FeatureSetList,
+    FeatureSet,
     NumberOperationItem,
     Personalization,
     PersonalizationRecord,
@@ -296,11 +296,11 @@ class CampaignSource(Protocol):
 class AgentCatalog(Protocol):
     """Models and voices an AI call can use."""
 
-    async def list_models(self, credential: Any) -> AgentModelList:
+    async def list_models(self, credential: Any) -> list[AgentModel]:
         """Every model on offer."""
         ...
 
-    async def list_voices(self, credential: Any, filters: VoiceFilters) -> VoiceList:
+    async def list_voices(self, credential: Any, filters: VoiceFilters) -> list[Voice]:
         """Voices matching ``filters``."""
         ...
 
@@ -387,11 +387,11 @@ class PersonalizationInput:
 class CallerIdProvider(Protocol):
     """Dynamic caller ID: labels, feature sets, personalization and the vendor's logs."""
 
-    async def list_labels(self, credential: Any) -> CallerLabelList:
+    async def list_labels(self, credential: Any) -> list[CallerLabel]:
         """Dynamic labels of the account."""
         ...
 
-    async def list_feature_sets(self, credential: Any) -> FeatureSetList:
+    async def list_feature_sets(self, credential: Any) -> list[FeatureSet]:
         """Feature sets of the account."""
         ...
 

@@ -299,6 +299,18 @@ class VendorDispatcher:
             raise failures[0]
         return [o for o in outcomes if not isinstance(o, GatewayError)], errors
 
+    async def collect(
+        self,
+        tenant_id: str,
+        capability: type,
+        operation: str,
+        invoke: Callable[[Bound], Awaitable[Sequence[T]]],
+        cached: tuple[type, tuple[object, ...], bool] | None = None,
+    ) -> tuple[list[T], list[VendorIssue]]:
+        """:meth:`fan_out` for list operations: every vendor's items in one list."""
+        lists, errors = await self.fan_out(tenant_id, capability, operation, invoke, cached)
+        return [item for items in lists for item in items], errors
+
     async def choose(
         self, tenant_id: str, capability: type, requested: str | None, field: str = "body.vendor"
     ) -> Bound:

@@ -23,7 +23,7 @@ from gateway.phone import InvalidNumber, parse_e164
 from gateway.schema_caller_id import (
     BatchCounts,
     BatchState,
-    CallerLabelList,
+    CallerLabel,
     PersonalizationBatch,
     PersonalizationRecord,
     PersonalizationRecordStatus,
@@ -96,45 +96,50 @@ class Personalizations:
         self._records = records
 
     async def prepare(
-        self, bound: Bound, records: Sequence[PersonalizationRecord], prefix: str
+        self, bound: Bound, records: Sequence[PersonalizationRecord], prefix: str, indexed: bool
     ) -> list[PersonalizationInput]:
-        """Check every record (numbers, window, label of this account); 422 naming each field."""
+        """Check every record (numbers, window, label of this account); 422 naming each field.
+
+        Fields are named under ``prefix`` (``body.records[3]`` when ``indexed``). Labels are
+        checked against the cached list, read again once if one is missing (it may be new).
+        """
         now = datetime.now(UTC)
         errors: list[FieldError] = []
         prepared = []
-        labels: set[str] | None = None
         for index, record in enumerate(records):
-            where = prefix if len(records) == 1 and prefix == "body" else f"{prefix}[{index}]"
+            where = f"{prefix}[{index}]" if indexed else prefix
             caller, receiver, problems = check_record(record, where, now)
             errors += problems
-            native = None
-            if record.label_id is not None:
-                if labels is None:
-                    labels = await self._label_ids(bound)
-                vendor, _, native = record.label_id.partition(":")
-                if vendor != bound.vendor or record.label_id not in labels:
-                    errors.append(
-                        FieldError(
-                            field=f"{where}.label_id",
-                            message="is not a dynamic label of this account",
-                        )
-                    )
+            native = record.label_id.partition(":")[2] if record.label_id else None
             prepared.append(PersonalizationInput(record, caller, receiver, native))
+        wanted = {r.label_id for r in records if r.label_id is not None}
+        if wanted:
+            known = await self._label_ids(bound, refresh=False)
+            if not wanted <= known:
+                known = await self._label_ids(bound, refresh=True)
+            errors += [
+                FieldError(
+                    field=(f"{prefix}[{index}]" if indexed else prefix) + ".label_id",
+                    message="is not a dynamic label of this account",
+                )
+                for index, record in enumerate(records)
+                if record.label_id is not None and record.label_id not in known
+            ]
         if errors:
             raise ValidationFailed("the personalization breaks the vendor's rules", errors=errors)
         return prepared
 
-    async def _label_ids(self, bound: Bound) -> set[str]:
+    async def _label_ids(self, bound: Bound, refresh: bool) -> set[str]:
         adapter: CallerIdProvider = bound.adapter
         labels = await self._dispatcher.cached(
             bound,
             "list_labels",
             (),
-            CallerLabelList,
+            list[CallerLabel],
             lambda: adapter.list_labels(bound.credential),
-            refresh=False,
+            refresh=refresh,
         )
-        return {label.id for label in labels.data}
+        return {label.id for label in labels}
 
     async def submit(
         self, bound: Bound, items: Sequence[PersonalizationInput]

@@ -26,7 +26,7 @@ from gateway.cursor import invalid_cursor
 from gateway.errors import FieldError, NotFound, ValidationFailed, VendorError
 from gateway.schema import Call, Number
 from gateway.schema_agents import (
-    AgentModelList,
+    AgentModel,
     Balance,
     CallCreate,
     Campaign,
@@ -35,8 +35,8 @@ from gateway.schema_agents import (
     NumberCreate,
     VendorWebhook,
     VendorWebhookCreate,
+    Voice,
     VoiceFilters,
-    VoiceList,
 )
 
 T = TypeVar("T")
@@ -299,12 +299,14 @@ class TopCallsAdapter:
 
     # --- agent configuration and balance -------------------------------------------------------
 
-    async def list_models(self, credential: TopCallsCredential) -> AgentModelList:
+    async def list_models(self, credential: TopCallsCredential) -> list[AgentModel]:
         """Models on offer."""
         listed = await self._call(lambda: self._client.list_models(credential.api_key))
-        return AgentModelList(data=[translate.model_from_vendor(item) for item in listed.data])
+        return [translate.model_from_vendor(item) for item in listed.data]
 
-    async def list_voices(self, credential: TopCallsCredential, filters: VoiceFilters) -> VoiceList:
+    async def list_voices(
+        self, credential: TopCallsCredential, filters: VoiceFilters
+    ) -> list[Voice]:
         """Built-in voices filtered by the vendor, or the account's voices filtered here."""
         if filters.custom is False:
             listed = await self._call(
@@ -319,7 +321,7 @@ class TopCallsAdapter:
         else:
             listed = await self._call(lambda: self._client.list_voices(credential.api_key))
         voices = [translate.voice_from_vendor(item) for item in listed.data]
-        return VoiceList(data=[v for v in voices if translate.voice_matches(v, filters)])
+        return [v for v in voices if translate.voice_matches(v, filters)]
 
     async def get_balance(self, credential: TopCallsCredential) -> Balance:
         """Minutes left, used and held for calls in progress."""

@@ -25,9 +25,9 @@ from gateway.cursor import invalid_cursor
 from gateway.errors import NotFound, VendorError, VendorTokenRejected
 from gateway.schema import Number, NumberStatus
 from gateway.schema_caller_id import (
-    CallerLabelList,
+    CallerLabel,
     ExportLink,
-    FeatureSetList,
+    FeatureSet,
     NumberOperationItem,
     Personalization,
     PersonalizationRecordStatus,
@@ -119,7 +119,7 @@ class TruecallerAdapter:
         """A number and its feature set's id (the vendor gives the name; the id is looked up)."""
         detail = await self._find_number(session, vendor_id)
         feature_sets = await self.list_feature_sets(session)
-        for feature_set in feature_sets.data:
+        for feature_set in feature_sets:
             if feature_set.name == detail.feature_set_name:
                 return translate.number_from_vendor(detail), feature_set.id.partition(":")[2]
         raise NotFound("the number is not in a feature set of this account")
@@ -187,7 +187,7 @@ class TruecallerAdapter:
 
     # --- caller ID -------------------------------------------------------------------------------
 
-    async def list_labels(self, session: TokenSession) -> CallerLabelList:
+    async def list_labels(self, session: TokenSession) -> list[CallerLabel]:
         """Every dynamic label (the vendor answers bare pages without a count)."""
         labels = []
         for page in range(1, MAX_PAGES + 1):
@@ -197,9 +197,9 @@ class TruecallerAdapter:
             labels += [translate.label_from_vendor(item) for item in batch]
             if len(batch) < PAGE_LIMIT:
                 break
-        return CallerLabelList(data=labels)
+        return labels
 
-    async def list_feature_sets(self, session: TokenSession) -> FeatureSetList:
+    async def list_feature_sets(self, session: TokenSession) -> list[FeatureSet]:
         """Every feature set."""
         feature_sets = []
         for page in range(1, MAX_PAGES + 1):
@@ -212,7 +212,7 @@ class TruecallerAdapter:
                 page, info.total_page_count if info else None
             ):
                 break
-        return FeatureSetList(data=feature_sets)
+        return feature_sets
 
     def batch_size(self) -> int:
         """The vendor takes 500 records per batch call."""

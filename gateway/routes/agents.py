@@ -14,9 +14,11 @@ from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
 from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.schema_agents import (
+    AgentModel,
     AgentModelList,
     BalanceList,
     CallMode,
+    Voice,
     VoiceFilters,
     VoiceList,
 )
@@ -44,14 +46,14 @@ class AgentsController(Controller):
         cache_control: CacheControlHeader = None,
     ) -> AgentModelList:
         """Models a call's `model` can name (cached; `Cache-Control: no-cache` refreshes)."""
-        lists, errors = await services.dispatcher.fan_out(
+        models, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             AgentCatalog,
             "list_models",
             lambda bound: bound.adapter.list_models(bound.credential),
-            cached=(AgentModelList, (), wants_fresh(cache_control)),
+            cached=(list[AgentModel], (), wants_fresh(cache_control)),
         )
-        return AgentModelList(data=[m for listed in lists for m in listed.data], errors=errors)
+        return AgentModelList(data=models, errors=errors)
 
     @get(
         "/voices",
@@ -79,18 +81,18 @@ class AgentsController(Controller):
         filters = VoiceFilters(
             mode=mode, provider=provider, gender=gender, language=language, custom=custom
         )
-        lists, errors = await services.dispatcher.fan_out(
+        voices, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             AgentCatalog,
             "list_voices",
             lambda bound: bound.adapter.list_voices(bound.credential, filters),
             cached=(
-                VoiceList,
+                list[Voice],
                 (mode, provider, gender, language, custom),
                 wants_fresh(cache_control),
             ),
         )
-        return VoiceList(data=[v for listed in lists for v in listed.data], errors=errors)
+        return VoiceList(data=voices, errors=errors)
 
     @get(
         "/balance",

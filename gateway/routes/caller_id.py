@@ -18,8 +18,10 @@ from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
 from gateway.schema_caller_id import (
+    CallerLabel,
     CallerLabelList,
     ExportLink,
+    FeatureSet,
     FeatureSetList,
     Personalization,
     PersonalizationBatch,
@@ -56,14 +58,14 @@ class CallerIdController(Controller):
         cache_control: CacheControlHeader = None,
     ) -> CallerLabelList:
         """Labels a personalization can show (cached)."""
-        lists, errors = await services.dispatcher.fan_out(
+        labels, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             CallerIdProvider,
             "list_labels",
             lambda bound: bound.adapter.list_labels(bound.credential),
-            cached=(CallerLabelList, (), wants_fresh(cache_control)),
+            cached=(list[CallerLabel], (), wants_fresh(cache_control)),
         )
-        return CallerLabelList(data=[x for listed in lists for x in listed.data], errors=errors)
+        return CallerLabelList(data=labels, errors=errors)
 
     @get(
         "/feature-sets",
@@ -78,14 +80,14 @@ class CallerIdController(Controller):
         cache_control: CacheControlHeader = None,
     ) -> FeatureSetList:
         """Feature sets numbers can be registered in (cached)."""
-        lists, errors = await services.dispatcher.fan_out(
+        feature_sets, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             CallerIdProvider,
             "list_feature_sets",
             lambda bound: bound.adapter.list_feature_sets(bound.credential),
-            cached=(FeatureSetList, (), wants_fresh(cache_control)),
+            cached=(list[FeatureSet], (), wants_fresh(cache_control)),
         )
-        return FeatureSetList(data=[x for listed in lists for x in listed.data], errors=errors)
+        return FeatureSetList(data=feature_sets, errors=errors)
 
     @post(
         "/personalizations",
@@ -108,7 +110,7 @@ class CallerIdController(Controller):
         """
         tenant_id = principal.require_tenant()
         bound = await services.dispatcher.choose(tenant_id, CallerIdProvider, data.vendor)
-        (item,) = await services.personalizations.prepare(bound, [data], "body")
+        (item,) = await services.personalizations.prepare(bound, [data], "body", indexed=False)
         adapter: CallerIdProvider = bound.adapter
         return await services.dispatcher.call(
             bound, "personalize", lambda: adapter.personalize(bound.credential, item)
@@ -132,7 +134,9 @@ class CallerIdController(Controller):
         """Queue up to 10,000 records; split into the vendor's batch size, tracked as one batch."""
         tenant_id = principal.require_tenant()
         bound = await services.dispatcher.choose(tenant_id, CallerIdProvider, data.vendor)
-        items = await services.personalizations.prepare(bound, data.records, "body.records")
+        items = await services.personalizations.prepare(
+            bound, data.records, "body.records", indexed=True
+        )
 
         async def submit() -> PersonalizationBatch:
             return await services.personalizations.submit(bound, items)

@@ -32,13 +32,13 @@ class CampaignsController(Controller):
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> CampaignList:
         """Every campaign of every configured vendor, with its stats."""
-        lists, errors = await services.dispatcher.fan_out(
+        campaigns, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             CampaignSource,
             "list_campaigns",
             lambda bound: bound.adapter.list_campaigns(bound.credential),
         )
-        return CampaignList(data=[c for campaigns in lists for c in campaigns], errors=errors)
+        return CampaignList(data=campaigns, errors=errors)
 
     @get(
         "/{campaign_id:str}",

@@ -34,13 +34,13 @@ class CarriersController(Controller):
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> CarrierList:
         """Every carrier of every configured vendor, each vendor's own carrier included."""
-        lists, errors = await services.dispatcher.fan_out(
+        carriers, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             CarrierSource,
             "list_carriers",
             lambda bound: bound.adapter.list_carriers(bound.credential),
         )
-        return CarrierList(data=[c for carriers in lists for c in carriers], errors=errors)
+        return CarrierList(data=carriers, errors=errors)
 
     @post(
         "/",

@@ -37,13 +37,13 @@ class VendorWebhooksController(Controller):
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> VendorWebhookList:
         """Every vendor's subscriptions."""
-        lists, errors = await services.dispatcher.fan_out(
+        webhooks, errors = await services.dispatcher.collect(
             principal.require_tenant(),
             VendorWebhooks,
             "list_webhooks",
             lambda bound: bound.adapter.list_webhooks(bound.credential),
         )
-        return VendorWebhookList(data=[w for listed in lists for w in listed], errors=errors)
+        return VendorWebhookList(data=webhooks, errors=errors)
 
     @post(
         "/",

@@ -364,6 +364,24 @@ def test_a_real_time_personalization_is_delivered(
     assert len(records) == 1
 
 
+def test_a_label_made_after_the_labels_were_cached_is_accepted(
+    tenant_tc: CallerIdTenant, tc_control: httpx.Client
+) -> None:
+    assert tenant_tc.client.get("/v1/caller-id/labels").status_code == 200
+    made = tc_control.post(
+        f"/accounts/{tenant_tc.account_id}/labels",
+        json={"name": "Brand new label", "label_type": "dynamic"},
+    )
+    assert made.status_code == 201, made.text
+
+    answer = tenant_tc.client.post(
+        "/v1/caller-id/personalizations",
+        json=personalization(tenant_tc, label_id="truecaller:" + made.json()["id"]),
+    )
+
+    assert answer.status_code == 200, answer.text
+
+
 @pytest.mark.parametrize(
     ("failure", "status", "field"),
     [("Not a Truecaller user", 422, "body.receiver_number"), ("Failed to push", 502, None)],
