@@ -99,7 +99,7 @@ class NumberOperations:
         if raw is None:
             raise NotFound(f"no operation '{operation_id}'")
         operation = msgspec.json.decode(raw, type=Operation)
-        if operation.status is not OperationState.PENDING or operation.feature_set_id is None:
+        if operation.status is not OperationState.PENDING:
             return operation
         bound = await self._dispatcher.bind(tenant_id, operation.vendor)
         feature_set = operation.feature_set_id.partition(":")[2]

@@ -233,10 +233,10 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     kind: Annotated[str, msgspec.Meta(description="`register_numbers` or `release_numbers`.")]
     vendor: str
     status: OperationState
+    feature_set_id: OpaqueId
     created_at: datetime
     updated_at: datetime
     items: list[NumberOperationItem]
-    feature_set_id: OpaqueId | None = None
 
 
 class VerificationCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
