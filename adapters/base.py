@@ -470,7 +470,7 @@ class PhoneVerifier(Protocol):
         """The link that starts the flow on the user's phone, and its parameters."""
         ...
 
-    def parse_callback(self, body: bytes) -> VerificationCallbackData:
+    def parse_callback(self, body: dict[str, Any]) -> VerificationCallbackData:
         """Decode the vendor's callback (``ValidationFailed`` when it is not one)."""
         ...
 

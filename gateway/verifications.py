@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -126,7 +127,7 @@ class Verifications:
             verification = msgspec.structs.replace(verification, status=VerificationState.EXPIRED)
         return verification
 
-    async def callback(self, vendor: str, body: bytes) -> Verification:
+    async def callback(self, vendor: str, body: dict[str, Any]) -> Verification:
         """Record the vendor's callback; fetch the profile when approved and allowed.
 
         A repeated callback for a settled verification changes nothing. A vendor failure while

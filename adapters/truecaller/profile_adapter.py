@@ -6,6 +6,8 @@ per-user access token arrives in the callback and is used once, here, never stor
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import msgspec
 
@@ -52,11 +54,11 @@ class TruecallerProfileAdapter:
             ttl_seconds * 1000,
         )
 
-    def parse_callback(self, body: bytes) -> VerificationCallbackData:
+    def parse_callback(self, body: dict[str, Any]) -> VerificationCallbackData:
         """``{requestId, accessToken, endpoint}`` when approved, ``{requestId, status}`` if not."""
         try:
-            callback = msgspec.json.decode(body, type=VerificationCallback)
-        except msgspec.DecodeError as exc:
+            callback = msgspec.convert(body, VerificationCallback)
+        except msgspec.ValidationError as exc:
             raise ValidationFailed(
                 "not a Truecaller verification callback",
                 errors=[FieldError(field="body", message=str(exc))],

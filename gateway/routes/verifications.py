@@ -84,5 +84,5 @@ async def verification_callback(
     """The vendor's server-to-server callback, not for consumers. It needs no gateway key: the
     unguessable request id it carries is what authenticates it, and the profile endpoint it
     names is fetched only on an allowed host."""
-    await services.verifications.callback(vendor, msgspec.json.encode(data))
+    await services.verifications.callback(vendor, data)
     return CallbackAck()
