@@ -10,7 +10,6 @@ profile is sealed with the vault's keys at rest.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import secrets
 from collections.abc import Sequence
@@ -63,12 +62,8 @@ def endpoint_allowed(endpoint: str, allowed_origins: Sequence[str]) -> bool:
         if (allowed.port or _default_port(allowed.scheme)) != port:
             continue
         pattern = allowed.hostname
-        if pattern.startswith("*."):
-            if target.hostname.endswith(pattern[1:]) and fnmatch.fnmatchcase(
-                target.hostname, pattern
-            ):
-                return True
-        elif target.hostname == pattern:
+        wildcard = pattern.startswith("*.")
+        if (wildcard and target.hostname.endswith(pattern[1:])) or target.hostname == pattern:
             return True
     return False
 
