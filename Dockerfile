@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY gateway ./gateway
 COPY adapters ./adapters
 COPY policies ./policies
+COPY contract ./contract
 RUN pip install --quiet .
 
 USER gateway

@@ -13,9 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
-from gateway.errors import FieldError
-from gateway.schema import Call, LiveCallCheck, Number, NumberStatus, TestNumberList
-from gateway.schema_agents import (
+from contract.agents import (
     AgentModel,
     Balance,
     CallCreate,
@@ -28,7 +26,7 @@ from gateway.schema_agents import (
     Voice,
     VoiceFilters,
 )
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     CallerLabel,
     CallerProfile,
     ExportLink,
@@ -38,6 +36,8 @@ from gateway.schema_caller_id import (
     PersonalizationRecord,
     PersonalizationRecordStatus,
 )
+from contract.errors import FieldError
+from contract.schema import Call, LiveCallCheck, Number, NumberStatus, TestNumberList
 
 T = TypeVar("T")
 

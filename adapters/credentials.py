@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import msgspec
 
-from gateway.errors import ValidationFailed
+from contract.errors import ValidationFailed
 
 C = TypeVar("C", bound=msgspec.Struct)
 

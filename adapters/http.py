@@ -13,7 +13,7 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from opentelemetry.sdk.trace import TracerProvider
 
-from gateway.errors import VendorError, VendorTimeout, VendorUnreachable
+from contract.errors import VendorError, VendorTimeout, VendorUnreachable
 from gateway.settings import VendorHttpSettings
 from gateway.telemetry import instrument_vendor_client
 

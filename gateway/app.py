@@ -11,6 +11,8 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from contract.agents import REQUEST_BODIES as AGENT_BODIES
+from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
 from gateway.openapi import finish_document, openapi_config
@@ -36,8 +38,6 @@ from gateway.routes.numbers import NumbersController
 from gateway.routes.operations import OperationsController
 from gateway.routes.vendor_webhooks import VendorWebhooksController
 from gateway.routes.verifications import VerificationsController, verification_callback
-from gateway.schema_agents import REQUEST_BODIES as AGENT_BODIES
-from gateway.schema_caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import msgspec
 
 from adapters.registry import AdapterRegistry
-from gateway.errors import NotFound
+from contract.errors import NotFound
 from policies.vault import CredentialMetadata, Vault
 
 

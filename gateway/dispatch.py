@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from adapters.base import TokenExchanger, TokenSession, VendorPage
 from adapters.registry import AdapterRegistry
-from gateway.cursor import Cursor, VendorPosition, decode_cursor, encode_cursor
-from gateway.errors import (
+from contract.cursor import Cursor, VendorPosition, decode_cursor, encode_cursor
+from contract.errors import (
     FieldError,
     GatewayError,
     NotFound,
@@ -26,9 +26,9 @@ from gateway.errors import (
     VendorNotConfigured,
     VendorTokenRejected,
 )
+from contract.schema import VendorIssue
 from gateway.pipeline import VendorPipeline, credential_id
 from gateway.request_context import current_request_id
-from gateway.schema import VendorIssue
 from gateway.tokens import TokenBroker, token_memo
 from policies.records import MemoryRecordStore, RecordStore
 from policies.vault import Vault

@@ -23,7 +23,7 @@ from typing import Any
 import msgspec
 from litestar import Response
 
-from gateway.errors import Conflict, FieldError, ValidationFailed
+from contract.errors import Conflict, FieldError, ValidationFailed
 from policies.idempotency import IdempotencyStore, StoredResponse
 from policies.redis_client import REDIS_ERRORS
 

@@ -16,15 +16,15 @@ from datetime import UTC, datetime
 import msgspec
 
 from adapters.base import NumberRegistrar
-from gateway.dispatch import Bound, VendorDispatcher
-from gateway.errors import NotFound
-from gateway.schema import NumberStatus
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     NumberOperationItem,
     NumberProgress,
     Operation,
     OperationState,
 )
+from contract.errors import NotFound
+from contract.schema import NumberStatus
+from gateway.dispatch import Bound, VendorDispatcher
 from policies.records import RecordStore
 
 KEEP_SECONDS = 7 * 24 * 3600.0

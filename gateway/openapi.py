@@ -22,8 +22,8 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.enums import OpenAPIType
 
+from contract.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
 from gateway.auth.keys import Scope
-from gateway.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
 from gateway.request_context import current_request_id
 
 API_VERSION = "1.0.0"

@@ -17,10 +17,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from adapters.base import CallerIdProvider, PersonalizationInput
-from gateway.dispatch import Bound, VendorDispatcher
-from gateway.errors import FieldError, GatewayError, NotFound, ValidationFailed
-from gateway.phone import InvalidNumber, parse_e164
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     BatchCounts,
     BatchState,
     CallerLabel,
@@ -29,6 +26,9 @@ from gateway.schema_caller_id import (
     PersonalizationRecordStatus,
     RecordState,
 )
+from contract.errors import FieldError, GatewayError, NotFound, ValidationFailed
+from contract.phone import InvalidNumber, parse_e164
+from gateway.dispatch import Bound, VendorDispatcher
 from policies.records import RecordStore
 
 MAX_WINDOW = timedelta(hours=24)

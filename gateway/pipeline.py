@@ -20,7 +20,7 @@ from typing import TypeVar
 import msgspec
 
 from adapters.base import OperationSpec, VendorDeclaration
-from gateway.errors import (
+from contract.errors import (
     GatewayError,
     RateLimited,
     VendorBusy,

@@ -16,7 +16,7 @@ from litestar.exceptions import (
 )
 from litestar.exceptions import MethodNotAllowedException as LitestarMethodNotAllowed
 
-from gateway.errors import (
+from contract.errors import (
     PROBLEM_MEDIA_TYPE,
     BadRequest,
     FieldError,

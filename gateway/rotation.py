@@ -16,7 +16,7 @@ from typing import TypeVar
 import msgspec
 
 from adapters.base import CredentialRotator, IssuedCredential
-from gateway.errors import Conflict, GatewayError, NotFound
+from contract.errors import Conflict, GatewayError, NotFound
 from gateway.pipeline import credential_id
 from gateway.services import Services
 from policies.vault import CredentialMetadata, StaleCredentialError

@@ -19,7 +19,7 @@ import msgspec
 from cachetools import TTLCache
 
 from adapters.base import IssuedToken, TokenExchanger
-from gateway.errors import ServiceUnavailable
+from contract.errors import ServiceUnavailable
 from gateway.pipeline import VendorPipeline
 from policies.records import RecordStore
 from policies.vault import Vault

@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 import msgspec
 
 from adapters.base import PhoneVerifier
-from gateway.dispatch import Bound, VendorDispatcher
-from gateway.errors import FieldError, NotFound, ValidationFailed, VendorCredentialRejected
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     CallerProfile,
     Verification,
     VerificationCreate,
     VerificationState,
 )
+from contract.errors import FieldError, NotFound, ValidationFailed, VendorCredentialRejected
+from gateway.dispatch import Bound, VendorDispatcher
 from policies.records import RecordStore
 from policies.vault import Vault
 

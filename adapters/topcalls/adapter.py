@@ -22,10 +22,7 @@ from adapters.topcalls import translate
 from adapters.topcalls.client import TopCallsClient
 from adapters.topcalls.declaration import DECLARATION
 from adapters.topcalls.payloads import CarrierOut, TopCallsCredential
-from gateway.cursor import invalid_cursor
-from gateway.errors import FieldError, NotFound, ValidationFailed, VendorError
-from gateway.schema import Call, Number
-from gateway.schema_agents import (
+from contract.agents import (
     AgentModel,
     Balance,
     CallCreate,
@@ -38,6 +35,9 @@ from gateway.schema_agents import (
     Voice,
     VoiceFilters,
 )
+from contract.cursor import invalid_cursor
+from contract.errors import FieldError, NotFound, ValidationFailed, VendorError
+from contract.schema import Call, Number
 
 T = TypeVar("T")
 

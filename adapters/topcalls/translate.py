@@ -29,27 +29,7 @@ from adapters.topcalls.payloads import (
     WebhookBody,
     WebhookOut,
 )
-from gateway.errors import (
-    Conflict,
-    FieldError,
-    GatewayError,
-    NotFound,
-    PaymentRequired,
-    RateLimited,
-    ValidationFailed,
-    VendorCredentialRejected,
-    VendorError,
-)
-from gateway.phone import vendor_digits_to_e164
-from gateway.schema import (
-    Call,
-    CallDirection,
-    CallStatus,
-    Number,
-    NumberStatus,
-    TranscriptTurn,
-)
-from gateway.schema_agents import (
+from contract.agents import (
     AgentModel,
     Balance,
     CallCreate,
@@ -65,6 +45,26 @@ from gateway.schema_agents import (
     VendorWebhookCreate,
     Voice,
     VoiceFilters,
+)
+from contract.errors import (
+    Conflict,
+    FieldError,
+    GatewayError,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+    ValidationFailed,
+    VendorCredentialRejected,
+    VendorError,
+)
+from contract.phone import vendor_digits_to_e164
+from contract.schema import (
+    Call,
+    CallDirection,
+    CallStatus,
+    Number,
+    NumberStatus,
+    TranscriptTurn,
 )
 
 VENDOR = "topcalls"

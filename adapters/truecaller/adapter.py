@@ -21,10 +21,7 @@ from adapters.truecaller import translate
 from adapters.truecaller.client import TruecallerClient
 from adapters.truecaller.declaration import DECLARATION, TOKEN_LIFETIME_SECONDS
 from adapters.truecaller.payloads import NumberDetail, TruecallerCredential
-from gateway.cursor import invalid_cursor
-from gateway.errors import NotFound, VendorError, VendorTokenRejected
-from gateway.schema import Number, NumberStatus
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     CallerLabel,
     ExportLink,
     FeatureSet,
@@ -32,6 +29,9 @@ from gateway.schema_caller_id import (
     Personalization,
     PersonalizationRecordStatus,
 )
+from contract.cursor import invalid_cursor
+from contract.errors import NotFound, VendorError, VendorTokenRejected
+from contract.schema import Number, NumberStatus
 
 T = TypeVar("T")
 

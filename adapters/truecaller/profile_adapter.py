@@ -18,8 +18,8 @@ from adapters.truecaller import translate
 from adapters.truecaller.declaration import PROFILE_DECLARATION
 from adapters.truecaller.payloads import ProfileAppCredential, VerificationCallback
 from adapters.truecaller.profile_client import fetch_profile
-from gateway.errors import FieldError, ValidationFailed, VendorError
-from gateway.schema_caller_id import CallerProfile
+from contract.caller_id import CallerProfile
+from contract.errors import FieldError, ValidationFailed, VendorError
 
 
 class TruecallerProfileAdapter:

@@ -29,18 +29,7 @@ from adapters.truecaller.payloads import (
     RecordBody,
     StatusInfo,
 )
-from gateway.errors import (
-    FieldError,
-    GatewayError,
-    NotFound,
-    RateLimited,
-    ValidationFailed,
-    VendorCredentialRejected,
-    VendorError,
-)
-from gateway.phone import vendor_digits_to_e164
-from gateway.schema import Number, NumberStatus
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     CallerLabel,
     CallerProfile,
     ExportLink,
@@ -52,6 +41,17 @@ from gateway.schema_caller_id import (
     PersonalizationRecord,
     RecordState,
 )
+from contract.errors import (
+    FieldError,
+    GatewayError,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+    VendorCredentialRejected,
+    VendorError,
+)
+from contract.phone import vendor_digits_to_e164
+from contract.schema import Number, NumberStatus
 
 VENDOR = "truecaller"
 PROFILE_VENDOR = "truecaller_profile"

@@ -15,9 +15,9 @@ from adapters.trustcaller import translate
 from adapters.trustcaller.client import TrustCallerClient
 from adapters.trustcaller.declaration import DECLARATION
 from adapters.trustcaller.payloads import PageMeta, TrustCallerCredential
-from gateway.cursor import invalid_cursor
-from gateway.errors import NotFound, VendorError
-from gateway.schema import Call, LiveCallCheck, Number, TestNumberList
+from contract.cursor import invalid_cursor
+from contract.errors import NotFound, VendorError
+from contract.schema import Call, LiveCallCheck, Number, TestNumberList
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from adapters.trustcaller.payloads import (
     ReservedNumber,
     TestNumbersResponse,
 )
-from gateway.errors import (
+from contract.errors import (
     FieldError,
     GatewayError,
     NotFound,
@@ -23,8 +23,8 @@ from gateway.errors import (
     VendorCredentialRejected,
     VendorError,
 )
-from gateway.phone import is_masked, vendor_digits_to_e164
-from gateway.schema import (
+from contract.phone import is_masked, vendor_digits_to_e164
+from contract.schema import (
     Call,
     CallDirection,
     CallStatus,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
 from gateway.auth.store import TenantStore
-from gateway.errors import Forbidden, NotFound, Unauthorized
 from policies.last_known import LastKnown
 
 

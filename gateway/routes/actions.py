@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar import Response
 
+from contract.agents import ActionResult
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
-from gateway.schema_agents import ActionResult
 from gateway.services import Services
 
 

@@ -6,10 +6,10 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from contract.errors import NotFound
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.credentials import store_credential
-from gateway.errors import NotFound
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential

@@ -8,11 +8,11 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from contract.errors import Forbidden, NotFound
 from gateway.auth.issue import issue_key
 from gateway.auth.keys import Scope, new_id
 from gateway.auth.principal import Principal
 from gateway.auth.store import ApiKeyRecord, Tenant
-from gateway.errors import Forbidden, NotFound
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.routes.admin_schema import KeyCreate, KeyCreated, KeyOut, TenantCreate, TenantOut
 from gateway.services import Services

@@ -9,11 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from adapters.base import AgentCatalog, BalanceSource
-from gateway.auth.keys import Scope
-from gateway.auth.principal import Principal
-from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CacheControlHeader, wants_fresh
-from gateway.schema_agents import (
+from contract.agents import (
     AgentModel,
     AgentModelList,
     BalanceList,
@@ -22,6 +18,10 @@ from gateway.schema_agents import (
     VoiceFilters,
     VoiceList,
 )
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.openapi import READ_ERRORS, contract
+from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.services import Services
 
 Word = Annotated[str | None, Parameter(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]

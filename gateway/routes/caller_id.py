@@ -11,13 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from adapters.base import CallerIdProvider
-from gateway.auth.keys import Scope
-from gateway.auth.principal import Principal
-from gateway.errors import FieldError, ValidationFailed
-from gateway.idempotency import request_fingerprint, run_idempotently
-from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
-from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
-from gateway.schema_caller_id import (
+from contract.caller_id import (
     CallerLabel,
     CallerLabelList,
     ExportLink,
@@ -28,6 +22,12 @@ from gateway.schema_caller_id import (
     PersonalizationBatchCreate,
     PersonalizationCreate,
 )
+from contract.errors import FieldError, ValidationFailed
+from gateway.auth.keys import Scope
+from gateway.auth.principal import Principal
+from gateway.idempotency import request_fingerprint, run_idempotently
+from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
 from gateway.services import Services
 
 DEPRECATED_NOTE = (

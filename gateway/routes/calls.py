@@ -11,10 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from adapters.base import CallPlacer, CallSource, LiveCallChecker
+from contract.agents import ActionResult, CallCreate
+from contract.cursor import filters_fingerprint
+from contract.errors import FieldError, ValidationFailed, VendorNotConfigured
+from contract.schema import Call, CallPage, LiveCallCheck, newest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.cursor import filters_fingerprint
-from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
@@ -26,8 +28,6 @@ from gateway.routes.params import (
     VendorFilter,
     e164_param,
 )
-from gateway.schema import Call, CallPage, LiveCallCheck, newest_first
-from gateway.schema_agents import ActionResult, CallCreate
 from gateway.services import Services
 
 

@@ -7,12 +7,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from adapters.base import CampaignSource
+from contract.agents import ActionResult, Campaign, CampaignList
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
 from gateway.routes.params import IdempotencyKeyHeader
-from gateway.schema_agents import ActionResult, Campaign, CampaignList
 from gateway.services import Services
 
 

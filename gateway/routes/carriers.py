@@ -8,13 +8,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from adapters.base import CarrierSource
+from contract.agents import Carrier, CarrierCreate, CarrierList
+from contract.errors import ValidationFailed
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.errors import ValidationFailed
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.params import IdempotencyKeyHeader
-from gateway.schema_agents import Carrier, CarrierCreate, CarrierList
 from gateway.services import Services
 
 

@@ -8,10 +8,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from adapters.base import NumberProvisioner, NumberRegistrar, NumberSource, TestNumberSource
+from contract.agents import NumberCreate
+from contract.caller_id import Operation
+from contract.cursor import filters_fingerprint
+from contract.errors import FieldError, ValidationFailed, VendorNotConfigured
+from contract.schema import Number, NumberPage, TestNumberList, oldest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.cursor import filters_fingerprint
-from gateway.errors import FieldError, ValidationFailed, VendorNotConfigured
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.number_operations import REGISTER, RELEASE
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract, with_accepted
@@ -26,9 +29,6 @@ from gateway.routes.params import (
     prefix_param,
     wants_fresh,
 )
-from gateway.schema import Number, NumberPage, TestNumberList, oldest_first
-from gateway.schema_agents import NumberCreate
-from gateway.schema_caller_id import Operation
 from gateway.services import Services
 
 

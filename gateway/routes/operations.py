@@ -6,10 +6,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from contract.caller_id import Operation
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
-from gateway.schema_caller_id import Operation
 from gateway.services import Services
 
 

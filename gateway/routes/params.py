@@ -7,8 +7,8 @@ from typing import Annotated
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter
 
-from gateway.errors import FieldError, ValidationFailed
-from gateway.phone import (
+from contract.errors import FieldError, ValidationFailed
+from contract.phone import (
     DIGIT_PREFIX_PATTERN,
     E164_INPUT_PATTERN,
     InvalidNumber,

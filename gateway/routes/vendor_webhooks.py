@@ -12,12 +12,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from adapters.base import VendorWebhooks
+from contract.agents import VendorWebhook, VendorWebhookCreate, VendorWebhookList
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.params import IdempotencyKeyHeader
-from gateway.schema_agents import VendorWebhook, VendorWebhookCreate, VendorWebhookList
 from gateway.services import Services
 
 

@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from adapters.base import PhoneVerifier
+from contract.caller_id import Verification, VerificationCreate
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, contract, problem_responses
-from gateway.schema_caller_id import Verification, VerificationCreate
 from gateway.services import Services
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 
-from gateway.errors import ValidationFailed, VendorError
+from contract.errors import ValidationFailed, VendorError
 from gateway.idempotency import REPLAYED_HEADER, request_fingerprint, run_idempotently
 from policies.idempotency import (
     IdempotencyStore,

@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.base import IssuedToken, OperationSpec, RateBudget, VendorDeclaration
-from gateway.errors import RateLimited
+from contract.errors import RateLimited
 from gateway.services import build_pipeline
 from gateway.settings import Settings
 from gateway.tokens import TokenBroker, token_memo

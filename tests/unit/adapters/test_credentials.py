@@ -6,7 +6,7 @@ import pytest
 
 from adapters.credentials import load_secret
 from adapters.truecaller.payloads import TruecallerCredential
-from gateway.errors import ValidationFailed
+from contract.errors import ValidationFailed
 
 SECRET = {"client_account_id": "acct-1", "key_id": "key-1", "api_key": "s3cr3t-api-key"}
 

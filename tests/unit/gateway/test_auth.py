@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
 from gateway.auth.principal import Authenticator, Principal
 from gateway.auth.store import ApiKeyRecord, SQLiteTenantStore, Tenant
@@ -19,7 +20,6 @@ from gateway.bootstrap import (
     replace_named_key,
     retire_generated_operator_keys,
 )
-from gateway.errors import Forbidden, NotFound, Unauthorized
 
 OPERATOR_KEY = "gw_" + "o" * 43
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

@@ -14,15 +14,15 @@ import pytest
 
 from adapters.base import NumberSource, VendorDeclaration, VendorPage
 from adapters.registry import AdapterRegistry
-from gateway.dispatch import Bound, VendorDispatcher
-from gateway.errors import (
+from contract.errors import (
     GatewayError,
     RateLimited,
     ValidationFailed,
     VendorError,
     VendorNotConfigured,
 )
-from gateway.schema import Number, NumberStatus, oldest_first
+from contract.schema import Number, NumberStatus, oldest_first
+from gateway.dispatch import Bound, VendorDispatcher
 from gateway.services import build_pipeline
 from gateway.settings import Settings
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec

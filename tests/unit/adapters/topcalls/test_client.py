@@ -17,7 +17,7 @@ from adapters.topcalls.payloads import (
     SipGatewayBody,
     WebhookBody,
 )
-from gateway.schema_agents import CallMode
+from contract.agents import CallMode
 from tests.unit.adapters.recording import RecordingVendor, query
 from tests.unit.adapters.topcalls import test_translate as sheet
 

@@ -31,19 +31,7 @@ from adapters.topcalls.payloads import (
     VoicesOut,
     WebhookOut,
 )
-from gateway.errors import (
-    Conflict,
-    FieldError,
-    GatewayError,
-    NotFound,
-    PaymentRequired,
-    RateLimited,
-    ValidationFailed,
-    VendorCredentialRejected,
-    VendorError,
-)
-from gateway.schema import CallDirection, CallStatus, NumberStatus, TranscriptTurn
-from gateway.schema_agents import (
+from contract.agents import (
     CallCreate,
     CallMode,
     CampaignStats,
@@ -57,6 +45,18 @@ from gateway.schema_agents import (
     Voice,
     VoiceFilters,
 )
+from contract.errors import (
+    Conflict,
+    FieldError,
+    GatewayError,
+    NotFound,
+    PaymentRequired,
+    RateLimited,
+    ValidationFailed,
+    VendorCredentialRejected,
+    VendorError,
+)
+from contract.schema import CallDirection, CallStatus, NumberStatus, TranscriptTurn
 
 # --- payloads copied from the contract sheet -----------------------------------------------------
 

@@ -12,7 +12,7 @@ from adapters.http import VendorPayloadError, VendorResponseError
 from adapters.truecaller import translate
 from adapters.truecaller.client import TruecallerClient
 from adapters.truecaller.payloads import RecordBody
-from gateway.errors import ValidationFailed
+from contract.errors import ValidationFailed
 from tests.unit.adapters.recording import RecordingVendor, query
 from tests.unit.adapters.truecaller import contract_payloads as sheet
 

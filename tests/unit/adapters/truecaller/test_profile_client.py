@@ -11,7 +11,7 @@ import pytest
 from adapters.http import VendorPayloadError, VendorResponseError, build_vendor_client
 from adapters.truecaller import translate
 from adapters.truecaller.profile_client import fetch_profile
-from gateway.errors import VendorCredentialRejected
+from contract.errors import VendorCredentialRejected
 from gateway.settings import VendorHttpSettings
 from tests.unit.adapters.truecaller import contract_payloads as sheet
 

@@ -35,7 +35,13 @@ from adapters.truecaller.payloads import (
     TruecallerCredential,
     VerificationCallback,
 )
-from gateway.errors import (
+from contract.caller_id import (
+    NumberOutcome,
+    NumberProgress,
+    PersonalizationRecord,
+    RecordState,
+)
+from contract.errors import (
     FieldError,
     GatewayError,
     NotFound,
@@ -44,13 +50,7 @@ from gateway.errors import (
     VendorCredentialRejected,
     VendorError,
 )
-from gateway.schema import NumberStatus
-from gateway.schema_caller_id import (
-    NumberOutcome,
-    NumberProgress,
-    PersonalizationRecord,
-    RecordState,
-)
+from contract.schema import NumberStatus
 from tests.unit.adapters.truecaller import contract_payloads as sheet
 
 API_KEY = "caf1694e-b8a4-4082-82fc-105a0a63eafe"

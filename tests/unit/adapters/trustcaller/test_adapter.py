@@ -14,7 +14,7 @@ import pytest
 from adapters.http import build_vendor_client
 from adapters.trustcaller.adapter import TrustCallerAdapter
 from adapters.trustcaller.payloads import TrustCallerCredential
-from gateway.errors import (
+from contract.errors import (
     NotFound,
     RateLimited,
     ValidationFailed,
@@ -23,7 +23,7 @@ from gateway.errors import (
     VendorTimeout,
     VendorUnreachable,
 )
-from gateway.schema import CallStatus, NumberStatus
+from contract.schema import CallStatus, NumberStatus
 from gateway.settings import VendorHttpSettings
 from tests.unit.adapters.trustcaller import contract_payloads as sheet
 

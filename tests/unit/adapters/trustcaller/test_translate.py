@@ -16,7 +16,7 @@ from adapters.trustcaller.payloads import (
     ReservedNumber,
     TestNumbersResponse,
 )
-from gateway.errors import (
+from contract.errors import (
     FieldError,
     NotFound,
     RateLimited,
@@ -24,7 +24,7 @@ from gateway.errors import (
     VendorCredentialRejected,
     VendorError,
 )
-from gateway.schema import CallDirection, CallStatus, NumberStatus
+from contract.schema import CallDirection, CallStatus, NumberStatus
 from tests.unit.adapters.trustcaller import contract_payloads as sheet
 
 ADMIN_FIX = "PUT /v1/admin/tenants/{tenant}/credentials/trustcaller"

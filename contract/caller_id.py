@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gateway.schema import E164, OpaqueId, VendorIssue
-from gateway.schema_agents import NumberInput, VendorName
+from contract.agents import NumberInput, VendorName
+from contract.schema import E164, OpaqueId, VendorIssue
 
 MAX_NUMBERS_PER_REQUEST = 10_000
 MAX_BATCH_RECORDS = 10_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from gateway.errors import (
+from contract.errors import (
     PROBLEM_MEDIA_TYPE,
     BadRequest,
     Conflict,

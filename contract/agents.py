@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gateway.phone import E164_INPUT_PATTERN
-from gateway.schema import E164, OpaqueId, VendorIssue
+from contract.phone import E164_INPUT_PATTERN
+from contract.schema import E164, OpaqueId, VendorIssue
 
 VendorName = Annotated[
     str,

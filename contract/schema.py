@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 import msgspec
 
-from gateway.errors import Problem
+from contract.errors import Problem
 
 E164 = Annotated[str, msgspec.Meta(examples=["+120000486562997"], description="E.164 with '+'.")]
 OpaqueId = Annotated[

@@ -6,14 +6,14 @@ import base64
 
 import pytest
 
-from gateway.cursor import (
+from contract.cursor import (
     Cursor,
     VendorPosition,
     decode_cursor,
     encode_cursor,
     filters_fingerprint,
 )
-from gateway.errors import FieldError, ValidationFailed
+from contract.errors import FieldError, ValidationFailed
 
 POSITIONS = {
     "trustcaller": VendorPosition("3", 4),

@@ -14,7 +14,7 @@ import hashlib
 
 import msgspec
 
-from gateway.errors import FieldError, ValidationFailed
+from contract.errors import FieldError, ValidationFailed
 
 
 class VendorPosition(msgspec.Struct, frozen=True, array_like=True):

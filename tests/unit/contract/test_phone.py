@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.phone import (
+from contract.phone import (
     InvalidNumber,
     is_masked,
     parse_digit_prefix,
