@@ -8,12 +8,12 @@ so a Redis outage does not take down requests that were being served a moment be
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from cachetools import LRUCache
 
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.redis_client import REDIS_ERRORS
 
 T = TypeVar("T")
@@ -27,7 +27,14 @@ class StoreUnavailable(Exception):
 class LastKnown:
     """Last good answers of reads, by key, usable for ``max_stale_seconds`` during outages."""
 
-    def __init__(self, max_stale_seconds: float = 300.0, max_entries: int = 100_000) -> None:
+    def __init__(
+        self,
+        max_stale_seconds: float = 300.0,
+        max_entries: int = 100_000,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self._clock = clock
         self._answers: LRUCache[Hashable, tuple[float, object]] = LRUCache(max_entries)
         self._max_stale = max_stale_seconds
         self.stale_reads = 0
@@ -38,12 +45,13 @@ class LastKnown:
             answer = await fetch()
         except REDIS_ERRORS as exc:
             remembered = self._answers.get(key)
-            if remembered is None or time.monotonic() - remembered[0] > self._max_stale:
+            if remembered is None or self._clock.monotonic() - remembered[0] > self._max_stale:
                 raise StoreUnavailable("the shared store is unreachable") from exc
             self.stale_reads += 1
             log.warning("store unreachable: serving the last known answer")
-            return remembered[1]  # type: ignore[return-value]
-        self._answers[key] = (time.monotonic(), answer)
+            # Each key is only ever read with the same kind of fetch, so its answer is a T.
+            return cast(T, remembered[1])
+        self._answers[key] = (self._clock.monotonic(), answer)
         return answer
 
     @property

@@ -6,6 +6,7 @@ Redis unreachable falls back on its own (see each policy), so these numbers are 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,34 @@ became read-only in a failover, and a full one)."""
 
 RELEASE_LOCK_SCRIPT = Path(__file__).with_name("release_lock.lua").read_text()
 """Deletes a lock only while it still holds its owner's token (for ``register_script``)."""
+
+
+def reply_bytes(reply: bytes | str) -> bytes:
+    """A value read from Redis, as the bytes a client of :func:`create_redis` returns.
+
+    redis-py types every reply as ``bytes | str`` whatever the client's ``decode_responses``; the
+    stores here keep binary values (msgpack), which only a non-decoding client reads back intact.
+    """
+    if isinstance(reply, bytes):
+        return reply
+    raise _not_bytes(reply)
+
+
+def reply_members(reply: Iterable[object]) -> list[bytes]:
+    """The members of a set or sorted-set reply (``SMEMBERS``, ``ZRANGE`` without scores)."""
+    members: list[bytes] = []
+    for member in reply:
+        if not isinstance(member, bytes):
+            raise _not_bytes(member)
+        members.append(member)
+    return members
+
+
+def _not_bytes(reply: object) -> TypeError:
+    return TypeError(
+        f"expected bytes from Redis, got {type(reply).__name__} "
+        "(the client must have decode_responses=False)"
+    )
 
 
 def checked_prefix(prefix: str) -> str:

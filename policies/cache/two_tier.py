@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ import msgspec
 from cachetools import TTLCache
 from redis.asyncio import Redis
 
-from policies.redis_client import REDIS_ERRORS, RELEASE_LOCK_SCRIPT
+from policies.clock import SYSTEM_CLOCK, Clock
+from policies.redis_client import REDIS_ERRORS, RELEASE_LOCK_SCRIPT, reply_bytes
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,11 @@ class Cached(msgspec.Struct, frozen=True):
     stored_at: float
     expires_at: float
 
-    def age(self) -> int:
-        """Whole seconds since the answer was loaded (the ``Age`` header)."""
-        return max(0, int(time.time() - self.stored_at))
+    def age(self, now: float | None = None) -> int:
+        """Whole seconds since the answer was loaded (the ``Age`` header), at ``now`` (epoch
+        seconds; the system clock's time if not given, :meth:`TwoTierCache.age` passes its own)."""
+        at = SYSTEM_CLOCK.time() if now is None else now
+        return max(0, int(at - self.stored_at))
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,15 @@ _decoder = msgspec.msgpack.Decoder(Cached)
 class TwoTierCache:
     """Cached answers by key; the caller builds tenant-scoped keys."""
 
-    def __init__(self, redis: Redis | None, settings: CacheSettings) -> None:
+    def __init__(
+        self, redis: Redis | None, settings: CacheSettings, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._redis = redis
         self._release = redis.register_script(RELEASE_LOCK_SCRIPT) if redis is not None else None
         self._settings = settings
+        self._clock = clock
         self._local: TTLCache[str, Cached] = TTLCache(
-            maxsize=settings.local_entries, ttl=settings.local_seconds
+            maxsize=settings.local_entries, ttl=settings.local_seconds, timer=clock.monotonic
         )
         self._inflight: dict[str, asyncio.Future[tuple[Cached, bool]]] = {}
         self.redis_failures = 0
@@ -91,9 +96,13 @@ class TwoTierCache:
         cached, hit = await asyncio.shield(loading)
         return cached, hit or joined
 
+    def age(self, cached: Cached) -> int:
+        """Whole seconds since ``cached`` was loaded, on this cache's clock (the ``Age`` header)."""
+        return cached.age(self._clock.time())
+
     async def _lookup(self, key: str) -> Cached | None:
         local = self._local.get(key)
-        if local is not None and local.expires_at > time.time():
+        if local is not None and local.expires_at > self._clock.time():
             return local
         if self._redis is None:
             return None
@@ -104,7 +113,7 @@ class TwoTierCache:
             return None
         if raw is None:
             return None
-        cached = _decoder.decode(raw)
+        cached = _decoder.decode(reply_bytes(raw))
         self._local[key] = cached
         return cached
 
@@ -112,13 +121,13 @@ class TwoTierCache:
         self, key: str, ttl: float, load: Callable[[], Awaitable[bytes]], refresh: bool
     ) -> tuple[Cached, bool]:
         token = uuid.uuid4().hex
-        deadline = time.monotonic() + self._settings.lock_seconds
+        deadline = self._clock.monotonic() + self._settings.lock_seconds
         while not refresh and not await self._take_lock(key, token):
-            await asyncio.sleep(self._settings.poll_seconds)
+            await self._clock.sleep(self._settings.poll_seconds)
             found = await self._lookup(key)
             if found is not None:
                 return found, True
-            if time.monotonic() > deadline:
+            if self._clock.monotonic() > deadline:
                 break
         try:
             if not refresh:
@@ -127,7 +136,7 @@ class TwoTierCache:
                 if found is not None:
                     return found, True
             payload = await load()
-            now = time.time()
+            now = self._clock.time()
             cached = Cached(payload=payload, stored_at=now, expires_at=now + ttl)
             await self._store(key, cached, ttl)
             return cached, False

@@ -66,10 +66,14 @@ class RedisIdempotencyStore:
     async def begin(self, key: str, fingerprint: str, claim_seconds: float, owner: str) -> Begun:
         """Claim ``key`` for a request with ``fingerprint``."""
         found = await self._begin(keys=[key], args=[fingerprint, int(claim_seconds * 1000), owner])
-        outcome = found[0].decode()
-        if outcome == "done":
-            return Begun("done", _decoder.decode(found[1]))
-        return Begun(outcome)  # type: ignore[arg-type]
+        outcome: str = found[0].decode()
+        match outcome:
+            case "done":
+                return Begun("done", _decoder.decode(found[1]))
+            case "new" | "pending" | "conflict":
+                return Begun(outcome)
+            case _:
+                raise ValueError(f"unexpected idempotency claim outcome {outcome!r}")
 
     async def complete(
         self, key: str, owner: str, response: StoredResponse, keep_seconds: float

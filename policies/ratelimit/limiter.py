@@ -9,13 +9,14 @@ would not: it refills continuously, letting about 120 through in some 60 s windo
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from redis.asyncio import Redis
+
+from policies.clock import SYSTEM_CLOCK, Clock
 
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
 _PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
@@ -82,10 +83,10 @@ class RedisLimiter:
 class MemoryLimiter:
     """The same log in process memory: for one process, or while Redis is unreachable."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._logs: dict[str, deque[float]] = {}
         self._paused_until: dict[str, float] = {}
-        self._now = time.monotonic
+        self._now = clock.monotonic
 
     async def acquire(self, key: str, rate: Rate) -> Decision:
         """Admit one request under ``key`` if ``rate`` allows it now."""

@@ -10,12 +10,11 @@ meantime to the shared logs.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import time
 from dataclasses import dataclass
 
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit.limiter import Decision, MemoryLimiter, Rate, RedisLimiter
 from policies.redis_client import REDIS_ERRORS
 
@@ -62,9 +61,16 @@ class Admission:
 class RateShaper:
     """Budgets keyed by vendor credential, shared through Redis when there is one."""
 
-    def __init__(self, shared: RedisLimiter | None, settings: ShapingSettings) -> None:
+    def __init__(
+        self,
+        shared: RedisLimiter | None,
+        settings: ShapingSettings,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._shared = shared
-        self._local = MemoryLimiter()
+        self._clock = clock
+        self._local = MemoryLimiter(clock=clock)
         self._settings = settings
         self._shared_down_until = 0.0
         self._fallback_since: float | None = None
@@ -75,11 +81,12 @@ class RateShaper:
     @property
     def using_fallback(self) -> bool:
         """Whether Redis is configured but currently skipped."""
-        return self._shared is not None and time.monotonic() < self._shared_down_until
+        return self._shared is not None and self._clock.monotonic() < self._shared_down_until
 
     def wait_deadline(self) -> float:
-        """The latest moment (monotonic) a request starting now may still wait until."""
-        return time.monotonic() + self._settings.max_wait_seconds
+        """The latest moment (this shaper's clock, monotonic) a request starting now may still
+        wait until."""
+        return self._clock.monotonic() + self._settings.max_wait_seconds
 
     async def acquire(self, key: str, rate: Rate, deadline: float | None = None) -> Admission:
         """Wait for a slot under ``key``; raise :class:`ShapingRejected` past the wait bound.
@@ -88,16 +95,16 @@ class RateShaper:
         across several budgets and attempts.
         """
         window = Rate(rate.limit, rate.period_seconds + self._settings.margin_seconds)
-        started = time.monotonic()
+        started = self._clock.monotonic()
         deadline = deadline if deadline is not None else self.wait_deadline()
         while True:
             decision = await self._decide(key, window)
-            now = time.monotonic()
+            now = self._clock.monotonic()
             if decision.admitted:
                 return Admission(now - started, decision.remaining)
             if now + decision.wait_seconds > deadline:
                 raise ShapingRejected(decision.wait_seconds)
-            await asyncio.sleep(decision.wait_seconds)
+            await self._clock.sleep(decision.wait_seconds)
 
     async def pause(self, key: str, seconds: float) -> None:
         """The vendor answered 429: stop admitting under ``key`` for ``seconds``, everywhere."""
@@ -141,5 +148,5 @@ class RateShaper:
         if not self.using_fallback:
             log.warning("rate limiter: Redis unreachable, using the in-process fallback")
         if self._fallback_since is None:
-            self._fallback_since = time.monotonic()
-        self._shared_down_until = time.monotonic() + self._settings.redis_retry_seconds
+            self._fallback_since = self._clock.monotonic()
+        self._shared_down_until = self._clock.monotonic() + self._settings.redis_retry_seconds

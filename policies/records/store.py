@@ -12,7 +12,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 
-from policies.redis_client import RELEASE_LOCK_SCRIPT
+from policies.redis_client import RELEASE_LOCK_SCRIPT, reply_bytes
 
 
 class RecordStore(Protocol):
@@ -49,7 +49,7 @@ class RedisRecordStore:
     async def get(self, key: str) -> bytes | None:
         """The record, or ``None``."""
         value = await self._redis.get(key)
-        return bytes(value) if value is not None else None
+        return reply_bytes(value) if value is not None else None
 
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
         """Write with a millisecond expiry."""

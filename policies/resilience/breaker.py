@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
+
+from policies.clock import SYSTEM_CLOCK, Clock
 
 
 class BreakerState(StrEnum):
@@ -36,8 +38,9 @@ class BreakerSettings:
 class CircuitBreaker:
     """One breaker (per vendor credential). Not thread-safe; used on one event loop."""
 
-    def __init__(self, settings: BreakerSettings) -> None:
+    def __init__(self, settings: BreakerSettings, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._settings = settings
+        self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
         self._probing = False
@@ -47,7 +50,7 @@ class CircuitBreaker:
         """The current state."""
         if self._opened_at is None:
             return BreakerState.CLOSED
-        if time.monotonic() - self._opened_at < self._settings.open_seconds:
+        if self._clock.monotonic() - self._opened_at < self._settings.open_seconds:
             return BreakerState.OPEN
         return BreakerState.HALF_OPEN
 
@@ -59,8 +62,9 @@ class CircuitBreaker:
         if state is BreakerState.HALF_OPEN and not self._probing:
             self._probing = True
             return
-        opened_at = self._opened_at or time.monotonic()
-        remaining = self._settings.open_seconds - (time.monotonic() - opened_at)
+        now = self._clock.monotonic()
+        opened_at = self._opened_at if self._opened_at is not None else now
+        remaining = self._settings.open_seconds - (now - opened_at)
         raise BreakerOpen(max(remaining, 1.0))
 
     def record_success(self) -> None:
@@ -78,22 +82,47 @@ class CircuitBreaker:
         """The vendor failed (5xx, timeout, unreachable): count, and open at the threshold."""
         self._failures += 1
         if self._probing or self._failures >= self._settings.failure_threshold:
-            self._opened_at = time.monotonic()
+            self._opened_at = self._clock.monotonic()
             self._probing = False
 
 
 class CircuitBreakers:
-    """Breakers by key, created on first use."""
+    """Breakers by key, created on first use, at most ``max_entries`` of them.
 
-    def __init__(self, settings: BreakerSettings) -> None:
+    Past ``max_entries`` the least recently used closed breaker is forgotten (a new one starts
+    closed, so nothing is lost but a count of failures below the threshold). Open and half-open
+    breakers are kept while any closed one can go; only when every breaker is open is the least
+    recently used forgotten anyway.
+    """
+
+    def __init__(
+        self, settings: BreakerSettings, *, max_entries: int = 10_000, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
         self._settings = settings
-        self._breakers: dict[str, CircuitBreaker] = {}
+        self._max_entries = max_entries
+        self._clock = clock
+        self._breakers: OrderedDict[str, CircuitBreaker] = OrderedDict()
 
     def get(self, key: str) -> CircuitBreaker:
-        """The breaker for ``key``."""
-        if key not in self._breakers:
-            self._breakers[key] = CircuitBreaker(self._settings)
-        return self._breakers[key]
+        """The breaker for ``key`` (now the most recently used)."""
+        breaker = self._breakers.get(key)
+        if breaker is not None:
+            self._breakers.move_to_end(key)
+            return breaker
+        if len(self._breakers) >= self._max_entries:
+            self._evict_one()
+        breaker = self._breakers[key] = CircuitBreaker(self._settings, clock=self._clock)
+        return breaker
+
+    def _evict_one(self) -> None:
+        """Forget the least recently used closed breaker, else the least recently used one."""
+        victim = next(
+            (key for key, b in self._breakers.items() if b.state is BreakerState.CLOSED),
+            next(iter(self._breakers)),
+        )
+        del self._breakers[victim]
 
     def states(self) -> dict[str, BreakerState]:
         """Every breaker's state, by key."""

@@ -8,9 +8,10 @@ everything, retries stop at that share instead of multiplying the load on it.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from policies.clock import SYSTEM_CLOCK, Clock
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,14 @@ def backoff_delays(policy: RetryPolicy, rng: random.Random | None = None) -> Ite
 class RetryBudget:
     """Tokens for retries: earned by first attempts and by time, spent by retries."""
 
-    def __init__(self, policy: RetryPolicy, capacity: float = 20.0) -> None:
+    def __init__(
+        self, policy: RetryPolicy, capacity: float = 20.0, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._policy = policy
         self._capacity = capacity
+        self._clock = clock
         self._tokens = capacity
-        self._refilled_at = time.monotonic()
+        self._refilled_at = clock.monotonic()
 
     def record_attempt(self) -> None:
         """A first attempt was made: earn ``ratio`` of a retry."""
@@ -60,7 +64,7 @@ class RetryBudget:
         return False
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         earned = (now - self._refilled_at) * self._policy.budget_floor_per_second
         self._tokens = min(self._capacity, self._tokens + earned)
         self._refilled_at = now

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import msgspec
 from redis.asyncio import Redis
 
-from policies.redis_client import checked_prefix
+from policies.redis_client import checked_prefix, reply_bytes, reply_members
 from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential
 from policies.vault.envelope import SealedSecret
 
@@ -102,7 +102,7 @@ class RedisVaultBackend:
 
     async def list_for_tenant(self, tenant_id: str) -> list[StoredCredential]:
         """A tenant's records, sorted by vendor."""
-        vendors = await self._redis.zrange(self._index_key(tenant_id), 0, -1)
+        vendors = reply_members(await self._redis.zrange(self._index_key(tenant_id), 0, -1))
         return await self._fetch(tenant_id, [vendor.decode() for vendor in vendors])
 
     async def all_records(self) -> AsyncIterator[StoredCredential]:
@@ -148,7 +148,9 @@ class RedisVaultBackend:
         """The members of a sorted set of equal scores, in name order, a batch at a time."""
         start = b"-"
         while True:
-            page = await self._redis.zrange(key, start, b"+", bylex=True, offset=0, num=_BATCH)
+            page = reply_members(
+                await self._redis.zrange(key, start, b"+", bylex=True, offset=0, num=_BATCH)
+            )
             if page:
                 yield [member.decode() for member in page]
             if len(page) < _BATCH:
@@ -177,16 +179,18 @@ def _encode(record: StoredCredential) -> tuple[str, bytes, bytes]:
     return record.fingerprint, _encoder.encode(record.sealed), _encoder.encode(meta)
 
 
-def _decode(tenant_id: str, vendor: str, values: Sequence[bytes | None]) -> StoredCredential | None:
+def _decode(
+    tenant_id: str, vendor: str, values: Sequence[bytes | str | None]
+) -> StoredCredential | None:
     fingerprint, sealed, meta_bytes = values
     if fingerprint is None or sealed is None or meta_bytes is None:
         return None
-    meta = _meta_decoder.decode(meta_bytes)
+    meta = _meta_decoder.decode(reply_bytes(meta_bytes))
     return StoredCredential(
         tenant_id=tenant_id,
         vendor=vendor,
-        sealed=_sealed_decoder.decode(sealed),
-        fingerprint=fingerprint.decode(),
+        sealed=_sealed_decoder.decode(reply_bytes(sealed)),
+        fingerprint=reply_bytes(fingerprint).decode(),
         created_at=meta.created_at,
         rotated_at=meta.rotated_at,
         updated_at=meta.updated_at,

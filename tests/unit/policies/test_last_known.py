@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from policies.clock import FakeClock
 from policies.last_known import LastKnown, StoreUnavailable
 
 
@@ -55,5 +56,18 @@ async def test_forgotten_answers_are_not_served() -> None:
     last_known.forget("k")
     store.down = True
 
+    with pytest.raises(StoreUnavailable):
+        await last_known.read("k", store.read)
+
+
+async def test_an_answer_older_than_the_stale_bound_is_not_served() -> None:
+    clock = FakeClock()
+    store, last_known = Store(), LastKnown(max_stale_seconds=30, clock=clock)
+    await last_known.read("k", store.read)
+    store.down = True
+
+    clock.advance(30)
+    assert await last_known.read("k", store.read) == "v1"
+    clock.advance(0.5)
     with pytest.raises(StoreUnavailable):
         await last_known.read("k", store.read)

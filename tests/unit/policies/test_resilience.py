@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from policies.clock import FakeClock
 from policies.resilience import (
     BreakerOpen,
     BreakerSettings,
@@ -15,6 +16,7 @@ from policies.resilience import (
     Bulkhead,
     BulkheadFull,
     CircuitBreaker,
+    CircuitBreakers,
     RetryBudget,
     RetryPolicy,
     backoff_delays,
@@ -99,3 +101,163 @@ async def test_the_bulkhead_bounds_concurrency_and_refuses_after_its_wait() -> N
         async with bulkhead.slot():
             pass
     await asyncio.gather(*holders)
+
+
+def test_the_retry_budget_refills_with_time_and_is_spent_by_retries() -> None:
+    clock = FakeClock()
+    policy = RetryPolicy(budget_ratio=0, budget_floor_per_second=2)
+    budget = RetryBudget(policy, capacity=3, clock=clock)
+
+    assert [budget.try_spend() for _ in range(4)] == [True, True, True, False]
+
+    clock.advance(0.25)  # half a retry earned
+    assert not budget.try_spend()
+    clock.advance(0.25)  # a whole one
+    assert budget.try_spend()
+    assert not budget.try_spend()
+
+    clock.advance(3600)  # refilling stops at the capacity
+    assert [budget.try_spend() for _ in range(4)] == [True, True, True, False]
+
+
+def _failing(breaker: CircuitBreaker, times: int) -> None:
+    for _ in range(times):
+        breaker.before_call()
+        breaker.record_failure()
+
+
+def test_a_breaker_opens_after_its_threshold_and_fails_fast_while_open() -> None:
+    clock = FakeClock(monotonic=0.0)  # zero must count as a time, not as "never opened"
+    breaker = CircuitBreaker(BreakerSettings(failure_threshold=3, open_seconds=10), clock=clock)
+
+    _failing(breaker, 2)
+    assert breaker.state is BreakerState.CLOSED
+    _failing(breaker, 1)
+    assert breaker.state is BreakerState.OPEN
+
+    clock.advance(4)
+    with pytest.raises(BreakerOpen) as refused:
+        breaker.before_call()
+    assert refused.value.retry_after == pytest.approx(6)
+
+    clock.advance(5.5)
+    assert breaker.state is BreakerState.OPEN
+    with pytest.raises(BreakerOpen) as refused:
+        breaker.before_call()
+    assert refused.value.retry_after == 1.0  # never less than a second
+
+
+def test_a_breaker_lets_one_probe_through_after_its_open_time_and_closes_on_success() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(BreakerSettings(failure_threshold=2, open_seconds=10), clock=clock)
+    _failing(breaker, 2)
+
+    clock.advance(9.9)
+    assert breaker.state is BreakerState.OPEN
+    clock.advance(0.1)
+    assert breaker.state is BreakerState.HALF_OPEN
+
+    breaker.before_call()  # the probe
+    with pytest.raises(BreakerOpen):
+        breaker.before_call()  # only one at a time
+    breaker.record_success()
+
+    assert breaker.state is BreakerState.CLOSED
+    _failing(breaker, 1)  # the count started again from zero
+    assert breaker.state is BreakerState.CLOSED
+
+
+def test_a_failed_probe_reopens_the_breaker_for_a_full_open_time() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(BreakerSettings(failure_threshold=3, open_seconds=10), clock=clock)
+    _failing(breaker, 3)
+    clock.advance(15)
+
+    breaker.before_call()
+    breaker.record_failure()  # one failed probe is enough
+
+    assert breaker.state is BreakerState.OPEN
+    with pytest.raises(BreakerOpen) as refused:
+        breaker.before_call()
+    assert refused.value.retry_after == pytest.approx(10)
+    clock.advance(10)
+    assert breaker.state is BreakerState.HALF_OPEN
+
+
+def test_a_released_probe_lets_the_next_caller_probe() -> None:
+    clock = FakeClock()
+    breaker = CircuitBreaker(BreakerSettings(failure_threshold=1, open_seconds=10), clock=clock)
+    _failing(breaker, 1)
+    clock.advance(10)
+
+    breaker.before_call()
+    breaker.release_probe()
+    breaker.before_call()
+
+    assert breaker.state is BreakerState.HALF_OPEN
+
+
+def test_the_breaker_map_gives_its_breakers_its_clock() -> None:
+    clock = FakeClock()
+    breakers = CircuitBreakers(BreakerSettings(failure_threshold=1, open_seconds=10), clock=clock)
+    _failing(breakers.get("topcalls:a"), 1)
+    assert breakers.states() == {"topcalls:a": BreakerState.OPEN}
+
+    clock.advance(10)
+
+    assert breakers.states() == {"topcalls:a": BreakerState.HALF_OPEN}
+    assert breakers.get("topcalls:a") is breakers.get("topcalls:a")
+
+
+def test_the_breaker_map_is_bounded() -> None:
+    breakers = CircuitBreakers(BreakerSettings(), max_entries=10, clock=FakeClock())
+
+    for n in range(1000):
+        breakers.get(f"topcalls:{n}")
+
+    assert list(breakers.states()) == [f"topcalls:{n}" for n in range(990, 1000)]
+
+
+def test_the_breaker_map_forgets_least_recently_used_closed_breakers_first() -> None:
+    clock = FakeClock()
+    settings = BreakerSettings(failure_threshold=1, open_seconds=10)
+    breakers = CircuitBreakers(settings, max_entries=4, clock=clock)
+    opened = breakers.get("topcalls:opened")
+    _failing(opened, 1)
+    probing = breakers.get("trustcaller:probing")
+    _failing(probing, 1)
+    clock.advance(5)
+    breakers.get("topcalls:a")
+    breakers.get("topcalls:b")
+    breakers.get("topcalls:a")  # now used more recently than b
+
+    _failing(breakers.get("topcalls:opened-later"), 1)  # over the bound: b goes
+    clock.advance(5)  # the first two are half-open now
+    probing.before_call()  # and one of them has its probe out
+    breakers.get("topcalls:c")  # a goes
+
+    assert breakers.states() == {
+        "topcalls:opened": BreakerState.HALF_OPEN,
+        "trustcaller:probing": BreakerState.HALF_OPEN,
+        "topcalls:opened-later": BreakerState.OPEN,
+        "topcalls:c": BreakerState.CLOSED,
+    }
+    assert breakers.get("topcalls:opened") is opened
+    assert breakers.get("trustcaller:probing") is probing
+    assert breakers.not_closed_by_group() == {"topcalls": 2, "trustcaller": 1}
+
+
+def test_a_breaker_map_of_open_breakers_forgets_the_least_recently_used() -> None:
+    breakers = CircuitBreakers(BreakerSettings(failure_threshold=1), max_entries=2)
+    for key in ("v:first", "v:second"):
+        _failing(breakers.get(key), 1)
+    breakers.get("v:first")
+
+    breakers.get("v:third")
+
+    assert breakers.states() == {"v:first": BreakerState.OPEN, "v:third": BreakerState.CLOSED}
+
+
+def test_a_breaker_map_holds_at_least_one_breaker() -> None:
+    with pytest.raises(ValueError, match="max_entries"):
+        CircuitBreakers(BreakerSettings(), max_entries=0)
