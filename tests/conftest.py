@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from simulators.server import RunningServer, start_in_thread
+from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
 from tests.redis_server import RedisServer
 
 
@@ -27,3 +29,11 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     yield redis_server.url
     if redis_server.process is None:
         redis_server.start()
+
+
+@pytest.fixture
+def trustcaller_sim() -> Iterator[RunningServer]:
+    """A fresh TrustCaller simulator on a free port; its API lives under ``url + '/api/v1'``."""
+    server = start_in_thread(create_simulator_app(SimulatorConfig()))
+    yield server
+    server.stop()
