@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 import msgspec
@@ -11,7 +12,7 @@ from contract.errors import ValidationFailed
 C = TypeVar("C", bound=msgspec.Struct)
 
 
-def load_secret(secret: dict[str, str], credential_type: type[C], vendor: str) -> C:
+def load_secret(secret: Mapping[str, str], credential_type: type[C], vendor: str) -> C:
     """``secret`` as ``credential_type``, every field present and not blank (422 otherwise).
 
     The message names the expected fields, never a value.
@@ -19,7 +20,7 @@ def load_secret(secret: dict[str, str], credential_type: type[C], vendor: str) -
     fields = msgspec.structs.fields(credential_type)
     shape = "{" + ", ".join(f'"{f.encode_name}": ...' for f in fields) + "}"
     try:
-        credential = msgspec.convert(secret, credential_type)
+        credential = msgspec.convert(dict(secret), credential_type)
     except msgspec.ValidationError as exc:
         raise ValidationFailed(f"a {vendor} credential is {shape}: {exc}") from None
     blank = [f.name for f in fields if not str(getattr(credential, f.name)).strip()]

@@ -7,17 +7,37 @@ modules receive it injected; tests hand them a client on ``httpx.MockTransport``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from opentelemetry.sdk.trace import TracerProvider
 
 from contract.errors import VendorError, VendorTimeout, VendorUnreachable
-from gateway.settings import VendorHttpSettings
-from gateway.telemetry import instrument_vendor_client
 
 T = TypeVar("T")
+TRANSPORTS = ("httpx", "aiohttp")
+ClientHook = Callable[[httpx.AsyncClient], None]
+"""Something done to every vendor client once it is built (the gateway's tracing)."""
+
+
+@dataclass(frozen=True)
+class VendorHttpSettings:
+    """How the gateway talks to one vendor."""
+
+    base_url: str
+    """Vendor API root, without a trailing slash."""
+    connect_timeout: float = 3.0
+    """Seconds to establish a connection."""
+    read_timeout: float = 10.0
+    """Seconds to wait for response bytes."""
+    max_connections: int = 50
+    """Pooled connections per vendor per process."""
+    total_timeout: float = 15.0
+    """Seconds one vendor call may take in all (connect, send, wait, read)."""
+    transport: str = "httpx"
+    """``httpx`` (its own pool) or ``aiohttp`` (httpx's API on aiohttp's pool: less CPU per call,
+    see ``benchmarks/vendor_transport.py``)."""
 
 
 class VendorResponseError(Exception):
@@ -37,10 +57,10 @@ class VendorPayloadError(Exception):
 def build_vendor_client(
     settings: VendorHttpSettings,
     transport: httpx.AsyncBaseTransport | None = None,
-    tracer_provider: TracerProvider | None = None,
+    hook: ClientHook | None = None,
 ) -> httpx.AsyncClient:
-    """A pooled client for one vendor, with explicit timeouts and pool limits, traced when a
-    tracer provider is given (a client span per call, ``traceparent`` sent to the vendor).
+    """A pooled client for one vendor, with explicit timeouts and pool limits; ``hook`` is
+    applied to it once built (the gateway instruments it for tracing).
 
     The transport is a setting: httpx's own pool, or aiohttp's under the same httpx API.
     """
@@ -63,8 +83,8 @@ def build_vendor_client(
         transport=transport,
         headers={"Accept": "application/json", "User-Agent": "caller-gateway"},
     )
-    if tracer_provider is not None:
-        instrument_vendor_client(client, tracer_provider)
+    if hook is not None:
+        hook(client)
     return client
 
 

@@ -1,28 +1,66 @@
-"""The only door from the gateway to vendor packages: which adapters exist and what they can do."""
+"""The one list of vendors, and the door from the gateway to them.
+
+Adding a vendor is one package under ``adapters/`` (plus its simulator under ``simulators/``)
+and one line in :data:`VENDORS`. Settings (``GATEWAY_<VENDOR>_BASE_URL``), sandbox wiring, the
+CLI's ``gateway sandbox <vendor>``, the conformance tests and the docs follow from this list.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
-from opentelemetry.sdk.trace import TracerProvider
 
-from adapters.base import SandboxVendor, VendorAdapter
-from adapters.http import build_vendor_client
+from adapters.capabilities import VendorAdapter
+from adapters.declaration import VendorDeclaration
+from adapters.http import ClientHook, VendorHttpSettings, build_vendor_client
 from adapters.topcalls.adapter import TopCallsAdapter
 from adapters.truecaller.adapter import TruecallerAdapter
 from adapters.truecaller.profile_adapter import TruecallerProfileAdapter
 from adapters.trustcaller.adapter import TrustCallerAdapter
-from gateway.settings import Settings
 
-C = TypeVar("C")
+P = TypeVar("P")
+
+
+AdapterFactory = Callable[[httpx.AsyncClient], VendorAdapter]
+
+
+@dataclass(frozen=True)
+class VendorEntry:
+    """One registered vendor: its declaration and how to build its adapter."""
+
+    declaration: VendorDeclaration
+    factory: AdapterFactory
+    """Builds the adapter on the vendor's pooled HTTP client (the adapter class itself)."""
+
+    @property
+    def name(self) -> str:
+        """The vendor's name."""
+        return self.declaration.name
+
+
+VENDORS: tuple[VendorEntry, ...] = (
+    VendorEntry(TrustCallerAdapter.declaration, TrustCallerAdapter),
+    VendorEntry(TopCallsAdapter.declaration, TopCallsAdapter),
+    VendorEntry(TruecallerAdapter.declaration, TruecallerAdapter),
+    VendorEntry(TruecallerProfileAdapter.declaration, TruecallerProfileAdapter),
+)
+"""Every vendor the gateway serves."""
+
+
+def declarations(vendors: Sequence[VendorEntry] = VENDORS) -> list[VendorDeclaration]:
+    """The declarations of ``vendors``, in registry order."""
+    return [vendor.declaration for vendor in vendors]
 
 
 class AdapterRegistry:
     """The adapters of one process, each on its own pooled HTTP client."""
 
-    def __init__(self, adapters: Iterable[Any], clients: Iterable[httpx.AsyncClient] = ()) -> None:
+    def __init__(
+        self, adapters: Iterable[VendorAdapter], clients: Iterable[httpx.AsyncClient] = ()
+    ) -> None:
         self._adapters: dict[str, VendorAdapter] = {a.declaration.name: a for a in adapters}
         self._clients = list(clients)
 
@@ -30,13 +68,21 @@ class AdapterRegistry:
         """The adapter for ``vendor``, if there is one."""
         return self._adapters.get(vendor)
 
-    def supporting(self, capability: type[C]) -> dict[str, C]:
+    def names(self) -> list[str]:
+        """Every vendor served, sorted."""
+        return sorted(self._adapters)
+
+    def supporting(self, capability: type[P]) -> dict[str, P]:
         """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name."""
         return {
-            name: adapter  # type: ignore[misc]
+            name: adapter
             for name, adapter in sorted(self._adapters.items())
             if isinstance(adapter, capability)
         }
+
+    def names_supporting(self, capabilities: type | tuple[type, ...]) -> list[str]:
+        """Vendors whose adapter implements ``capabilities`` (any of them, for a tuple), sorted."""
+        return [name for name, a in sorted(self._adapters.items()) if isinstance(a, capabilities)]
 
     async def aclose(self) -> None:
         """Close every vendor HTTP client."""
@@ -44,57 +90,19 @@ class AdapterRegistry:
             await client.aclose()
 
 
-def start_sandbox_vendors(host: str = "127.0.0.1") -> list[SandboxVendor]:
-    """Every vendor simulator on a free local port, each with a demo account."""
-    from adapters.topcalls import sandbox as topcalls_sandbox  # simulators load on demand
-    from adapters.truecaller import sandbox as truecaller_sandbox
-    from adapters.trustcaller import sandbox as trustcaller_sandbox
-
-    return [
-        trustcaller_sandbox.start_sandbox(host),
-        topcalls_sandbox.start_sandbox(host),
-        *truecaller_sandbox.start_sandbox(host),
-    ]
-
-
-def run_simulator(vendor: str, host: str, port: int) -> None:
-    """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
-    from adapters.topcalls import simulator as topcalls_simulator
-    from adapters.truecaller import simulator as truecaller_simulator
-    from adapters.trustcaller import simulator as trustcaller_simulator
-
-    simulators = {
-        "trustcaller": trustcaller_simulator.run_standalone,
-        "topcalls": topcalls_simulator.run_standalone,
-        "truecaller": truecaller_simulator.run_standalone,
-    }
-    if vendor not in simulators:
-        raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(simulators)}")
-    simulators[vendor](host, port)
-
-
-ADAPTERS: dict[str, Callable[[httpx.AsyncClient], Any]] = {
-    "trustcaller": TrustCallerAdapter,
-    "topcalls": TopCallsAdapter,
-    "truecaller": TruecallerAdapter,
-    "truecaller_profile": TruecallerProfileAdapter,
-}
-"""Every adapter, by vendor name."""
-
-
 def build_registry(
-    settings: Settings, tracer_provider: TracerProvider | None = None
+    http: Mapping[str, VendorHttpSettings],
+    hook: ClientHook | None = None,
+    vendors: Sequence[VendorEntry] = VENDORS,
 ) -> AdapterRegistry:
-    """One adapter per vendor with settings, each with exactly one pooled ``httpx.AsyncClient``.
-
-    A vendor missing from ``settings.vendors`` is not served (settings from the environment
-    always name every vendor).
-    """
+    """One adapter per vendor of ``vendors`` that has HTTP settings, each with exactly one pooled
+    ``httpx.AsyncClient`` (``hook`` applied to it)."""
     clients = {
-        name: build_vendor_client(settings.vendors[name], tracer_provider=tracer_provider)
-        for name in ADAPTERS
-        if name in settings.vendors
+        vendor.name: build_vendor_client(http[vendor.name], hook=hook)
+        for vendor in vendors
+        if vendor.name in http
     }
-    return AdapterRegistry(
-        [ADAPTERS[name](client) for name, client in clients.items()], clients.values()
-    )
+    adapters = [
+        vendor.factory(clients[vendor.name]) for vendor in vendors if vendor.name in clients
+    ]
+    return AdapterRegistry(adapters, clients.values())

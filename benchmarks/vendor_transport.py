@@ -17,14 +17,13 @@ import time
 
 import httpx
 
-from adapters.http import build_vendor_client
-from adapters.sim_server import bind_socket
+from adapters.http import VendorHttpSettings, build_vendor_client
 from adapters.trustcaller.client import TrustCallerClient
-from gateway.settings import VendorHttpSettings
+from simulators.server import bind_socket
 
 SIMULATOR = """
 import uvicorn
-from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
+from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
 app = create_simulator_app(SimulatorConfig(rate_limit=10**9))
 account = app.state.simulator.create_account("bench")
 print(account.token, account.numbers[0], flush=True)

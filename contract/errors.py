@@ -8,7 +8,7 @@ differs: its status, its title, its ``type`` slug.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import msgspec
 
@@ -21,6 +21,13 @@ class FieldError(msgspec.Struct, frozen=True):
 
     field: str
     message: str
+
+
+class VendorContext(TypedDict):
+    """The ``vendor`` and ``vendor_status`` keywords of an error a vendor's answer caused."""
+
+    vendor: str
+    vendor_status: int | None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -132,10 +139,32 @@ class RateLimited(GatewayError):
     status, title, slug = 429, "Too many requests", "rate-limited"
 
 
+class VendorFailure(GatewayError):
+    """A failure of the vendor itself: its 5xx, a timeout, no connection.
+
+    Only this branch is retried (for idempotent operations) and counted by circuit breakers; an
+    answer the vendor gave on purpose (404, 422, a refused credential), a payload we could not
+    read and every local precondition are not failures of the vendor.
+    """
+
+
 class VendorError(GatewayError):
-    """The vendor answered, but not with something we can pass on (its 5xx, a bad payload)."""
+    """The vendor answered, but not with something we can pass on (an unexpected status, a
+    payload that does not match its contract)."""
 
     status, title, slug = 502, "Vendor error", "vendor-error"
+
+    @classmethod
+    def for_status(
+        cls, detail: str, *, vendor: str | None = None, vendor_status: int | None = None
+    ) -> VendorError:
+        """The error for an unexpected vendor status: a :class:`VendorServerError` for a 5xx."""
+        kind = VendorServerError if vendor_status is not None and vendor_status >= 500 else cls
+        return kind(detail, vendor=vendor, vendor_status=vendor_status)
+
+
+class VendorServerError(VendorError, VendorFailure):
+    """The vendor answered with a 5xx."""
 
 
 class VendorCredentialRejected(VendorError):
@@ -150,11 +179,11 @@ class VendorTokenRejected(VendorCredentialRejected):
     title, slug = "Vendor token rejected", "vendor-token-rejected"
 
 
-class VendorUnreachable(VendorError):
+class VendorUnreachable(VendorError, VendorFailure):
     title, slug = "Vendor unreachable", "vendor-unreachable"
 
 
-class VendorTimeout(GatewayError):
+class VendorTimeout(VendorFailure):
     status, title, slug = 504, "Vendor timeout", "vendor-timeout"
 
 
@@ -174,12 +203,3 @@ class VendorBusy(GatewayError):
     """Every connection slot to the vendor is taken (it is slow); the call was not made."""
 
     status, title, slug = 503, "Vendor busy", "vendor-busy"
-
-
-def is_vendor_failure(error: GatewayError) -> bool:
-    """A failure of the vendor itself (5xx, timeout, unreachable), as opposed to an answer."""
-    if isinstance(error, VendorTimeout):
-        return True
-    if isinstance(error, VendorError) and not isinstance(error, VendorCredentialRejected):
-        return error.vendor_status is None or error.vendor_status >= 500
-    return False

@@ -103,6 +103,8 @@ class TestNumberList(msgspec.Struct, frozen=True, kw_only=True):
 
     data: list[TestNumber]
     prefix: str | None = None
+    errors: list[VendorIssue] = msgspec.field(default_factory=list)
+    """Vendors that could not answer; the others' numbers are in ``data``."""
 
 
 class TranscriptTurn(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,6 +166,9 @@ class LiveCallCheck(msgspec.Struct, frozen=True, kw_only=True):
     number: E164
     live_call: bool
     vendor: str
+    """The vendor that saw the live call (or the first that answered, when none did)."""
+    errors: list[VendorIssue] = msgspec.field(default_factory=list)
+    """Vendors that could not answer."""
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -8,14 +8,14 @@ costs one vendor call, not a lookup first.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
 import httpx
 import msgspec
 
-from adapters.base import VendorPage
+from adapters.capabilities import VendorPage
 from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.topcalls import translate
@@ -86,12 +86,13 @@ class TopCallsAdapter:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._client = TopCallsClient(http)
 
-    def load_credential(self, secret: dict[str, str]) -> TopCallsCredential:
+    def load_credential(self, secret: Mapping[str, str]) -> TopCallsCredential:
         """Decode and check the stored secret (``{"api_key": "tc_live_..."}``)."""
         return load_secret(secret, TopCallsCredential, "TopCalls")
 
-    def credential_labels(self, credential: TopCallsCredential) -> dict[str, str]:
-        """TopCalls keys carry no id worth showing."""
+    def credential_labels(self, secret: Mapping[str, str]) -> dict[str, str]:
+        """TopCalls keys carry no id worth showing (the secret is still checked)."""
+        self.load_credential(secret)
         return {}
 
     # --- calls ---------------------------------------------------------------------------------
@@ -126,6 +127,17 @@ class TopCallsAdapter:
         return VendorPage(
             items=[c for c in calls if _within(c, from_date, to_date)], next_token=next_token
         )
+
+    def validate_call(self, request: CallCreate) -> list[FieldError]:
+        """Exactly one of ``task`` and ``instructions``: the vendor's two ways (simple and
+        advanced mode) to brief the agent."""
+        if (request.task is None) == (request.instructions is None):
+            message = "exactly one of task and instructions"
+            return [
+                FieldError(field="body.task", message=message),
+                FieldError(field="body.instructions", message=message),
+            ]
+        return []
 
     async def get_call(self, credential: TopCallsCredential, vendor_id: str) -> Call:
         """One call with its transcript, summary and recording once the vendor has them."""

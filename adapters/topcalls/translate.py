@@ -54,6 +54,7 @@ from contract.errors import (
     PaymentRequired,
     RateLimited,
     ValidationFailed,
+    VendorContext,
     VendorCredentialRejected,
     VendorError,
 )
@@ -496,7 +497,7 @@ def error_from_response(
     """
     problem = _parse_problem(body)
     detail = _scrub(problem.detail or problem.title or f"HTTP {status}")
-    common = {"vendor": VENDOR, "vendor_status": status}
+    common: VendorContext = {"vendor": VENDOR, "vendor_status": status}
     if status == 400:
         errors = [
             FieldError(field=gateway_field(error.path), message=_scrub(error.message))
@@ -528,7 +529,7 @@ def error_from_response(
             retry_after=retry_after_seconds(headers),
             **common,
         )
-    return VendorError(f"TopCalls answered HTTP {status}: {detail}", **common)
+    return VendorError.for_status(f"TopCalls answered HTTP {status}: {detail}", **common)
 
 
 # --- webhook subscriptions -----------------------------------------------------------------------

@@ -8,29 +8,31 @@ labels keep the vendor's UUIDs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 import httpx
 
-from adapters.base import IssuedToken, PersonalizationInput, TokenSession, VendorPage
+from adapters.capabilities import IssuedToken, PersonalizationInput, TokenSession, VendorPage
 from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
-from adapters.truecaller import translate
+from adapters.truecaller import rules, translate
 from adapters.truecaller.client import TruecallerClient
 from adapters.truecaller.declaration import DECLARATION, TOKEN_LIFETIME_SECONDS
-from adapters.truecaller.payloads import NumberDetail, TruecallerCredential
+from adapters.truecaller.payloads import ExportResponse, NumberDetail, TruecallerCredential
 from contract.caller_id import (
     CallerLabel,
     ExportLink,
     FeatureSet,
     NumberOperationItem,
     Personalization,
+    PersonalizationRecord,
     PersonalizationRecordStatus,
 )
 from contract.cursor import invalid_cursor
-from contract.errors import NotFound, VendorError, VendorTokenRejected
+from contract.errors import FieldError, NotFound, VendorError, VendorTokenRejected
 from contract.schema import Number, NumberStatus
 
 T = TypeVar("T")
@@ -60,12 +62,13 @@ class TruecallerAdapter:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._client = TruecallerClient(http)
 
-    def load_credential(self, secret: dict[str, str]) -> TruecallerCredential:
+    def load_credential(self, secret: Mapping[str, str]) -> TruecallerCredential:
         """Decode the stored key pair (``client_account_id``, ``key_id``, ``api_key``)."""
         return load_secret(secret, TruecallerCredential, "Truecaller")
 
-    def credential_labels(self, credential: TruecallerCredential) -> dict[str, str]:
+    def credential_labels(self, secret: Mapping[str, str]) -> dict[str, str]:
         """The key id (not secret) tells keys apart."""
+        credential = self.load_credential(secret)
         return {"key_id": credential.key_id}
 
     # --- tokens ----------------------------------------------------------------------------------
@@ -92,12 +95,12 @@ class TruecallerAdapter:
     # --- numbers ---------------------------------------------------------------------------------
 
     async def list_numbers(
-        self, session: TokenSession, token: str | None, limit: int
+        self, credential: TokenSession[TruecallerCredential], token: str | None, limit: int
     ) -> VendorPage[Number]:
         """One page of verified numbers; ``token`` is the vendor's page number."""
         page = _page(token)
         result = await self._call(
-            session,
+            credential,
             lambda t, a: self._client.list_numbers(t, a, page, min(limit, PAGE_LIMIT)),
         )
         total = (
@@ -111,28 +114,37 @@ class TruecallerAdapter:
             next_token=str(page + 1) if more else None,
         )
 
-    async def get_number(self, session: TokenSession, vendor_id: str) -> Number:
+    async def get_number(
+        self, credential: TokenSession[TruecallerCredential], vendor_id: str
+    ) -> Number:
         """One verified number (the vendor has no single-number endpoint: the list is scanned)."""
-        return translate.number_from_vendor(await self._find_number(session, vendor_id))
+        return translate.number_from_vendor(await self._find_number(credential, vendor_id))
 
-    async def locate_number(self, session: TokenSession, vendor_id: str) -> tuple[Number, str]:
+    async def locate_number(
+        self, credential: TokenSession[TruecallerCredential], vendor_id: str
+    ) -> tuple[Number, str]:
         """A number and its feature set's id (the vendor gives the name; the id is looked up)."""
-        detail = await self._find_number(session, vendor_id)
-        feature_sets = await self.list_feature_sets(session)
+        detail = await self._find_number(credential, vendor_id)
+        feature_sets = await self.list_feature_sets(credential)
         for feature_set in feature_sets:
             if feature_set.name == detail.feature_set_name:
                 return translate.number_from_vendor(detail), feature_set.id.partition(":")[2]
         raise NotFound("the number is not in a feature set of this account")
 
     async def number_states(
-        self, session: TokenSession, feature_set_id: str
+        self, credential: TokenSession[TruecallerCredential], feature_set_id: str
     ) -> dict[str, NumberStatus]:
         """Every number the vendor has in the feature set, with its status."""
         states: dict[str, NumberStatus] = {}
         for page in range(1, MAX_PAGES + 1):
             result = await self._call(
-                session,
-                lambda t, a, p=page: self._client.list_numbers(t, a, p, PAGE_LIMIT, feature_set_id),
+                credential,
+                partial(
+                    self._client.list_numbers,
+                    page=page,
+                    limit=PAGE_LIMIT,
+                    feature_set_id=feature_set_id,
+                ),
             )
             for item in result.numbers:
                 number = translate.number_from_vendor(item)
@@ -145,35 +157,43 @@ class TruecallerAdapter:
         return states
 
     async def register_numbers(
-        self, session: TokenSession, feature_set_id: str, numbers_e164: Sequence[str]
+        self,
+        credential: TokenSession[TruecallerCredential],
+        feature_set_id: str,
+        numbers_e164: Sequence[str],
     ) -> list[NumberOperationItem]:
         """List numbers in a feature set (the vendor works afterwards)."""
         digits = [_digits(n) for n in numbers_e164]
         result = await self._call(
-            session,
+            credential,
             lambda t, a: self._client.publish_numbers(t, a, feature_set_id, digits),
             not_found="feature set not found",
         )
         return translate.classify(result, "register", digits)
 
     async def release_numbers(
-        self, session: TokenSession, feature_set_id: str, numbers_e164: Sequence[str]
+        self,
+        credential: TokenSession[TruecallerCredential],
+        feature_set_id: str,
+        numbers_e164: Sequence[str],
     ) -> list[NumberOperationItem]:
         """Delist numbers from a feature set (the vendor works afterwards)."""
         digits = [_digits(n) for n in numbers_e164]
         result = await self._call(
-            session,
+            credential,
             lambda t, a: self._client.delist_numbers(t, a, feature_set_id, digits),
             not_found="feature set not found",
         )
         return translate.classify(result, "release", digits)
 
-    async def _find_number(self, session: TokenSession, vendor_id: str) -> NumberDetail:
+    async def _find_number(
+        self, credential: TokenSession[TruecallerCredential], vendor_id: str
+    ) -> NumberDetail:
         if not (vendor_id.isascii() and vendor_id.isdecimal()):
             raise NotFound("number not found")
         for page in range(1, MAX_PAGES + 1):
             result = await self._call(
-                session, lambda t, a, p=page: self._client.list_numbers(t, a, p, PAGE_LIMIT)
+                credential, partial(self._client.list_numbers, page=page, limit=PAGE_LIMIT)
             )
             for item in result.numbers:
                 if translate.digits_of(item.phone_number) == vendor_id:
@@ -187,24 +207,28 @@ class TruecallerAdapter:
 
     # --- caller ID -------------------------------------------------------------------------------
 
-    async def list_labels(self, session: TokenSession) -> list[CallerLabel]:
+    async def list_labels(
+        self, credential: TokenSession[TruecallerCredential]
+    ) -> list[CallerLabel]:
         """Every dynamic label (the vendor answers bare pages without a count)."""
         labels = []
         for page in range(1, MAX_PAGES + 1):
             batch = await self._call(
-                session, lambda t, a, p=page: self._client.list_labels(t, a, p, PAGE_LIMIT)
+                credential, partial(self._client.list_labels, page=page, limit=PAGE_LIMIT)
             )
             labels += [translate.label_from_vendor(item) for item in batch]
             if len(batch) < PAGE_LIMIT:
                 break
         return labels
 
-    async def list_feature_sets(self, session: TokenSession) -> list[FeatureSet]:
+    async def list_feature_sets(
+        self, credential: TokenSession[TruecallerCredential]
+    ) -> list[FeatureSet]:
         """Every feature set."""
         feature_sets = []
         for page in range(1, MAX_PAGES + 1):
             result = await self._call(
-                session, lambda t, a, p=page: self._client.list_feature_sets(t, a, p, PAGE_LIMIT)
+                credential, partial(self._client.list_feature_sets, page=page, limit=PAGE_LIMIT)
             )
             feature_sets += [translate.feature_set_from_vendor(i) for i in result.feature_sets]
             info = result.pagination_info
@@ -218,8 +242,14 @@ class TruecallerAdapter:
         """The vendor takes 500 records per batch call."""
         return BATCH_SIZE
 
+    def validate_personalization(
+        self, record: PersonalizationRecord, now: datetime
+    ) -> list[FieldError]:
+        """The window (not over, at most 24 h), a label, the call reason's characters."""
+        return rules.personalization_problems(record, now)
+
     async def personalize(
-        self, session: TokenSession, item: PersonalizationInput
+        self, credential: TokenSession[TruecallerCredential], item: PersonalizationInput
     ) -> Personalization:
         """Push one record now; a failure inside the vendor's 200 raises."""
         body = translate.record_body(
@@ -228,13 +258,13 @@ class TruecallerAdapter:
             _digits(item.receiver_e164),
             item.label_vendor_id,
         )
-        result = await self._call(session, lambda t, a: self._client.personalize(t, a, body))
+        result = await self._call(credential, lambda t, a: self._client.personalize(t, a, body))
         return translate.personalization_from(
             result, item.record, item.caller_e164, item.receiver_e164, item.record.label_id
         )
 
     async def submit_batch(
-        self, session: TokenSession, items: Sequence[PersonalizationInput]
+        self, credential: TokenSession[TruecallerCredential], items: Sequence[PersonalizationInput]
     ) -> str:
         """Queue up to 500 records; the vendor's batch id."""
         bodies = [
@@ -243,15 +273,15 @@ class TruecallerAdapter:
             )
             for i in items
         ]
-        created = await self._call(session, lambda t, a: self._client.create_batch(t, a, bodies))
+        created = await self._call(credential, lambda t, a: self._client.create_batch(t, a, bodies))
         return created.batch_id
 
     async def batch_status(
-        self, session: TokenSession, vendor_batch_id: str
+        self, credential: TokenSession[TruecallerCredential], vendor_batch_id: str
     ) -> list[PersonalizationRecordStatus]:
         """Per-record statuses in submission order."""
         result = await self._call(
-            session, lambda t, a: self._client.batch_status(t, a, vendor_batch_id)
+            credential, lambda t, a: self._client.batch_status(t, a, vendor_batch_id)
         )
         statuses = []
         for index, record in enumerate(result.data):
@@ -262,45 +292,47 @@ class TruecallerAdapter:
         return statuses
 
     async def callback_requests(
-        self, session: TokenSession, start: datetime, end: datetime
+        self, credential: TokenSession[TruecallerCredential], start: datetime, end: datetime
     ) -> ExportLink:
         """A link to the call-me-back log (deprecated vendor endpoint)."""
         return await self._export(
-            session,
+            credential,
             lambda t, a: self._client.callback_log(
                 t, a, int(start.timestamp()), int(end.timestamp())
             ),
         )
 
     async def feedback_report(
-        self, session: TokenSession, survey_id: str, start: datetime
+        self, credential: TokenSession[TruecallerCredential], survey_id: str, start: datetime
     ) -> ExportLink:
         """A link to a feedback survey's report (deprecated vendor endpoint)."""
         return await self._export(
-            session,
+            credential,
             lambda t, a: self._client.feedback_report(t, a, survey_id, int(start.timestamp())),
         )
 
     async def _export(
-        self, session: TokenSession, call: Callable[[str, str], Awaitable[object]]
+        self,
+        credential: TokenSession[TruecallerCredential],
+        call: Callable[[str, str], Awaitable[ExportResponse]],
     ) -> ExportLink:
         """The vendor's "no data" 404 is an empty answer, not an error."""
         try:
-            result = await self._call(session, call)
+            result = await self._call(credential, call)
         except NotFound as exc:
             return ExportLink(vendor=translate.VENDOR, url=None, message=exc.detail)
-        return translate.export_link(result)  # type: ignore[arg-type]
+        return translate.export_link(result)
 
     async def _call(
         self,
-        session: TokenSession,
+        credential: TokenSession[TruecallerCredential],
         call: Callable[[str, str], Awaitable[T]],
         not_found: str | None = None,
     ) -> T:
-        credential: TruecallerCredential = session.credential
+        pair: TruecallerCredential = credential.credential
         try:
             return await translate_transport_errors(
-                translate.VENDOR, lambda: call(session.token, credential.client_account_id)
+                translate.VENDOR, lambda: call(credential.token, pair.client_account_id)
             )
         except VendorResponseError as exc:
             if translate.is_token_rejected(exc.status, exc.body):

@@ -8,7 +8,7 @@ it takes no idempotency key, so a retry could act twice.
 
 from __future__ import annotations
 
-from adapters.base import OperationSpec, RateBudget, VendorDeclaration
+from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
 from adapters.truecaller.payloads import ProfileAppCredential, TruecallerCredential
 
 CATALOG_TTL_SECONDS = 600.0
@@ -17,6 +17,7 @@ TOKEN_LIFETIME_SECONDS = 3600.0
 DECLARATION = VendorDeclaration(
     name="truecaller",
     display_name="Truecaller for Business",
+    default_base_url="https://enterprise-portal-noneu.truecaller.com",
     credential_type=TruecallerCredential,
     budgets={
         "default": RateBudget(limit=100, period_seconds=1.0),
@@ -25,27 +26,32 @@ DECLARATION = VendorDeclaration(
         "token": RateBudget(limit=10, period_seconds=1800.0, scope="account"),
     },
     operations={
-        "exchange_token": OperationSpec(budget="token"),
-        "list_labels": OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
-        "list_feature_sets": OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
-        "list_numbers": OperationSpec(idempotent=True),
-        "get_number": OperationSpec(idempotent=True),
-        "locate_number": OperationSpec(idempotent=True),
-        "number_states": OperationSpec(idempotent=True),
-        "register_numbers": OperationSpec(),
-        "release_numbers": OperationSpec(),
-        "personalize": OperationSpec(budget="realtime"),
-        "submit_batch": OperationSpec(budget="batch"),
-        "batch_status": OperationSpec(idempotent=True),
-        "callback_requests": OperationSpec(idempotent=True),
-        "feedback_report": OperationSpec(idempotent=True),
+        Op.EXCHANGE_TOKEN: OperationSpec(budget="token"),
+        Op.LIST_LABELS: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
+        Op.LIST_FEATURE_SETS: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
+        Op.LIST_NUMBERS: OperationSpec(idempotent=True),
+        Op.GET_NUMBER: OperationSpec(idempotent=True),
+        Op.LOCATE_NUMBER: OperationSpec(idempotent=True),
+        Op.NUMBER_STATES: OperationSpec(idempotent=True),
+        Op.REGISTER_NUMBERS: OperationSpec(),
+        Op.RELEASE_NUMBERS: OperationSpec(),
+        Op.PERSONALIZE: OperationSpec(budget="realtime"),
+        Op.SUBMIT_BATCH: OperationSpec(budget="batch"),
+        Op.BATCH_STATUS: OperationSpec(idempotent=True),
+        Op.CALLBACK_REQUESTS: OperationSpec(idempotent=True),
+        Op.FEEDBACK_REPORT: OperationSpec(idempotent=True),
     },
     credential_labels=("key_id",),
+    simulator="simulators.truecaller.sandbox",
 )
 
 PROFILE_DECLARATION = VendorDeclaration(
     name="truecaller_profile",
     display_name="Truecaller profile",
+    default_base_url="https://profile4-noneu.truecaller.com",
     credential_type=ProfileAppCredential,
-    operations={"fetch_profile": OperationSpec(idempotent=True, budget=None)},
+    operations={Op.FETCH_PROFILE: OperationSpec(idempotent=True, budget=None)},
+    credential_labels=("partner_name",),
+    trusted_origins=("https://*.truecaller.com",),
+    simulator="simulators.truecaller.sandbox",
 )

@@ -6,12 +6,12 @@ per-user access token arrives in the callback and is used once, here, never stor
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 import httpx
 import msgspec
 
-from adapters.base import VerificationCallbackData
+from adapters.capabilities import VerificationCallbackData
 from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.truecaller import translate
@@ -30,12 +30,13 @@ class TruecallerProfileAdapter:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    def load_credential(self, secret: dict[str, str]) -> ProfileAppCredential:
+    def load_credential(self, secret: Mapping[str, str]) -> ProfileAppCredential:
         """Decode the stored app identity (``partner_key``, ``partner_name``)."""
         return load_secret(secret, ProfileAppCredential, "Truecaller profile")
 
-    def credential_labels(self, credential: ProfileAppCredential) -> dict[str, str]:
+    def credential_labels(self, secret: Mapping[str, str]) -> dict[str, str]:
         """The app's name, which the user sees in the dialog."""
+        credential = self.load_credential(secret)
         return {"partner_name": credential.partner_name}
 
     def deep_link(
@@ -54,7 +55,7 @@ class TruecallerProfileAdapter:
             ttl_seconds * 1000,
         )
 
-    def parse_callback(self, body: dict[str, Any]) -> VerificationCallbackData:
+    def parse_callback(self, body: object) -> VerificationCallbackData:
         """``{requestId, accessToken, endpoint}`` when approved, ``{requestId, status}`` if not."""
         try:
             callback = msgspec.convert(body, VerificationCallback)

@@ -47,6 +47,7 @@ from contract.errors import (
     NotFound,
     RateLimited,
     ValidationFailed,
+    VendorContext,
     VendorCredentialRejected,
     VendorError,
 )
@@ -385,7 +386,7 @@ def status_info_error(info: StatusInfo, vendor_status: int | None = None) -> Gat
     ``receiver_number``; ``Failed to push`` and anything else is a 502.
     """
     message = _scrub(_text(info.message) or "")
-    common = {"vendor": VENDOR, "vendor_status": vendor_status}
+    common: VendorContext = {"vendor": VENDOR, "vendor_status": vendor_status}
     vendor_field = _text(info.field)
     if vendor_field:
         field = "body." + record_field(vendor_field)
@@ -584,7 +585,7 @@ def error_from_response(
     error = _parse_error(body)
     message = _message(error)
     detail = message or f"HTTP {status}"
-    common = {"vendor": VENDOR, "vendor_status": status}
+    common: VendorContext = {"vendor": VENDOR, "vendor_status": status}
     if status == 400 and error.status_info is not None:
         return status_info_error(error.status_info, vendor_status=status)
     if status == 400:
@@ -611,14 +612,14 @@ def error_from_response(
             retry_after=retry_after_seconds(headers),
             **common,
         )
-    return VendorError(f"Truecaller answered HTTP {status}: {detail}", **common)
+    return VendorError.for_status(f"Truecaller answered HTTP {status}: {detail}", **common)
 
 
 def token_error(status: int, headers: Mapping[str, str], body: bytes) -> GatewayError:
     """Map an error of the token endpoint: whatever it refuses is the stored credential (a 400
     means an empty key id or api key, a 404 an unknown account), and its 429 is the limit of
     10 tokens per 30 minutes per account."""
-    common = {"vendor": VENDOR, "vendor_status": status}
+    common: VendorContext = {"vendor": VENDOR, "vendor_status": status}
     detail = _message(_parse_error(body)) or f"HTTP {status}"
     if status == 401:
         return VendorCredentialRejected(
@@ -644,7 +645,7 @@ def token_error(status: int, headers: Mapping[str, str], body: bytes) -> Gateway
 
 def profile_error(status: int, body: bytes) -> GatewayError:
     """Map an error of the profile fetch (a redirect included: it is never followed)."""
-    common = {"vendor": PROFILE_VENDOR, "vendor_status": status}
+    common: VendorContext = {"vendor": PROFILE_VENDOR, "vendor_status": status}
     if status == 401:
         return VendorCredentialRejected(
             "Truecaller's profile endpoint said the access token was refused or expired.",
@@ -657,4 +658,6 @@ def profile_error(status: int, body: bytes) -> GatewayError:
             **common,
         )
     detail = _message(_parse_error(body)) or f"HTTP {status}"
-    return VendorError(f"Truecaller's profile endpoint answered HTTP {status}: {detail}", **common)
+    return VendorError.for_status(
+        f"Truecaller's profile endpoint answered HTTP {status}: {detail}", **common
+    )

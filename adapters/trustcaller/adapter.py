@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
+from functools import partial
 from typing import TypeVar
 
 import httpx
 
-from adapters.base import IssuedCredential, VendorPage
+from adapters.capabilities import IssuedCredential, VendorPage
 from adapters.credentials import load_secret
 from adapters.http import VendorPayloadError, VendorResponseError, translate_transport_errors
 from adapters.trustcaller import translate
@@ -51,12 +52,13 @@ class TrustCallerAdapter:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._client = TrustCallerClient(http)
 
-    def load_credential(self, secret: dict[str, str]) -> TrustCallerCredential:
+    def load_credential(self, secret: Mapping[str, str]) -> TrustCallerCredential:
         """Decode and check the stored secret (``{"token": "<id>|<secret>"}``)."""
         return load_secret(secret, TrustCallerCredential, "TrustCaller")
 
-    def credential_labels(self, credential: TrustCallerCredential) -> dict[str, str]:
+    def credential_labels(self, secret: Mapping[str, str]) -> dict[str, str]:
         """The vendor key id, which rotation needs to revoke the key later."""
+        credential = self.load_credential(secret)
         return {"vendor_key_id": credential.key_id} if credential.key_id else {}
 
     async def list_numbers(
@@ -79,7 +81,7 @@ class TrustCallerAdapter:
         page = 1
         while True:
             result = await self._call(
-                lambda p=page: self._client.list_numbers(credential.token, p, MAX_PER_PAGE)
+                partial(self._client.list_numbers, credential.token, page, MAX_PER_PAGE)
             )
             for item in result.data:
                 if str(item.id) == vendor_id:

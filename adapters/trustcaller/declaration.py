@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from adapters.base import OperationSpec, RateBudget, VendorDeclaration
+from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
 from adapters.trustcaller.payloads import TrustCallerCredential
 
 DECLARATION = VendorDeclaration(
     name="trustcaller",
     display_name="TrustCaller",
+    default_base_url="https://trustcaller.net/api/v1",
     credential_type=TrustCallerCredential,
     budgets={"default": RateBudget(limit=60, period_seconds=60.0, scope="credential")},
     operations={
-        "list_numbers": OperationSpec(idempotent=True),
-        "get_number": OperationSpec(idempotent=True),
-        "list_test_numbers": OperationSpec(idempotent=True, cache_ttl_seconds=300.0),
-        "list_calls": OperationSpec(idempotent=True),
-        "get_call": OperationSpec(idempotent=True),
-        "check_live_call": OperationSpec(idempotent=True),
-        "issue_credential": OperationSpec(idempotent=False),
-        "verify_credential": OperationSpec(idempotent=True),
-        "revoke_credential": OperationSpec(idempotent=False),
+        Op.LIST_NUMBERS: OperationSpec(idempotent=True),
+        Op.GET_NUMBER: OperationSpec(idempotent=True),
+        Op.LIST_TEST_NUMBERS: OperationSpec(idempotent=True, cache_ttl_seconds=300.0),
+        Op.LIST_CALLS: OperationSpec(idempotent=True),
+        Op.GET_CALL: OperationSpec(idempotent=True),
+        Op.CHECK_LIVE_CALL: OperationSpec(idempotent=True),
+        Op.ISSUE_CREDENTIAL: OperationSpec(idempotent=False),
+        Op.VERIFY_CREDENTIAL: OperationSpec(idempotent=True),
+        Op.REVOKE_CREDENTIAL: OperationSpec(idempotent=False),
     },
     credential_labels=("vendor_key_id",),
+    secret_patterns=(r"\b\d+\|[A-Za-z0-9]{16,}",),
+    simulator="simulators.trustcaller.sandbox",
 )

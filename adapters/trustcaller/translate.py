@@ -20,6 +20,7 @@ from contract.errors import (
     NotFound,
     RateLimited,
     ValidationFailed,
+    VendorContext,
     VendorCredentialRejected,
     VendorError,
 )
@@ -86,7 +87,7 @@ def call_status(record: CallRecord) -> CallStatus:
     """Unified status of a CDR, from its end and hang cause."""
     if record.end_at is None:
         return CallStatus.IN_PROGRESS
-    if record.hang_cause in HANG_CAUSE_STATUS:
+    if record.hang_cause is not None and record.hang_cause in HANG_CAUSE_STATUS:
         return HANG_CAUSE_STATUS[record.hang_cause]
     if record.hang_cause is None and (record.duration or 0) > 0:
         return CallStatus.COMPLETED
@@ -158,7 +159,7 @@ def error_from_response(
     """
     parsed = _parse_error_body(body)
     vendor_message = parsed.message or f"HTTP {status}"
-    common = {"vendor": VENDOR, "vendor_status": status}
+    common: VendorContext = {"vendor": VENDOR, "vendor_status": status}
     if status in (401, 403):
         what = "is not valid" if status == 401 else "lacks a permission this call needs"
         return VendorCredentialRejected(
@@ -185,4 +186,4 @@ def error_from_response(
             retry_after=retry_after if retry_after is not None else 60,
             **common,
         )
-    return VendorError(f"TrustCaller answered HTTP {status}: {vendor_message}", **common)
+    return VendorError.for_status(f"TrustCaller answered HTTP {status}: {vendor_message}", **common)

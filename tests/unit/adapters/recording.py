@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from adapters.http import build_vendor_client
-from gateway.settings import VendorHttpSettings
+from adapters.http import VendorHttpSettings, build_vendor_client
 
 
 @dataclass

@@ -55,6 +55,7 @@ from contract.errors import (
     ValidationFailed,
     VendorCredentialRejected,
     VendorError,
+    VendorServerError,
 )
 from contract.schema import CallDirection, CallStatus, NumberStatus, TranscriptTurn
 
@@ -1007,7 +1008,7 @@ def test_400_without_field_errors_has_none() -> None:
 def test_unreadable_error_body_does_not_crash(body: bytes) -> None:
     raised = error(502, body)
 
-    assert type(raised) is VendorError
+    assert type(raised) is VendorServerError
     assert raised.detail == "TopCalls answered HTTP 502: HTTP 502"
     assert (raised.vendor, raised.vendor_status) == ("topcalls", 502)
 
@@ -1099,7 +1100,7 @@ def test_429_is_rate_limited_with_the_vendors_retry_after(
 def test_other_statuses_are_vendor_errors(status: int) -> None:
     raised = error(status, b'{"status": 500, "title": "Internal Server Error"}')
 
-    assert type(raised) is VendorError
+    assert type(raised) is (VendorServerError if status >= 500 else VendorError)
     assert raised.status == 502
     assert "Internal Server Error" in raised.detail
     assert (raised.vendor, raised.vendor_status) == ("topcalls", status)

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from adapters.http import VendorPayloadError, VendorResponseError, build_vendor_client
+from adapters.http import (
+    VendorHttpSettings,
+    VendorPayloadError,
+    VendorResponseError,
+    build_vendor_client,
+)
 from adapters.truecaller import translate
 from adapters.truecaller.profile_client import fetch_profile
 from contract.errors import VendorCredentialRejected
-from gateway.settings import VendorHttpSettings
 from tests.unit.adapters.truecaller import contract_payloads as sheet
 
 ENDPOINT = "https://profile4-noneu.truecaller.com/v1/default"

@@ -49,6 +49,7 @@ from contract.errors import (
     ValidationFailed,
     VendorCredentialRejected,
     VendorError,
+    VendorServerError,
 )
 from contract.schema import NumberStatus
 from tests.unit.adapters.truecaller import contract_payloads as sheet
@@ -902,7 +903,7 @@ def test_429_is_rate_limited_with_the_vendors_retry_after(
 def test_5xx_is_a_vendor_error_with_the_vendors_message() -> None:
     error = translate.error_from_response(500, {}, sheet.TOKEN_UNPARSEABLE)
 
-    assert type(error) is VendorError
+    assert type(error) is VendorServerError
     assert "500/50011 - Failed to parse token" in error.detail
     assert error.vendor_status == 500
 
@@ -916,8 +917,8 @@ def test_5xx_is_a_vendor_error_with_the_vendors_message() -> None:
         (403, VendorCredentialRejected),
         (404, NotFound),
         (429, RateLimited),
-        (500, VendorError),
-        (503, VendorError),
+        (500, VendorServerError),
+        (503, VendorServerError),
         (418, VendorError),
     ],
 )
@@ -990,7 +991,8 @@ def test_token_429_is_the_creation_limit(headers: dict[str, str], retry_after: i
 
 
 @pytest.mark.parametrize(
-    ("status", "kind"), [(500, VendorError), (403, VendorCredentialRejected), (503, VendorError)]
+    ("status", "kind"),
+    [(500, VendorServerError), (403, VendorCredentialRejected), (503, VendorServerError)],
 )
 def test_other_token_errors_map_as_any_other_answer(status: int, kind: type[GatewayError]) -> None:
     error = translate.token_error(status, {}, b"<html>oops</html>")
@@ -1019,6 +1021,6 @@ def test_profile_401_is_the_access_token_refused() -> None:
 def test_other_profile_errors_are_vendor_errors(status: int, body: bytes, text: str) -> None:
     error = translate.profile_error(status, body)
 
-    assert type(error) is VendorError
+    assert type(error) is (VendorServerError if status >= 500 else VendorError)
     assert text in error.detail
     assert (error.vendor, error.vendor_status) == ("truecaller_profile", status)

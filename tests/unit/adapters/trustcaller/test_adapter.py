@@ -11,7 +11,7 @@ import httpx
 import msgspec
 import pytest
 
-from adapters.http import build_vendor_client
+from adapters.http import VendorHttpSettings, build_vendor_client
 from adapters.trustcaller.adapter import TrustCallerAdapter
 from adapters.trustcaller.payloads import TrustCallerCredential
 from contract.errors import (
@@ -24,7 +24,6 @@ from contract.errors import (
     VendorUnreachable,
 )
 from contract.schema import CallStatus, NumberStatus
-from gateway.settings import VendorHttpSettings
 from tests.unit.adapters.trustcaller import contract_payloads as sheet
 
 BASE_URL = "https://trustcaller.test/api/v1"
@@ -427,11 +426,11 @@ def test_credential_repr_and_str_never_show_the_token(credential: TrustCallerCre
 def test_credential_labels_carry_the_vendor_key_id_from_the_token(
     adapter: TrustCallerAdapter, token: str, labels: dict[str, str]
 ) -> None:
-    assert adapter.credential_labels(TrustCallerCredential(token=token)) == labels
+    assert adapter.credential_labels({"token": token}) == labels
 
 
 def test_declaration_lists_the_labels_the_adapter_produces(adapter: TrustCallerAdapter) -> None:
-    labels = adapter.credential_labels(TrustCallerCredential(token=TOKEN))
+    labels = adapter.credential_labels({"token": TOKEN})
 
     assert set(labels) <= set(adapter.declaration.credential_labels)
     assert adapter.declaration.budgets["default"].limit == 60

@@ -22,7 +22,7 @@ from contract.errors import (
     RateLimited,
     ValidationFailed,
     VendorCredentialRejected,
-    VendorError,
+    VendorServerError,
 )
 from contract.schema import CallDirection, CallStatus, NumberStatus
 from tests.unit.adapters.trustcaller import contract_payloads as sheet
@@ -342,7 +342,7 @@ def test_429_without_a_usable_retry_after_uses_the_one_minute_window(
 def test_vendor_server_error_is_a_502_carrying_the_vendor_status(status: int) -> None:
     error = translate.error_from_response(status, {}, sheet.SERVER_ERROR)
 
-    assert type(error) is VendorError
+    assert type(error) is VendorServerError
     assert error.status == 502
     assert error.slug == "vendor-error"
     assert error.vendor == "trustcaller"
@@ -356,6 +356,6 @@ def test_vendor_server_error_is_a_502_carrying_the_vendor_status(status: int) ->
 def test_error_body_that_is_not_the_documented_json_still_maps(body: bytes) -> None:
     error = translate.error_from_response(503, {}, body)
 
-    assert type(error) is VendorError
+    assert type(error) is VendorServerError
     assert error.vendor_status == 503
     assert "HTTP 503" in error.detail
