@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
-from litestar.types import BeforeMessageSendHookHandler, Message, Scope
+from litestar.routes import HTTPRoute
+from litestar.types import Message, Scope
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from adapters.registry import VENDORS, VendorEntry
 from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from gateway.logs import configure_logging
@@ -45,24 +48,28 @@ from gateway.telemetry import build_tracer_provider, scrub_server_span, span_det
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def _complete_allow_headers(app: Litestar) -> BeforeMessageSendHookHandler:
+async def _complete_allow_headers(message: Message, scope: Scope) -> None:
     """Litestar's generated OPTIONS answers list only the first handler's methods of a path
     served by several handlers; answer with every method of the path instead."""
-    allowed = {route.path_format: ", ".join(sorted(route.methods)) for route in app.routes}
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+        return
+    template = scope.get("path_template", "")
+    methods = next(
+        (", ".join(sorted(r.methods)) for r in scope["app"].routes if r.path_format == template),
+        None,
+    )
+    if methods:
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+        message["headers"] = [*headers, (b"allow", methods.encode())]
 
-    async def hook(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
-            return
-        methods = allowed.get(scope.get("path_template", ""))
-        if methods:
-            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
-            message["headers"] = [*headers, (b"allow", methods.encode())]
 
-    return hook
-
-
-def create_app(settings: Settings, span_exporter: SpanExporter | None = None) -> Litestar:
-    """Build the gateway for ``settings``; stores and vendor clients open at start-up.
+def create_app(
+    settings: Settings,
+    span_exporter: SpanExporter | None = None,
+    vendors: Sequence[VendorEntry] = VENDORS,
+) -> Litestar:
+    """Build the gateway for ``settings`` serving ``vendors`` (the registry's, unless a test adds
+    one); stores and vendor clients open at start-up.
 
     Spans go to ``span_exporter`` when given (tests), else wherever ``OTEL_*`` says (or nowhere).
     """
@@ -87,12 +94,13 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
     for route in api.routes:
-        for handler in route.route_handlers:
-            if not is_automatic_options(handler):
-                required_scope(handler)
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if not is_automatic_options(handler):
+                    required_scope(handler)
 
     async def start(app: Litestar) -> None:
-        app.state.services = open_services(settings, tracer_provider, metrics)
+        app.state.services = open_services(settings, tracer_provider, metrics, vendors)
 
     async def stop(app: Litestar) -> None:
         services: Services | None = getattr(app.state, "services", None)
@@ -120,9 +128,9 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=None,
+        before_send=[_complete_allow_headers],
         debug=False,
     )
-    app.before_send.append(_complete_allow_headers(app))
     finish_document(
         app.openapi_schema, closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES
     )
@@ -133,6 +141,6 @@ def create_app(settings: Settings, span_exporter: SpanExporter | None = None) ->
 def app_from_environment() -> Litestar:
     """Factory for ``uvicorn --factory`` (and each worker): settings from ``GATEWAY_*``."""
     settings = Settings.from_env(os.environ)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.server.log_level, settings.server.log_format)
     settings.check_ready_to_serve()
     return create_app(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import uvicorn
 
+from adapters.registry import VENDORS
 from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
-from gateway.sandbox import Sandbox, instructions, start_sandbox
+from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
 from gateway.services import open_stores
 from gateway.settings import Settings, SettingsError
 
@@ -35,7 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sandbox = commands.add_parser("sandbox", help="run one vendor simulator in the foreground")
-    sandbox.add_argument("vendor", help="vendor name, e.g. trustcaller")
+    sandbox.add_argument(
+        "vendor",
+        help="vendor name: " + ", ".join(v.name for v in VENDORS if v.declaration.simulator),
+    )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, required=True)
 
@@ -54,22 +59,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings_for_serve(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env(os.environ)
-    overrides = {
-        "host": args.host,
-        "port": args.port,
-        "workers": args.workers,
-        "sandbox": True if args.sandbox else None,
-    }
-    return settings.replace(**{k: v for k, v in overrides.items() if v is not None})
+    overrides = {"host": args.host, "port": args.port, "workers": args.workers}
+    server = dataclasses.replace(
+        settings.server, **{k: v for k, v in overrides.items() if v is not None}
+    )
+    return settings.replace(server=server, sandbox=settings.sandbox or args.sandbox)
 
 
 def _export_for_workers(settings: Settings) -> None:
     """Workers build their app from the environment; hand them what start-up decided."""
-    os.environ["GATEWAY_DATA_DIR"] = str(settings.data_dir)
-    for vendor, http in settings.vendors.items():
-        os.environ[f"GATEWAY_{vendor.upper()}_BASE_URL"] = http.base_url
-    if settings.vault_keys is not None:
-        os.environ["GATEWAY_VAULT_KEYS"] = settings.vault_keys.to_spec()
+    os.environ["GATEWAY_DATA_DIR"] = str(settings.stores.data_dir)
+    for vendor in VENDORS:
+        http = settings.vendors.get(vendor.name)
+        if http is not None:
+            os.environ[vendor.declaration.settings_prefix + "BASE_URL"] = http.base_url
+    if settings.stores.vault_keys is not None:
+        os.environ["GATEWAY_VAULT_KEYS"] = settings.stores.vault_keys.to_spec()
     os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
     os.environ["GATEWAY_VERIFICATION_ENDPOINTS"] = ",".join(settings.verification_endpoints)
 
@@ -82,7 +87,7 @@ async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | 
     settings.check_ready_to_serve()
     tenants, vault = open_stores(settings)
     try:
-        if settings.admin_key is None:
+        if settings.stores.admin_key is None:
             return settings, await ensure_operator_key(tenants), sandbox
         retired = await retire_generated_operator_keys(tenants)
         if retired:
@@ -95,9 +100,9 @@ async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | 
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_for_serve(args)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.server.log_level, settings.server.log_format)
     settings, operator_key, sandbox = asyncio.run(_prepare(settings))
-    base_url = f"http://{settings.host}:{settings.port}"
+    base_url = f"http://{settings.server.host}:{settings.server.port}"
     if sandbox is not None:
         print(instructions(sandbox, base_url, operator_key), flush=True)
     elif operator_key:
@@ -106,9 +111,9 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "gateway.app:app_from_environment",
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        host=settings.server.host,
+        port=settings.server.port,
+        workers=settings.server.workers,
         log_config=None,
         access_log=False,
         server_header=False,
@@ -123,7 +128,7 @@ def _vault(args: argparse.Namespace) -> int:
         print(generate_key_spec(args.version))
         return 0
     settings = Settings.from_env(os.environ)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.server.log_level, settings.server.log_format)
     settings.replace(sandbox=False).check_ready_to_serve()
 
     async def rotate() -> dict[str, object]:
@@ -165,8 +170,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "sandbox":
-            from adapters.registry import run_simulator
-
             run_simulator(args.vendor, args.host, args.port)
             return 0
         if args.command == "vault":

@@ -1,9 +1,11 @@
-"""From a tenant's request to the adapters that serve it: credentials, routing and pagination.
+"""From a tenant's request to the adapters that serve it: routing, fan-out and pagination.
 
-Lists ask every configured vendor concurrently and merge their items in a stable order behind one
-opaque cursor. A vendor that fails while another can answer is reported in ``errors``;
-when the consumer asked for that one vendor, or no vendor could answer, the (first) vendor error
-is the response, so a 429 keeps its ``Retry-After`` and a client can retry the same cursor.
+Binding a vendor reads nothing: the pipeline opens the credential only when the cache cannot
+answer. Lists ask every configured vendor concurrently and merge their items in a stable order
+behind one opaque cursor. A vendor that fails while another can answer is reported in
+``errors``; when the consumer asked for that one vendor, or no vendor could answer, the (first)
+vendor error is the response, so a 429 keeps its ``Retry-After`` and a client can retry the same
+cursor. Every answer carries its facts (cache state, rate information), merged deterministically.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from adapters.base import TokenExchanger, TokenSession, VendorPage
+from adapters.capabilities import VendorPage
+from adapters.declaration import Op
 from adapters.registry import AdapterRegistry
 from contract.cursor import Cursor, VendorPosition, decode_cursor, encode_cursor
 from contract.errors import (
@@ -22,149 +25,113 @@ from contract.errors import (
     GatewayError,
     NotFound,
     ValidationFailed,
-    VendorCredentialRejected,
     VendorNotConfigured,
-    VendorTokenRejected,
 )
 from contract.schema import VendorIssue
-from gateway.pipeline import VendorPipeline, credential_id
+from gateway.credentials import VaultCredentials
+from gateway.outcome import Facts, Outcome, merge_facts
+from gateway.pipeline import CacheUse, Held, VendorCall, VendorPipeline
 from gateway.request_context import current_request_id
-from gateway.tokens import TokenBroker, token_memo
-from policies.records import MemoryRecordStore, RecordStore
 from policies.vault import Vault
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
 T = TypeVar("T")
-C = TypeVar("C")
+A = TypeVar("A")
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
-class Bound:
-    """An adapter paired with the tenant's decoded credential for it."""
+class Bound(Generic[A]):
+    """A vendor's adapter, seen through one capability, for one tenant."""
 
     vendor: str
-    adapter: Any
-    credential: Any
-    credential_key: str
-    """A non-reversible id of the credential; vendor budgets are counted per credential."""
+    adapter: A
     tenant_id: str
 
 
 @dataclass(frozen=True)
-class Listing:
+class Listing(Generic[Item]):
     """A merged page ready to be wrapped in the route's page type."""
 
-    items: list[Any]
+    items: list[Item]
     next_cursor: str | None
     errors: list[VendorIssue]
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class Gathered(Generic[T]):
+    """Every configured vendor's answer to one question, and the vendors that failed."""
+
+    values: list[T]
+    errors: list[VendorIssue]
+    facts: Facts
+
+
+Capabilities = type | tuple[type, ...]
+"""One capability protocol, or several of which a vendor needs any."""
+Invoke = Callable[[A, object], Awaitable[T]]
+"""Calls a capability of an adapter with the credential the pipeline hands it."""
 
 
 class VendorDispatcher:
-    """Finds adapters and credentials for a tenant, and pages across vendors."""
+    """Finds adapters for a tenant, runs their calls through the pipeline, pages across vendors."""
 
-    def __init__(
-        self,
-        registry: AdapterRegistry,
-        vault: Vault,
-        pipeline: VendorPipeline,
-        records: RecordStore | None = None,
-    ) -> None:
+    def __init__(self, registry: AdapterRegistry, vault: Vault, pipeline: VendorPipeline) -> None:
         self._registry = registry
         self._vault = vault
+        self._credentials = VaultCredentials(vault)
         self._pipeline = pipeline
-        self._records = records or MemoryRecordStore()
-        self._tokens = token_memo()
 
-    async def bind(self, tenant_id: str, vendor: str) -> Bound:
-        """The vendor's adapter with this tenant's credential (409 when none is stored)."""
-        adapter = self._registry.get(vendor)
-        if adapter is None:
-            raise NotFound(f"unknown vendor '{vendor}'")
-        secret = await self._vault.get_secret(tenant_id, vendor)
-        if secret is None:
-            raise VendorNotConfigured(
-                f"this tenant has no {vendor} credential; an administrator can add one with "
-                f"PUT /v1/admin/tenants/{{tenant}}/credentials/{vendor}",
-                vendor=vendor,
-            )
-        credential = adapter.load_credential(secret)
-        if isinstance(adapter, TokenExchanger):
-            credential = TokenSession(credential)
-        return Bound(vendor, adapter, credential, credential_id(secret), tenant_id)
+    def bind(self, tenant_id: str, vendor: str, capability: type[A]) -> Bound[A]:
+        """The vendor's adapter with ``capability`` for this tenant (404 otherwise)."""
+        return Bound(vendor, self.adapter(vendor, capability), tenant_id)
 
-    def adapter(self, vendor: str, capability: type[C]) -> C:
+    def adapter(self, vendor: str, capability: type[A]) -> A:
         """The adapter of ``vendor`` if it has ``capability`` (404 otherwise)."""
         adapter = self._registry.supporting(capability).get(vendor)
         if adapter is None:
             raise NotFound(f"unknown vendor '{vendor}'")
         return adapter
 
-    async def call(self, bound: Bound, operation: str, invoke: Callable[[], Awaitable[T]]) -> T:
-        """One vendor operation through the policies its adapter declares."""
-        return await self._with_token(
-            bound,
-            lambda: self._pipeline.call(
-                bound.adapter.declaration, bound.credential_key, operation, invoke, bound.tenant_id
-            ),
-        )
+    async def credential(self, bound: Bound[A]) -> object:
+        """The tenant's credential for a local use that calls no vendor (a deep link)."""
+        vendor = self._registry.get(bound.vendor)
+        if vendor is None:
+            raise NotFound(f"unknown vendor '{bound.vendor}'")
+        held: Held = await self._credentials.hold(bound.tenant_id, vendor)
+        return held.credential
 
-    async def _with_token(self, bound: Bound, run: Callable[[], Awaitable[T]]) -> T:
-        """For token vendors: a live token first, and one refresh and retry if it is refused."""
-        session = bound.credential
-        if not isinstance(session, TokenSession):
-            return await run()
-        broker = TokenBroker(
-            self._pipeline,
-            self._records,
-            self._vault,
-            bound.adapter,
-            session.credential,
-            bound.tenant_id,
-            bound.credential_key,
-            self._tokens,
-        )
-        session.token = await broker.current()
-        try:
-            return await run()
-        except VendorTokenRejected:
-            session.token = await broker.refresh(session.token)
-        try:
-            return await run()
-        except VendorTokenRejected as exc:
-            raise VendorCredentialRejected(
-                f"{bound.adapter.declaration.display_name} refused a token it had just issued",
-                vendor=bound.vendor,
-                vendor_status=exc.vendor_status,
-            ) from None
-
-    async def cached(
+    async def call(
         self,
-        bound: Bound,
-        operation: str,
-        params: tuple[object, ...],
-        result_type: type[T],
-        invoke: Callable[[], Awaitable[T]],
-        refresh: bool,
-    ) -> T:
-        """Like :meth:`call`, answered from the cache when the operation declares a TTL."""
-        return await self._with_token(
-            bound,
-            lambda: self._pipeline.cached(
-                bound.adapter.declaration,
-                bound.credential_key,
-                bound.tenant_id,
-                operation,
-                params,
-                result_type,
-                invoke,
-                refresh,
-            ),
+        bound: Bound[A],
+        op: Op,
+        invoke: Invoke[A, T],
+        cache: CacheUse[T] | None = None,
+    ) -> Outcome[T]:
+        """One vendor operation through the pipeline (answered from the cache when ``cache`` is
+        given and the operation declares a TTL)."""
+        vendor = self._registry.get(bound.vendor)
+        if vendor is None:
+            raise NotFound(f"unknown vendor '{bound.vendor}'")
+        adapter = bound.adapter
+        return await self._pipeline.run(
+            VendorCall(
+                adapter=vendor,
+                op=op,
+                tenant_id=bound.tenant_id,
+                invoke=lambda credential: invoke(adapter, credential),
+                cache=cache,
+            )
         )
 
     async def configured_vendors(
-        self, tenant_id: str, capability: type, vendor_filter: str | None
+        self, tenant_id: str, capability: Capabilities, vendor_filter: str | None
     ) -> list[str]:
         """Vendors able to serve ``capability`` for this tenant, or the one it asked for."""
-        capable = self._registry.supporting(capability)
+        capable = self._registry.names_supporting(capability)
         if vendor_filter is not None:
             if vendor_filter not in capable:
                 raise ValidationFailed(
@@ -177,27 +144,33 @@ class VendorDispatcher:
         stored = {meta.vendor for meta in await self._vault.list(tenant_id)}
         return [vendor for vendor in capable if vendor in stored]
 
-    async def bind_by_id(
-        self, tenant_id: str, opaque_id: str, capability: type
-    ) -> tuple[Bound, str]:
-        """Route an opaque id (``vendor:native``) to its adapter; 404 for ids we never issued."""
+    def locate(self, opaque_id: str, capabilities: Capabilities) -> tuple[str, str]:
+        """The vendor and native id behind an opaque id (``vendor:native``) whose vendor has
+        ``capabilities``; 404 for ids we never issued."""
         vendor, sep, native = opaque_id.partition(":")
-        if not sep or not native or vendor not in self._registry.supporting(capability):
+        if not sep or not native or vendor not in self._registry.names_supporting(capabilities):
             raise NotFound(f"no object with id '{opaque_id}'")
-        return await self.bind(tenant_id, vendor), native
+        return vendor, native
+
+    def bind_by_id(
+        self, tenant_id: str, opaque_id: str, capability: type[A]
+    ) -> tuple[Bound[A], str]:
+        """Route an opaque id (``vendor:native``) to its adapter; 404 for ids we never issued."""
+        vendor, native = self.locate(opaque_id, capability)
+        return self.bind(tenant_id, vendor, capability), native
 
     async def paginate(
         self,
         tenant_id: str,
-        capability: type,
+        capability: type[A],
         vendor_filter: str | None,
         filters: str,
         limit: int,
         raw_cursor: str | None,
-        operation: str,
-        fetch: Callable[[Bound, str | None, int], Awaitable[VendorPage[Any]]],
-        order: Callable[[Any], Any],
-    ) -> Listing:
+        op: Op,
+        fetch: Callable[[A, object, str | None, int], Awaitable[VendorPage[Item]]],
+        order: Callable[[Item], SupportsRichComparison],
+    ) -> Listing[Item]:
         """One merged page across the tenant's vendors, asked concurrently.
 
         Each vendor's items arrive in its own order; the page takes the smallest ``order`` key
@@ -217,23 +190,29 @@ class VendorDispatcher:
         outcomes = await self._ask_each(
             tenant_id,
             names,
+            capability,
             lambda bound: self.call(
-                bound, operation, lambda: fetch(bound, positions[bound.vendor].token, limit)
+                bound,
+                op,
+                lambda adapter, credential: fetch(
+                    adapter, credential, positions[bound.vendor].token, limit
+                ),
             ),
         )
         failures, errors = _failures(names, outcomes)
         if failures and vendor_filter is not None:
             raise failures[0]
-        pages: dict[str, VendorPage[Any]] = {
+        answered = {
             vendor: outcome
             for vendor, outcome in zip(names, outcomes, strict=True)
             if not isinstance(outcome, GatewayError)
         }
+        if failures and not answered:
+            raise failures[0]
+        pages = {vendor: outcome.value for vendor, outcome in answered.items()}
         buffers = {
             vendor: deque(page.items[positions[vendor].skip :]) for vendor, page in pages.items()
         }
-        if failures and not pages:
-            raise failures[0]
         taken = _merge(buffers, pages, limit, order)
         next_positions: dict[str, VendorPosition] = {}
         for vendor in names:
@@ -251,18 +230,25 @@ class VendorDispatcher:
             if next_positions
             else None
         )
-        items = [item for _, item in taken.items]
-        return Listing(items=items, next_cursor=next_cursor, errors=errors)
+        return Listing(
+            items=[item for _, item in taken.items],
+            next_cursor=next_cursor,
+            errors=errors,
+            facts=merge_facts(outcome.facts for outcome in answered.values()),
+        )
 
     async def _ask_each(
-        self, tenant_id: str, vendors: Sequence[str], ask: Callable[[Bound], Awaitable[T]]
-    ) -> list[T | GatewayError]:
-        """Every vendor's answer (or its error), asked concurrently, in ``vendors`` order;
-        ``ask`` makes the policed call with the bound vendor."""
+        self,
+        tenant_id: str,
+        vendors: Sequence[str],
+        capability: type[A],
+        ask: Callable[[Bound[A]], Awaitable[Outcome[T]]],
+    ) -> list[Outcome[T] | GatewayError]:
+        """Every vendor's answer (or its error), asked concurrently, in ``vendors`` order."""
 
-        async def one(vendor: str) -> T | GatewayError:
+        async def one(vendor: str) -> Outcome[T] | GatewayError:
             try:
-                return await ask(await self.bind(tenant_id, vendor))
+                return await ask(self.bind(tenant_id, vendor, capability))
             except GatewayError as exc:
                 return exc
 
@@ -271,58 +257,74 @@ class VendorDispatcher:
     async def fan_out(
         self,
         tenant_id: str,
-        capability: type,
-        operation: str,
-        invoke: Callable[[Bound], Awaitable[T]],
-        cached: tuple[type[T], tuple[object, ...], bool] | None = None,
-    ) -> tuple[list[T], list[VendorIssue]]:
+        capability: type[A],
+        op: Op,
+        invoke: Invoke[A, T],
+        cache: CacheUse[T] | None = None,
+    ) -> Gathered[T]:
         """Ask every configured vendor with ``capability`` at once; failures become ``errors``.
 
-        ``cached`` (result type, parameters, refresh) answers from the cache when the operation
-        declares a TTL. When no vendor is configured, or every one fails, that is the answer.
+        When no vendor is configured, or every one fails, that is the answer.
         """
         vendors = await self.configured_vendors(tenant_id, capability, None)
         if not vendors:
             raise VendorNotConfigured("no configured vendor serves this resource for this tenant")
-
-        def ask(bound: Bound) -> Awaitable[T]:
-            if cached is None:
-                return self.call(bound, operation, lambda: invoke(bound))
-            result_type, params, refresh = cached
-            return self.cached(
-                bound, operation, params, result_type, lambda: invoke(bound), refresh
-            )
-
-        outcomes = await self._ask_each(tenant_id, vendors, ask)
+        outcomes = await self._ask_each(
+            tenant_id, vendors, capability, lambda bound: self.call(bound, op, invoke, cache)
+        )
         failures, errors = _failures(vendors, outcomes)
         if failures and len(failures) == len(outcomes):
             raise failures[0]
-        return [o for o in outcomes if not isinstance(o, GatewayError)], errors
+        answered = [o for o in outcomes if not isinstance(o, GatewayError)]
+        return Gathered(
+            values=[o.value for o in answered],
+            errors=errors,
+            facts=merge_facts(o.facts for o in answered),
+        )
 
     async def collect(
         self,
         tenant_id: str,
-        capability: type,
-        operation: str,
-        invoke: Callable[[Bound], Awaitable[Sequence[T]]],
-        cached: tuple[type, tuple[object, ...], bool] | None = None,
-    ) -> tuple[list[T], list[VendorIssue]]:
+        capability: type[A],
+        op: Op,
+        invoke: Invoke[A, list[Item]],
+        cache: CacheUse[list[Item]] | None = None,
+    ) -> Gathered[Item]:
         """:meth:`fan_out` for list operations: every vendor's items in one list."""
-        lists, errors = await self.fan_out(tenant_id, capability, operation, invoke, cached)
-        return [item for items in lists for item in items], errors
+        gathered = await self.fan_out(tenant_id, capability, op, invoke, cache)
+        return Gathered(
+            values=[item for items in gathered.values for item in items],
+            errors=gathered.errors,
+            facts=gathered.facts,
+        )
 
     async def choose(
-        self, tenant_id: str, capability: type, requested: str | None, field: str = "body.vendor"
-    ) -> Bound:
+        self,
+        tenant_id: str,
+        capability: type[A],
+        requested: str | None,
+        field: str = "body.vendor",
+    ) -> Bound[A]:
         """The vendor to act with: the one requested, or the only configured one able to."""
+        vendor = await self.choose_vendor(tenant_id, capability, requested, field)
+        return self.bind(tenant_id, vendor, capability)
+
+    async def choose_vendor(
+        self,
+        tenant_id: str,
+        capabilities: Capabilities,
+        requested: str | None,
+        field: str = "body.vendor",
+    ) -> str:
+        """:meth:`choose` for a vendor with any of several capabilities: its name."""
         if requested is not None:
-            if requested not in self._registry.supporting(capability):
+            if requested not in self._registry.names_supporting(capabilities):
                 raise ValidationFailed(
                     f"vendor '{requested}' cannot do this",
-                    errors=[FieldError(field=field, message=self._capable_list(capability))],
+                    errors=[FieldError(field=field, message=self._capable_list(capabilities))],
                 )
-            return await self.bind(tenant_id, requested)
-        vendors = await self.configured_vendors(tenant_id, capability, None)
+            return requested
+        vendors = await self.configured_vendors(tenant_id, capabilities, None)
         if not vendors:
             raise VendorNotConfigured("no configured vendor can do this for this tenant")
         if len(vendors) > 1:
@@ -330,15 +332,11 @@ class VendorDispatcher:
                 "several configured vendors can do this; say which one",
                 errors=[FieldError(field=field, message=f"one of: {', '.join(vendors)}")],
             )
-        return await self.bind(tenant_id, vendors[0])
+        return vendors[0]
 
-    def _capable_list(self, capability: type) -> str:
-        return f"must be one of: {', '.join(self._registry.supporting(capability)) or 'none'}"
-
-    async def bind_all_capable(self, tenant_id: str, capability: type) -> Sequence[Bound]:
-        """Every configured vendor with ``capability``, bound to the tenant's credentials."""
-        vendors = await self.configured_vendors(tenant_id, capability, None)
-        return [await self.bind(tenant_id, vendor) for vendor in vendors]
+    def _capable_list(self, capabilities: Capabilities) -> str:
+        names = self._registry.names_supporting(capabilities)
+        return f"must be one of: {', '.join(names) or 'none'}"
 
 
 def _failures(
@@ -356,23 +354,23 @@ def _failures(
 
 
 @dataclass
-class _Taken:
+class _Taken(Generic[Item]):
     """Items a merged page took, in order, with the vendor each came from."""
 
-    items: list[tuple[str, Any]]
+    items: list[tuple[str, Item]]
 
     def count(self, vendor: str) -> int:
         return sum(1 for name, _ in self.items if name == vendor)
 
 
 def _merge(
-    buffers: dict[str, deque[Any]],
-    pages: dict[str, VendorPage[Any]],
+    buffers: dict[str, deque[Item]],
+    pages: dict[str, VendorPage[Item]],
     limit: int,
-    order: Callable[[Any], Any],
-) -> _Taken:
+    order: Callable[[Item], SupportsRichComparison],
+) -> _Taken[Item]:
     """Take up to ``limit`` items, smallest ``order`` first, while every vendor can compete."""
-    taken = _Taken(items=[])
+    taken: _Taken[Item] = _Taken(items=[])
     while len(taken.items) < limit:
         if any(not buffers[v] and pages[v].next_token is not None for v in buffers):
             break

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from adapters.base import NumberRegistrar
+from adapters.capabilities import NumberRegistrar
+from adapters.declaration import Op
 from contract.caller_id import (
     NumberOperationItem,
     NumberProgress,
@@ -71,14 +72,30 @@ class NumberOperations:
         self._records = records
 
     async def start(
-        self, bound: Bound, kind: str, feature_set_id: str, numbers_e164: Sequence[str]
+        self,
+        bound: Bound[NumberRegistrar[object]],
+        kind: str,
+        feature_set_id: str,
+        numbers_e164: Sequence[str],
     ) -> Operation:
         """Send the request to the vendor and record its classification as an operation."""
-        adapter: NumberRegistrar = bound.adapter
-        method = adapter.register_numbers if kind == REGISTER else adapter.release_numbers
-        items = await self._dispatcher.call(
-            bound, kind, lambda: method(bound.credential, feature_set_id, numbers_e164)
-        )
+        if kind == REGISTER:
+            outcome = await self._dispatcher.call(
+                bound,
+                Op.REGISTER_NUMBERS,
+                lambda adapter, credential: adapter.register_numbers(
+                    credential, feature_set_id, numbers_e164
+                ),
+            )
+        else:
+            outcome = await self._dispatcher.call(
+                bound,
+                Op.RELEASE_NUMBERS,
+                lambda adapter, credential: adapter.release_numbers(
+                    credential, feature_set_id, numbers_e164
+                ),
+            )
+        items = outcome.value
         now = datetime.now(UTC)
         operation = Operation(
             id="op_" + secrets.token_urlsafe(12),
@@ -101,12 +118,14 @@ class NumberOperations:
         operation = msgspec.json.decode(raw, type=Operation)
         if operation.status is not OperationState.PENDING:
             return operation
-        bound = await self._dispatcher.bind(tenant_id, operation.vendor)
+        bound = self._dispatcher.bind(tenant_id, operation.vendor, NumberRegistrar)
         feature_set = operation.feature_set_id.partition(":")[2]
-        adapter: NumberRegistrar = bound.adapter
-        states = await self._dispatcher.call(
-            bound, "number_states", lambda: adapter.number_states(bound.credential, feature_set)
+        checked = await self._dispatcher.call(
+            bound,
+            Op.NUMBER_STATES,
+            lambda adapter, credential: adapter.number_states(credential, feature_set),
         )
+        states = checked.value
         items = [_settle(item, operation.kind, states.get(item.number)) for item in operation.items]
         if items == operation.items:
             return operation

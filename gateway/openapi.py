@@ -16,6 +16,7 @@ from litestar.openapi.spec import (
     Components,
     OpenAPI,
     OpenAPIHeader,
+    OpenAPIResponse,
     Operation,
     Schema,
     SecurityScheme,
@@ -159,15 +160,19 @@ def finish_document(document: OpenAPI, closed_bodies: Iterable[type[msgspec.Stru
     """
     schemas = document.components.schemas if document.components else {}
     for body in closed_bodies:
-        schemas[body.__name__].additional_properties = False  # type: ignore[index,union-attr]
+        schemas[body.__name__].additional_properties = False
     for operation in _operations(document):
         responses = operation.responses or {}
         litestar_400 = responses.get("400")
-        if litestar_400 is not None and PROBLEM_MEDIA_TYPE not in (litestar_400.content or {}):  # type: ignore[union-attr]
+        if isinstance(litestar_400, OpenAPIResponse) and PROBLEM_MEDIA_TYPE not in (
+            litestar_400.content or {}
+        ):
             del responses["400"]
         for status, response in responses.items():
-            headers = dict(response.headers or {})  # type: ignore[union-attr]
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            headers = dict(response.headers or {})
             headers["X-Request-ID"] = _REQUEST_ID
             if status in ("429", "503"):
                 headers["Retry-After"] = _RETRY_AFTER
-            response.headers = headers  # type: ignore[union-attr]
+            response.headers = headers

@@ -1,22 +1,23 @@
 """Caller-ID personalization: local checks first, then real-time pushes or tracked batches.
 
-The vendor's rules are checked before anything is sent, so a bad record fails fast with the field
-named. A batch larger than the vendor takes per call is split; the gateway batch records each
-vendor batch it submitted, and a status request merges the vendor's per-record statuses back into
-the consumer's order. If the vendor refuses a later slice, the records already submitted stay
-submitted (never sent twice) and the refused ones are reported failed with the vendor's reason.
+The vendor's rules (its adapter's ``validate_personalization``) are checked before anything is
+sent, so a bad record fails fast with the field named. A batch larger than the vendor takes per
+call is split; the gateway batch records each vendor batch it submitted, and a status request
+merges the vendor's per-record statuses back into the consumer's order. If the vendor refuses a
+later slice, the records already submitted stay submitted (never sent twice) and the refused
+ones are reported failed with the vendor's reason.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import msgspec
 
-from adapters.base import CallerIdProvider, PersonalizationInput
+from adapters.capabilities import CallerIdProvider, PersonalizationInput
+from adapters.declaration import Op
 from contract.caller_id import (
     BatchCounts,
     BatchState,
@@ -28,12 +29,11 @@ from contract.caller_id import (
 )
 from contract.errors import FieldError, GatewayError, NotFound, ValidationFailed
 from contract.phone import InvalidNumber, parse_e164
-from gateway.dispatch import Bound, VendorDispatcher
+from gateway.dispatch import Bound, Invoke, VendorDispatcher
+from gateway.pipeline import CacheUse
 from policies.records import RecordStore
 
-MAX_WINDOW = timedelta(hours=24)
 KEEP_SECONDS = 7 * 24 * 3600.0
-CALL_REASON_CHARACTERS = re.compile(r"^[\w .,\-'&():]+$")
 
 
 class _Slice(msgspec.Struct, frozen=True):
@@ -52,9 +52,13 @@ class _StoredBatch(msgspec.Struct, frozen=True):
 
 
 def check_record(
-    record: PersonalizationRecord, prefix: str, now: datetime
+    record: PersonalizationRecord,
+    prefix: str,
+    now: datetime,
+    adapter: CallerIdProvider[object],
 ) -> tuple[str, str, list[FieldError]]:
-    """The record's numbers in E.164 and every rule it breaks, fields named under ``prefix``."""
+    """The record's numbers in E.164 and every rule it breaks (ours, then the vendor's), fields
+    named under ``prefix``."""
     errors: list[FieldError] = []
     numbers = []
     for name in ("caller_number", "receiver_number"):
@@ -63,29 +67,11 @@ def check_record(
         except InvalidNumber as exc:
             numbers.append("")
             errors.append(FieldError(field=f"{prefix}.{name}", message=str(exc)))
-    starts, ends = _utc(record.starts_at), _utc(record.ends_at)
-    if ends <= now:
-        errors.append(FieldError(field=f"{prefix}.ends_at", message="must not be in the past"))
-    if ends <= starts:
-        errors.append(FieldError(field=f"{prefix}.ends_at", message="must be after starts_at"))
-    elif ends - starts > MAX_WINDOW:
-        errors.append(
-            FieldError(field=f"{prefix}.ends_at", message="must be at most 24 h after starts_at")
-        )
-    if record.label_id is None and record.label_name is None:
-        errors.append(FieldError(field=f"{prefix}.label_id", message="give label_id or label_name"))
-    if record.call_reason is not None and not CALL_REASON_CHARACTERS.match(record.call_reason):
-        errors.append(
-            FieldError(
-                field=f"{prefix}.call_reason",
-                message="only letters, digits, spaces and . , - ' & ( ) : are allowed",
-            )
-        )
+    errors += [
+        FieldError(field=f"{prefix}.{problem.field}", message=problem.message)
+        for problem in adapter.validate_personalization(record, now)
+    ]
     return numbers[0], numbers[1], errors
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Personalizations:
@@ -96,7 +82,11 @@ class Personalizations:
         self._records = records
 
     async def prepare(
-        self, bound: Bound, records: Sequence[PersonalizationRecord], prefix: str, indexed: bool
+        self,
+        bound: Bound[CallerIdProvider[object]],
+        records: Sequence[PersonalizationRecord],
+        prefix: str,
+        indexed: bool,
     ) -> list[PersonalizationInput]:
         """Check every record (numbers, window, label of this account); 422 naming each field.
 
@@ -108,7 +98,7 @@ class Personalizations:
         prepared = []
         for index, record in enumerate(records):
             where = f"{prefix}[{index}]" if indexed else prefix
-            caller, receiver, problems = check_record(record, where, now)
+            caller, receiver, problems = check_record(record, where, now, bound.adapter)
             errors += problems
             native = record.label_id.partition(":")[2] if record.label_id else None
             prepared.append(PersonalizationInput(record, caller, receiver, native))
@@ -129,33 +119,30 @@ class Personalizations:
             raise ValidationFailed("the personalization breaks the vendor's rules", errors=errors)
         return prepared
 
-    async def _label_ids(self, bound: Bound, refresh: bool) -> set[str]:
-        adapter: CallerIdProvider = bound.adapter
-        labels = await self._dispatcher.cached(
+    async def _label_ids(self, bound: Bound[CallerIdProvider[object]], refresh: bool) -> set[str]:
+        labels = await self._dispatcher.call(
             bound,
-            "list_labels",
-            (),
-            list[CallerLabel],
-            lambda: adapter.list_labels(bound.credential),
-            refresh=refresh,
+            Op.LIST_LABELS,
+            lambda adapter, credential: adapter.list_labels(credential),
+            CacheUse((), list[CallerLabel], refresh),
         )
-        return {label.id for label in labels}
+        return {label.id for label in labels.value}
 
     async def submit(
-        self, bound: Bound, items: Sequence[PersonalizationInput]
+        self, bound: Bound[CallerIdProvider[object]], items: Sequence[PersonalizationInput]
     ) -> PersonalizationBatch:
         """Split into vendor-sized slices and submit each once; the first refusal is raised."""
-        adapter: CallerIdProvider = bound.adapter
-        size = adapter.batch_size()
+        size = bound.adapter.batch_size()
         slices: list[_Slice] = []
         for start in range(0, len(items), size):
             chunk = items[start : start + size]
             try:
-                vendor_batch = await self._dispatcher.call(
+                submitted = await self._dispatcher.call(
                     bound,
-                    "submit_batch",
-                    lambda c=chunk: adapter.submit_batch(bound.credential, c),
+                    Op.SUBMIT_BATCH,
+                    _submitting(chunk),
                 )
+                vendor_batch = submitted.value
             except GatewayError as exc:
                 if not slices:
                     raise
@@ -180,8 +167,7 @@ class Personalizations:
         if raw is None:
             raise NotFound(f"no personalization batch '{batch_id}'")
         stored = msgspec.json.decode(raw, type=_StoredBatch)
-        bound = await self._dispatcher.bind(tenant_id, stored.vendor)
-        adapter: CallerIdProvider = bound.adapter
+        bound = self._dispatcher.bind(tenant_id, stored.vendor, CallerIdProvider)
         merged = []
         for piece in stored.slices:
             if piece.vendor_batch_id is None:
@@ -190,11 +176,23 @@ class Personalizations:
             vendor_id = piece.vendor_batch_id
             statuses = await self._dispatcher.call(
                 bound,
-                "batch_status",
-                lambda v=vendor_id: adapter.batch_status(bound.credential, v),
+                Op.BATCH_STATUS,
+                _status_of(vendor_id),
             )
-            merged.append(_aligned(piece, statuses))
+            merged.append(_aligned(piece, statuses.value))
         return _summary(stored, merged, with_records=True)
+
+
+def _submitting(
+    chunk: Sequence[PersonalizationInput],
+) -> Invoke[CallerIdProvider[object], str]:
+    return lambda adapter, credential: adapter.submit_batch(credential, chunk)
+
+
+def _status_of(
+    vendor_batch_id: str,
+) -> Invoke[CallerIdProvider[object], list[PersonalizationRecordStatus]]:
+    return lambda adapter, credential: adapter.batch_status(credential, vendor_batch_id)
 
 
 def _key(tenant_id: str, batch_id: str) -> str:

@@ -1,10 +1,21 @@
-"""The policies between a route and a vendor, applied from the adapter's declarations.
+"""The one way to a vendor: the policies between a caller and an adapter, in a fixed order.
 
-For one vendor operation: the cache (when the operation declares a TTL); then, per attempt, the
-credential's circuit breaker, rate shaping on the budget the operation declares, and a bulkhead
-slot for the vendor; idempotent operations are retried on vendor failures with backoff and jitter
-within a retry budget. A vendor 429 pauses that credential's budget for every replica. No vendor
-is named here: everything comes from ``adapter.declaration``.
+Every vendor call (routes, token exchange, credential rotation, pollers) is a :class:`VendorCall`
+given to :meth:`VendorPipeline.run`, which applies, in this order:
+
+1. the cache, when the operation declares a TTL (a tenant-scoped key; a hit touches nothing else);
+2. the tenant's credential from the vault, unless the caller holds one (rotation, token exchange);
+3. for a vendor that exchanges keys for tokens, a live token (exchanged through this same
+   pipeline, on the vendor's token budget), refreshed once if the vendor refuses it;
+4. per attempt: the credential's circuit breaker (open: 503 and nothing spent), a connection slot,
+   the tenant quota and the vendor budget (wait for a slot, or 429), then the vendor call within
+   its total timeout; a vendor 429 pauses the credential's budget for every replica;
+5. retries of idempotent operations on :class:`~contract.errors.VendorFailure` only, with backoff
+   and jitter, within the retry budget and the call's deadline.
+
+It returns the value with its cache state and rate information (:class:`~gateway.outcome.Outcome`);
+nothing reaches the HTTP response any other way. No vendor is named here: everything comes from
+the adapter's declaration.
 """
 
 from __future__ import annotations
@@ -15,23 +26,29 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import msgspec
+from cachetools import LRUCache
 
-from adapters.base import OperationSpec, VendorDeclaration
+from adapters.capabilities import TokenExchanger, TokenSession, VendorAdapter
+from adapters.declaration import Op, OperationSpec, VendorDeclaration
 from contract.errors import (
     GatewayError,
     RateLimited,
     VendorBusy,
     VendorCircuitOpen,
+    VendorCredentialRejected,
+    VendorFailure,
     VendorTimeout,
-    is_vendor_failure,
+    VendorTokenRejected,
 )
 from gateway.metrics import GatewayMetrics
-from gateway.request_context import add_response_header
+from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.telemetry import annotate
 from policies.cache import TwoTierCache
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Rate, RateShaper, ShapingRejected
 from policies.resilience import (
     BreakerOpen,
@@ -45,22 +62,99 @@ from policies.resilience import (
 )
 
 T = TypeVar("T")
-DEFAULT_SPEC = OperationSpec()
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
 DEFAULT_CONCURRENCY = 50
 DEFAULT_SLOT_WAIT = 5.0
 DEFAULT_TOTAL_TIMEOUT = 30.0
+MAX_VENDOR_STATES = 1024
+"""Retry budgets and bulkheads kept per vendor (bounded, though vendors are few)."""
 log = logging.getLogger(__name__)
 
 
-def credential_id(secret: dict[str, str]) -> str:
-    """A stable, non-reversible id of a credential, to key its budget."""
+def credential_id(secret: object) -> str:
+    """A stable, non-reversible id of a credential, to key its budget and breaker."""
     digest = hashlib.sha256(msgspec.json.encode(secret, order="sorted"))
     return digest.hexdigest()[:24]
 
 
+@dataclass(frozen=True)
+class Held:
+    """A credential ready for its adapter, and the non-reversible key its budgets count on."""
+
+    credential: object
+    key: str
+
+
+class CredentialSource(Protocol):
+    """Where the pipeline gets a tenant's credential for a vendor."""
+
+    async def hold(self, tenant_id: str, adapter: VendorAdapter) -> Held:
+        """The tenant's credential for the adapter's vendor (409 when none is stored)."""
+        ...
+
+
+class TokenSource(Protocol):
+    """Live tokens for vendors that exchange a stored key pair for short-lived tokens."""
+
+    async def current(
+        self, adapter: TokenExchanger[object], held: Held, tenant_id: str, deadline: float
+    ) -> str:
+        """A token good for a while."""
+        ...
+
+    async def refresh(
+        self,
+        adapter: TokenExchanger[object],
+        held: Held,
+        tenant_id: str,
+        rejected: str,
+        deadline: float,
+    ) -> str:
+        """A token other than ``rejected``."""
+        ...
+
+
+@dataclass(frozen=True)
+class CacheUse(Generic[T]):
+    """How to key and decode a cacheable answer."""
+
+    params: tuple[object, ...]
+    """The normalized parameters that make the answer (``+86`` and ``86`` are one key)."""
+    result_type: type[T]
+    refresh: bool = False
+    """Ask the vendor even when the cache has an answer (``Cache-Control: no-cache``)."""
+
+
+@dataclass(frozen=True)
+class VendorCall(Generic[T]):
+    """One vendor operation for the pipeline."""
+
+    adapter: VendorAdapter
+    op: Op
+    tenant_id: str
+    invoke: Callable[[object], Awaitable[T]]
+    """Calls the adapter with the credential the pipeline hands it."""
+    held: Held | None = None
+    """A credential the caller holds; ``None``: the tenant's, from the vault, after the cache."""
+    cache: CacheUse[T] | None = None
+    """How to cache the answer, for operations that declare a TTL."""
+    deadline: float | None = None
+    """When waiting (for budget slots, between retries) must stop, on the pipeline's clock;
+    ``None``: the shaping wait bound from now. Nested calls (a token exchange) share it."""
+
+
+@dataclass(frozen=True)
+class PipelineLimits:
+    """Per-vendor limits of the pipeline itself."""
+
+    total_timeouts: dict[str, float]
+    """Seconds one vendor call may take in all, by vendor."""
+    tenant_quota: Rate | None = None
+    """Vendor calls one tenant may make, in front of the vendors' budgets."""
+
+
 class VendorPipeline:
-    """Applies caching, rate shaping, retries, circuit breaking and bulkheads to vendor calls."""
+    """Applies caching, credentials, tokens, breakers, shaping and retries to vendor calls."""
 
     def __init__(
         self,
@@ -70,91 +164,145 @@ class VendorPipeline:
         breakers: CircuitBreakers,
         bulkheads: dict[str, Bulkhead],
         metrics: GatewayMetrics,
-        tenant_quota: Rate | None = None,
-        total_timeouts: dict[str, float] | None = None,
+        credentials: CredentialSource,
+        limits: PipelineLimits,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self._total_timeouts = total_timeouts or {}
-        self._tenant_quota = tenant_quota
         self.shaper = shaper
         self.cache = cache
         self.breakers = breakers
         self.metrics = metrics
+        self.tokens: TokenSource | None = None
+        """Set once by whoever builds the token source (it calls back into this pipeline)."""
+        self._credentials = credentials
+        self._limits = limits
         self._retry = retry
-        self._retry_budgets: dict[str, RetryBudget] = {}
+        self._clock = clock
+        self._retry_budgets: LRUCache[str, RetryBudget] = LRUCache(MAX_VENDOR_STATES)
         self._bulkheads = bulkheads
 
-    async def call(
+    async def run(self, call: VendorCall[T]) -> Outcome[T]:
+        """One vendor operation through every policy its vendor declares."""
+        declaration = call.adapter.declaration
+        spec = declaration.spec(call.op)
+        deadline = call.deadline if call.deadline is not None else self.shaper.wait_deadline()
+        annotate(vendor=declaration.name, operation=call.op.value)
+        if spec.cache_ttl_seconds and call.cache is not None:
+            return await self._cached(call, call.cache, spec.cache_ttl_seconds, spec, deadline)
+        value, rate = await self._uncached(call, spec, deadline)
+        return Outcome(value, Facts(rate=rate))
+
+    async def _cached(
         self,
-        declaration: VendorDeclaration,
-        credential_key: str,
-        operation: str,
-        invoke: Callable[[], Awaitable[T]],
-        tenant_id: str | None = None,
-    ) -> T:
-        """One vendor operation; idempotent ones are retried on vendor failures, within budget."""
-        spec = declaration.operations.get(operation, DEFAULT_SPEC)
-        key = f"{declaration.name}:{credential_key}"
+        call: VendorCall[T],
+        use: CacheUse[T],
+        ttl: float,
+        spec: OperationSpec,
+        deadline: float,
+    ) -> Outcome[T]:
+        declaration = call.adapter.declaration
+        rates: list[RateFacts] = []
+
+        async def load() -> bytes:
+            value, rate = await self._uncached(call, spec, deadline)
+            if rate is not None:
+                rates.append(rate)
+            return msgspec.json.encode(value)
+
+        key = cache_key(call.tenant_id, declaration.name, call.op, use.params)
+        entry, hit = await self.cache.get_or_load(key, ttl, load, use.refresh)
+        result = "hit" if hit else "miss"
+        self.metrics.cache.labels(declaration.name, call.op.value, result).inc()
+        annotate(cache=result)
+        value = msgspec.json.decode(entry.payload, type=use.result_type)
+        facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
+        return Outcome(value, facts)
+
+    async def _uncached(
+        self, call: VendorCall[T], spec: OperationSpec, deadline: float
+    ) -> tuple[T, RateFacts | None]:
+        held = call.held or await self._credentials.hold(call.tenant_id, call.adapter)
+        adapter = call.adapter
+        if isinstance(adapter, TokenExchanger) and call.op is not Op.EXCHANGE_TOKEN:
+            return await self._with_token(call, adapter, spec, held, deadline)
+        return await self._with_retries(call, spec, held, held.credential, deadline)
+
+    async def _with_token(
+        self,
+        call: VendorCall[T],
+        adapter: TokenExchanger[object],
+        spec: OperationSpec,
+        held: Held,
+        deadline: float,
+    ) -> tuple[T, RateFacts | None]:
+        """A live token first, and one refresh and retry if the vendor refuses it."""
+        if self.tokens is None:
+            raise RuntimeError("this pipeline has no token source")
+        session = TokenSession(held.credential)
+        session.token = await self.tokens.current(adapter, held, call.tenant_id, deadline)
+        try:
+            return await self._with_retries(call, spec, held, session, deadline)
+        except VendorTokenRejected:
+            session.token = await self.tokens.refresh(
+                adapter, held, call.tenant_id, session.token, deadline
+            )
+        try:
+            return await self._with_retries(call, spec, held, session, deadline)
+        except VendorTokenRejected as exc:
+            raise VendorCredentialRejected(
+                f"{adapter.declaration.display_name} refused a token it had just issued",
+                vendor=adapter.declaration.name,
+                vendor_status=exc.vendor_status,
+            ) from None
+
+    async def _with_retries(
+        self,
+        call: VendorCall[T],
+        spec: OperationSpec,
+        held: Held,
+        credential: object,
+        deadline: float,
+    ) -> tuple[T, RateFacts | None]:
+        declaration = call.adapter.declaration
+        key = f"{declaration.name}:{held.key}"
         budget = self._retry_budget(declaration.name)
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
-        annotate(vendor=declaration.name, operation=operation)
-        deadline = self.shaper.wait_deadline()
         retries = 0
         while True:
             try:
-                return await self._attempt(
-                    declaration, spec, operation, key, invoke, tenant_id, deadline
-                )
-            except GatewayError as exc:
-                if not is_vendor_failure(exc):
-                    raise
+                return await self._attempt(call, spec, key, credential, deadline)
+            except VendorFailure:
                 delay = next(delays, None)
-                if delay is None or not budget.try_spend():
+                if delay is None or self._clock.monotonic() + delay > deadline:
+                    raise
+                if not budget.try_spend():
                     raise
                 retries += 1
                 annotate(retries=retries)
                 log.info(
                     "retrying a vendor call",
-                    extra={"vendor": declaration.name, "operation": operation, "delay": delay},
+                    extra={"vendor": declaration.name, "operation": call.op.value, "delay": delay},
                 )
-                await asyncio.sleep(delay)
+                await self._clock.sleep(delay)
 
     async def _attempt(
         self,
-        declaration: VendorDeclaration,
+        call: VendorCall[T],
         spec: OperationSpec,
-        operation: str,
         key: str,
-        invoke: Callable[[], Awaitable[T]],
-        tenant_id: str | None,
+        credential: object,
         deadline: float,
-    ) -> T:
-        """One attempt: a bulkhead slot, then the budgets, then the breaker, then the vendor.
+    ) -> tuple[T, RateFacts | None]:
+        """One attempt: the breaker, a connection slot, the budgets, then the vendor.
 
-        Shaping comes last before the call so that the time between taking a budget slot and the
-        vendor receiving the request stays within the window margin.
+        The breaker comes first so an open one spends nothing; shaping comes last before the
+        call so the time between taking a budget slot and the vendor receiving the request stays
+        within the window margin.
         """
+        declaration = call.adapter.declaration
         breaker = self.breakers.get(key)
         annotate(breaker_state=breaker.state.value)
-        try:
-            async with self._bulkhead(declaration.name).slot():
-                if tenant_id is not None and self._tenant_quota is not None:
-                    await self._enforce_tenant_quota(tenant_id, self._tenant_quota, deadline)
-                await self._shape(declaration, spec, key, deadline)
-                return await self._call_vendor(declaration, operation, key, breaker, invoke)
-        except BulkheadFull:
-            raise VendorBusy(
-                f"every connection to {declaration.display_name} is busy", vendor=declaration.name
-            ) from None
-
-    async def _call_vendor(
-        self,
-        declaration: VendorDeclaration,
-        operation: str,
-        key: str,
-        breaker: CircuitBreaker,
-        invoke: Callable[[], Awaitable[T]],
-    ) -> T:
         try:
             breaker.before_call()
         except BreakerOpen as exc:
@@ -164,13 +312,36 @@ class VendorPipeline:
                 vendor=declaration.name,
                 retry_after=math.ceil(exc.retry_after),
             ) from None
-        total = self._total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
+        called = False
+        try:
+            async with self._bulkhead(declaration.name).slot():
+                if self._limits.tenant_quota is not None:
+                    await self._enforce_tenant_quota(
+                        call.tenant_id, self._limits.tenant_quota, deadline
+                    )
+                rate = await self._shape(declaration, spec, key, deadline)
+                called = True
+                value = await self._call_vendor(call, key, breaker, credential)
+                return value, rate
+        except BulkheadFull:
+            raise VendorBusy(
+                f"every connection to {declaration.display_name} is busy", vendor=declaration.name
+            ) from None
+        finally:
+            if not called:
+                breaker.release_probe()
+
+    async def _call_vendor(
+        self, call: VendorCall[T], key: str, breaker: CircuitBreaker, credential: object
+    ) -> T:
+        declaration = call.adapter.declaration
+        total = self._limits.total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
         started = time.perf_counter()
         outcome = "ok"
         recorded = False
         try:
             async with asyncio.timeout(total):
-                result = await invoke()
+                result = await call.invoke(credential)
             breaker.record_success()
             recorded = True
             return result
@@ -188,7 +359,7 @@ class VendorPipeline:
             raise
         except GatewayError as exc:
             outcome = exc.slug
-            if is_vendor_failure(exc):
+            if isinstance(exc, VendorFailure):
                 breaker.record_failure()
             else:
                 breaker.record_success()
@@ -197,23 +368,22 @@ class VendorPipeline:
         finally:
             if not recorded:
                 breaker.release_probe()
-            self.metrics.vendor_calls.labels(declaration.name, operation, outcome).observe(
+            self.metrics.vendor_calls.labels(declaration.name, call.op.value, outcome).observe(
                 time.perf_counter() - started
             )
 
     async def _shape(
         self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
-    ) -> None:
+    ) -> RateFacts | None:
         budget = declaration.budgets.get(spec.budget) if spec.budget else None
         if budget is None:
-            return
+            return None
         rate = Rate(budget.limit, budget.period_seconds)
         budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
         try:
             admission = await self.shaper.acquire(budget_key, rate, deadline)
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
-            _rate_headers(rate, 0, exc.retry_after_seconds)
             raise RateLimited(
                 f"the {declaration.display_name} budget of this credential is spent "
                 f"({budget.limit} per {budget.period_seconds:g} s); retry later",
@@ -222,7 +392,7 @@ class VendorPipeline:
             ) from None
         self.metrics.shaping_wait.labels(declaration.name).observe(admission.waited_seconds)
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
-        _rate_headers(rate, admission.remaining, None)
+        return RateFacts(budget.limit, admission.remaining, budget.period_seconds)
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:
@@ -235,54 +405,18 @@ class VendorPipeline:
             ) from None
 
     def _retry_budget(self, vendor: str) -> RetryBudget:
-        if vendor not in self._retry_budgets:
-            self._retry_budgets[vendor] = RetryBudget(self._retry)
-        return self._retry_budgets[vendor]
+        budget = self._retry_budgets.get(vendor)
+        if budget is None:
+            budget = self._retry_budgets[vendor] = RetryBudget(self._retry, clock=self._clock)
+        return budget
 
     def _bulkhead(self, vendor: str) -> Bulkhead:
         if vendor not in self._bulkheads:
             self._bulkheads[vendor] = Bulkhead(DEFAULT_CONCURRENCY, DEFAULT_SLOT_WAIT)
         return self._bulkheads[vendor]
 
-    async def cached(
-        self,
-        declaration: VendorDeclaration,
-        credential_key: str,
-        tenant_id: str,
-        operation: str,
-        params: tuple[object, ...],
-        result_type: type[T],
-        invoke: Callable[[], Awaitable[T]],
-        refresh: bool = False,
-    ) -> T:
-        """Like :meth:`call`, served from the cache when the operation declares a TTL."""
-        spec = declaration.operations.get(operation, DEFAULT_SPEC)
-        if not spec.cache_ttl_seconds:
-            return await self.call(declaration, credential_key, operation, invoke, tenant_id)
 
-        async def load() -> bytes:
-            value = await self.call(declaration, credential_key, operation, invoke, tenant_id)
-            return msgspec.json.encode(value)
-
-        key = cache_key(tenant_id, declaration.name, operation, params)
-        entry, hit = await self.cache.get_or_load(key, spec.cache_ttl_seconds, load, refresh)
-        result = "hit" if hit else "miss"
-        self.metrics.cache.labels(declaration.name, operation, result).inc()
-        annotate(cache=result)
-        add_response_header("X-Cache", "HIT" if hit else "MISS")
-        add_response_header("Age", str(entry.age()))
-        return msgspec.json.decode(entry.payload, type=result_type)
-
-
-def cache_key(tenant_id: str, vendor: str, operation: str, params: tuple[object, ...]) -> str:
+def cache_key(tenant_id: str, vendor: str, op: Op, params: tuple[object, ...]) -> str:
     """Tenant-scoped and built from normalized parameters (so ``+86`` and ``86`` are one key)."""
     digest = hashlib.sha256(msgspec.json.encode(params)).hexdigest()[:32]
-    return f"gw:cache:{tenant_id}:{vendor}:{operation}:{digest}"
-
-
-def _rate_headers(rate: Rate, remaining: int, retry_after: int | None) -> None:
-    """The vendor budget as RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-03)."""
-    add_response_header("RateLimit-Limit", str(rate.limit))
-    add_response_header("RateLimit-Remaining", str(remaining))
-    add_response_header("RateLimit-Reset", str(retry_after or 0))
-    add_response_header("RateLimit-Policy", f"{rate.limit};w={rate.period_seconds:g}")
+    return f"gw:cache:{tenant_id}:{vendor}:{op.value}:{digest}"

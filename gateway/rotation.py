@@ -15,9 +15,10 @@ from typing import TypeVar
 
 import msgspec
 
-from adapters.base import CredentialRotator, IssuedCredential
+from adapters.capabilities import CredentialRotator, IssuedCredential
+from adapters.declaration import Op
 from contract.errors import Conflict, GatewayError, NotFound
-from gateway.pipeline import credential_id
+from gateway.pipeline import Held, VendorCall, credential_id
 from gateway.services import Services
 from policies.vault import CredentialMetadata, StaleCredentialError
 
@@ -50,35 +51,33 @@ async def rotate_vendor_credential(
 
 
 async def _rotate(
-    services: Services, adapter: CredentialRotator, tenant_id: str, vendor: str
+    services: Services, adapter: CredentialRotator[object], tenant_id: str, vendor: str
 ) -> RotationResult:
     stored = await services.vault.metadata(tenant_id, vendor)
     secret = await services.vault.get_secret(tenant_id, vendor)
     if stored is None or secret is None:
         raise NotFound(f"this tenant has no {vendor} credential to rotate")
-    current = adapter.load_credential(secret)
-    previous_labels = {**stored.labels, **adapter.credential_labels(current)}
+    current = Held(adapter.load_credential(secret), credential_id(secret))
+    previous_labels = {**stored.labels, **adapter.credential_labels(secret)}
 
     label = f"caller-gateway {tenant_id} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
-    shaped = _Shaped(services, adapter, tenant_id)
-    current_key = credential_id(secret)
-    issued = await shaped.call(
-        current_key, "issue_credential", lambda: adapter.issue_credential(current, label)
+    vendor_calls = _VendorCalls(services, adapter, tenant_id)
+    issued = await vendor_calls.run(
+        current, Op.ISSUE_CREDENTIAL, lambda c: adapter.issue_credential(c, label)
     )
-    issued_key = credential_id(msgspec.to_builtins(issued.credential))
+    issued_secret = msgspec.to_builtins(issued.credential)
+    fresh = Held(issued.credential, credential_id(issued_secret))
     try:
-        await shaped.call(
-            issued_key, "verify_credential", lambda: adapter.verify_credential(issued.credential)
-        )
+        await vendor_calls.run(fresh, Op.VERIFY_CREDENTIAL, adapter.verify_credential)
         updated = await services.vault.put(
             tenant_id,
             vendor,
-            msgspec.to_builtins(issued.credential),
+            issued_secret,
             labels=issued.labels,
             expected_fingerprint=stored.fingerprint,
         )
     except Exception as exc:
-        await _discard(shaped, issued_key, issued, vendor)
+        await _discard(vendor_calls, fresh, issued, vendor)
         if isinstance(exc, StaleCredentialError):
             raise Conflict(
                 "the credential changed while it was being rotated; nothing was replaced",
@@ -88,10 +87,10 @@ async def _rotate(
 
     warnings: list[str] = []
     try:
-        await shaped.call(
-            issued_key,
-            "revoke_credential",
-            lambda: adapter.revoke_credential(issued.credential, previous_labels),
+        await vendor_calls.run(
+            fresh,
+            Op.REVOKE_CREDENTIAL,
+            lambda c: adapter.revoke_credential(c, previous_labels),
         )
     except GatewayError as exc:
         warnings.append(
@@ -101,30 +100,34 @@ async def _rotate(
     return RotationResult(credential=updated, previous_revoked=not warnings, warnings=warnings)
 
 
-class _Shaped:
-    """The adapter's calls, through the rate budget of the credential each one uses."""
+class _VendorCalls:
+    """Rotation's vendor calls, each through the pipeline with the credential it names."""
 
-    def __init__(self, services: Services, adapter: CredentialRotator, tenant_id: str) -> None:
+    def __init__(
+        self, services: Services, adapter: CredentialRotator[object], tenant_id: str
+    ) -> None:
         self._pipeline = services.pipeline
         self._tenant_id = tenant_id
         self.adapter = adapter
 
-    async def call(
-        self, credential_key: str, operation: str, invoke: Callable[[], Awaitable[T]]
-    ) -> T:
-        return await self._pipeline.call(
-            self.adapter.declaration, credential_key, operation, invoke, self._tenant_id
+    async def run(self, held: Held, op: Op, invoke: Callable[[object], Awaitable[T]]) -> T:
+        outcome = await self._pipeline.run(
+            VendorCall(self.adapter, op, self._tenant_id, invoke, held=held)
         )
+        return outcome.value
 
 
-async def _discard(shaped: _Shaped, issued_key: str, issued: IssuedCredential, vendor: str) -> None:
+async def _discard(
+    vendor_calls: _VendorCalls, fresh: Held, issued: IssuedCredential, vendor: str
+) -> None:
     """Best effort: a just-issued key that will not be used revokes itself (the old key may
     already be gone, revoked by a rotation that won)."""
+    adapter = vendor_calls.adapter
     try:
-        await shaped.call(
-            issued_key,
-            "revoke_credential",
-            lambda: shaped.adapter.revoke_credential(issued.credential, issued.labels),
+        await vendor_calls.run(
+            fresh,
+            Op.REVOKE_CREDENTIAL,
+            lambda c: adapter.revoke_credential(c, issued.labels),
         )
     except GatewayError as exc:
         log.warning(

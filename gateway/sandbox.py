@@ -1,20 +1,60 @@
-"""Sandbox mode: vendor simulators alongside the gateway and a demo tenant wired to them."""
+"""Sandbox mode: vendor simulators alongside the gateway and a demo tenant wired to them.
+
+Which simulators exist follows from the registry: each vendor declaration names the module of
+its simulator (``simulators.<vendor>.sandbox``), imported here only, in sandbox mode, so the
+production image runs without the ``[sandbox]`` extra installed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Protocol
 
-from adapters.base import SandboxVendor
-from adapters.registry import build_registry, start_sandbox_vendors
+from adapters.registry import VENDORS, VendorEntry, build_registry
 from gateway.auth.keys import Scope
 from gateway.bootstrap import ensure_tenant, replace_named_key
 from gateway.credentials import store_credential
 from gateway.services import open_stores
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError
 from policies.vault import Keyring, generate_key_spec
+
+
+class SimulatorServer(Protocol):
+    """A simulator serving in a background thread."""
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Shut it down."""
+        ...
+
+
+class SandboxVendor(Protocol):
+    """What a simulator's ``start_sandbox`` hands back for each vendor it serves (the shape of
+    ``simulators.sandbox.SandboxVendor``, which the gateway does not import)."""
+
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def control_url(self) -> str: ...
+    @property
+    def secret(self) -> dict[str, str]: ...
+    @property
+    def sample_number(self) -> str: ...
+    @property
+    def server(self) -> SimulatorServer: ...
+    @property
+    def demo_commands(self) -> tuple[str, ...]: ...
+    @property
+    def verification_origin(self) -> str | None: ...
+
 
 DEMO_TENANT = "sandbox demo"
 DEMO_KEY_NAME = "sandbox demo key"
@@ -42,14 +82,63 @@ def _sandbox_keyring(data_dir: Path) -> Keyring:
     return Keyring.from_spec(path.read_text())
 
 
-async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
-    """Start every simulator, point the gateway at them, and store the demo credentials."""
-    if not data_dir_was_set:
-        settings = settings.replace(data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-")))
-    if settings.vault_keys is None:
-        settings = settings.replace(vault_keys=_sandbox_keyring(settings.data_dir))
-    vendors = start_sandbox_vendors()
+def _simulator_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise SettingsError(
+            f"sandbox mode needs the vendor simulators ({name} is missing): install the "
+            "gateway with its [sandbox] extra, e.g. pip install 'caller-gateway[sandbox]'"
+        ) from exc
+
+
+def simulator_modules(vendors: Sequence[VendorEntry] = VENDORS) -> dict[str, ModuleType]:
+    """Each simulator module once, by the first vendor that names it (one simulator may serve
+    several vendors)."""
+    modules: dict[str, ModuleType] = {}
+    seen: set[str] = set()
     for vendor in vendors:
+        name = vendor.declaration.simulator
+        if name is not None and name not in seen:
+            seen.add(name)
+            modules[vendor.name] = _simulator_module(name)
+    return modules
+
+
+def start_sandbox_vendors(
+    vendors: Sequence[VendorEntry] = VENDORS, host: str = "127.0.0.1"
+) -> list[SandboxVendor]:
+    """Every registered vendor's simulator on a free local port, each with a demo account."""
+    started: list[SandboxVendor] = []
+    for module in simulator_modules(vendors).values():
+        started += module.start_sandbox(host)
+    return started
+
+
+def run_simulator(
+    vendor: str, host: str, port: int, vendors: Sequence[VendorEntry] = VENDORS
+) -> None:
+    """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
+    names = {v.name: v.declaration.simulator for v in vendors if v.declaration.simulator}
+    if vendor not in names:
+        raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(names)}")
+    _simulator_module(names[vendor]).run_standalone(host, port)
+
+
+async def start_sandbox(
+    settings: Settings, data_dir_was_set: bool, vendors: Sequence[VendorEntry] = VENDORS
+) -> Sandbox:
+    """Start every simulator, point the gateway at them, and store the demo credentials."""
+    stores = settings.stores
+    if not data_dir_was_set:
+        stores = dataclasses.replace(
+            stores, data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-"))
+        )
+    if stores.vault_keys is None:
+        stores = dataclasses.replace(stores, vault_keys=_sandbox_keyring(stores.data_dir))
+    settings = settings.replace(stores=stores)
+    started = start_sandbox_vendors(vendors)
+    for vendor in started:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)
         if vendor.verification_origin is not None:
             settings = settings.replace(
@@ -59,10 +148,10 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
                 )
             )
     tenants, vault = open_stores(settings)
-    registry = build_registry(settings)
+    registry = build_registry(settings.vendors, vendors=vendors)
     try:
         tenant = await ensure_tenant(tenants, DEMO_TENANT)
-        for vendor in vendors:
+        for vendor in started:
             await store_credential(registry, vault, tenant.id, vendor.vendor, vendor.secret)
         demo_key = await replace_named_key(
             tenants,
@@ -74,7 +163,7 @@ async def start_sandbox(settings: Settings, data_dir_was_set: bool) -> Sandbox:
         await registry.aclose()
         await vault.close()
         await tenants.close()
-    return Sandbox(settings=settings, vendors=vendors, tenant_id=tenant.id, demo_key=demo_key)
+    return Sandbox(settings=settings, vendors=started, tenant_id=tenant.id, demo_key=demo_key)
 
 
 def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> str:
@@ -85,7 +174,7 @@ def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> s
     lines += [
         f"  demo tenant:      {sandbox.tenant_id}",
         f"  demo tenant key:  {sandbox.demo_key}",
-        f"  data directory:   {sandbox.settings.data_dir}",
+        f"  data directory:   {sandbox.settings.stores.data_dir}",
     ]
     lines += [
         f"  {v.vendor} simulator: {v.base_url}  (control: {v.control_url})" for v in sandbox.vendors

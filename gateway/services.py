@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
-from adapters.registry import AdapterRegistry, build_registry
+from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_registry
 from gateway.auth.principal import Authenticator
 from gateway.auth.redis_store import RedisTenantStore
 from gateway.auth.store import SQLiteTenantStore, TenantStore
+from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
-from gateway.pipeline import VendorPipeline
+from gateway.pipeline import PipelineLimits, VendorPipeline
 from gateway.settings import Settings, SettingsError
+from gateway.telemetry import vendor_client_hook
+from gateway.tokens import VendorTokens
 from gateway.verifications import Verifications
 from policies.cache import CacheSettings, TwoTierCache
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.idempotency import (
     IdempotencyStore,
     MemoryIdempotencyStore,
@@ -75,14 +80,15 @@ class Services:
 
 
 def open_redis(settings: Settings) -> Redis | None:
-    """The process's Redis client, when ``settings.redis_url`` is set (it connects lazily)."""
-    if not settings.redis_url:
+    """The process's Redis client, when ``GATEWAY_REDIS_URL`` is set (it connects lazily)."""
+    stores = settings.stores
+    if not stores.redis_url:
         return None
     return create_redis(
         RedisSettings(
-            url=settings.redis_url,
-            socket_timeout=settings.redis_timeout,
-            connect_timeout=settings.redis_timeout,
+            url=stores.redis_url,
+            socket_timeout=stores.redis_timeout,
+            connect_timeout=stores.redis_timeout,
         )
     )
 
@@ -90,14 +96,15 @@ def open_redis(settings: Settings) -> Redis | None:
 def open_stores(
     settings: Settings, last_known: LastKnown | None = None, redis: Redis | None = None
 ) -> tuple[TenantStore, Vault]:
-    """The tenant store and the vault: in Redis when ``settings.redis_url`` is set, else the
-    embedded stores under ``settings.data_dir``.
+    """The tenant store and the vault: in Redis when ``GATEWAY_REDIS_URL`` is set, else the
+    embedded stores under the data directory.
 
     Given ``redis``, the stores borrow it (its owner closes it); otherwise they share a client
     of their own, which each closes on ``close()``: closing disconnects the pool, which would
     reconnect on use, so the first close never breaks the other store.
     """
-    if settings.vault_keys is None:
+    keyring = settings.stores.vault_keys
+    if keyring is None:
         raise SettingsError("GATEWAY_VAULT_KEYS is required to open the credential vault")
     owned = redis is None
     client = open_redis(settings) if owned else redis
@@ -105,61 +112,81 @@ def open_stores(
         backend = LastKnownVaultBackend(
             RedisVaultBackend(client, owns_client=owned), last_known or LastKnown()
         )
-        tenants = RedisTenantStore(client, owns_client=owned)
-        return tenants, Vault(backend, settings.vault_keys)
-    tenants = SQLiteTenantStore(settings.data_dir / TENANTS_DB)
-    vault = Vault(SQLiteVaultBackend(settings.data_dir / VAULT_DB), settings.vault_keys)
+        tenants: TenantStore = RedisTenantStore(client, owns_client=owned)
+        return tenants, Vault(backend, keyring)
+    data_dir = settings.stores.data_dir
+    tenants = SQLiteTenantStore(data_dir / TENANTS_DB)
+    vault = Vault(SQLiteVaultBackend(data_dir / VAULT_DB), keyring)
     return tenants, vault
 
 
 def build_pipeline(
-    settings: Settings, redis: Redis | None, metrics: GatewayMetrics | None = None
+    settings: Settings,
+    redis: Redis | None,
+    vault: Vault,
+    records: RecordStore,
+    metrics: GatewayMetrics | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> VendorPipeline:
-    """Cache and rate shaping, shared through ``redis`` when there is one."""
+    """The policies between routes and vendors, shared through ``redis`` when there is one, with
+    the vault for credentials and ``records`` for vendor tokens."""
+    policies = settings.policies
     shaper = RateShaper(
         RedisLimiter(redis) if redis is not None else None,
         ShapingSettings(
-            max_wait_seconds=settings.shaping_max_wait,
-            fallback_share=settings.shaping_fallback_share,
-            local_share=1 / settings.workers,
+            max_wait_seconds=policies.shaping_max_wait,
+            fallback_share=policies.shaping_fallback_share,
+            local_share=1 / settings.server.workers,
         ),
+        clock=clock,
     )
-    cache = TwoTierCache(redis, CacheSettings(local_seconds=settings.cache_local_seconds))
+    cache = TwoTierCache(
+        redis, CacheSettings(local_seconds=policies.cache_local_seconds), clock=clock
+    )
     bulkheads = {
         vendor: Bulkhead(http.max_connections, http.connect_timeout + http.read_timeout)
         for vendor, http in settings.vendors.items()
     }
-    return VendorPipeline(
+    quota = policies.tenant_quota_per_minute
+    pipeline = VendorPipeline(
         shaper,
         cache,
-        RetryPolicy(max_attempts=settings.retry_max_attempts),
+        RetryPolicy(max_attempts=policies.retry_max_attempts),
         CircuitBreakers(
             BreakerSettings(
-                failure_threshold=settings.breaker_failures,
-                open_seconds=settings.breaker_open_seconds,
-            )
+                failure_threshold=policies.breaker_failures,
+                open_seconds=policies.breaker_open_seconds,
+            ),
+            clock=clock,
         ),
         bulkheads,
         metrics or GatewayMetrics(),
-        Rate(settings.tenant_quota_per_minute, 60.0) if settings.tenant_quota_per_minute else None,
-        {vendor: http.total_timeout for vendor, http in settings.vendors.items()},
+        VaultCredentials(vault),
+        PipelineLimits(
+            total_timeouts={v: http.total_timeout for v, http in settings.vendors.items()},
+            tenant_quota=Rate(quota, 60.0) if quota else None,
+        ),
+        clock=clock,
     )
+    pipeline.tokens = VendorTokens(pipeline, records, vault, clock=clock)
+    return pipeline
 
 
 def open_services(
     settings: Settings,
     tracer_provider: TracerProvider | None = None,
     metrics: GatewayMetrics | None = None,
+    vendors: Sequence[VendorEntry] = VENDORS,
 ) -> Services:
     """Build every long-lived part; Redis connects lazily, on first use."""
     last_known = LastKnown()
     redis = open_redis(settings)
     tenants, vault = open_stores(settings, last_known, redis)
-    registry = build_registry(settings, tracer_provider)
+    registry = build_registry(settings.vendors, vendor_client_hook(tracer_provider), vendors)
     metrics = metrics or GatewayMetrics()
-    pipeline = build_pipeline(settings, redis, metrics)
     records = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
-    dispatcher = VendorDispatcher(registry, vault, pipeline, records)
+    pipeline = build_pipeline(settings, redis, vault, records, metrics)
+    dispatcher = VendorDispatcher(registry, vault, pipeline)
     metrics.watch(
         StateCollector(
             pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
@@ -170,7 +197,7 @@ def open_services(
         tenants=tenants,
         vault=vault,
         registry=registry,
-        authenticator=Authenticator(tenants, settings.admin_key, last_known),
+        authenticator=Authenticator(tenants, settings.stores.admin_key, last_known),
         dispatcher=dispatcher,
         pipeline=pipeline,
         redis=redis,

@@ -1,204 +1,59 @@
 """Typed settings from ``GATEWAY_*`` environment variables, validated once at start.
 
-Nothing here runs at import time: :meth:`Settings.from_env` is called by the CLI (or a test) with
-an explicit mapping, and every problem is reported together in one :class:`SettingsError`.
+Settings are small frozen dataclasses grouped by meaning (server, stores, policies, vendor HTTP).
+Each field declares its variable, its parser and its default in one place (:func:`setting`), and
+:meth:`Settings.from_env` walks the fields: no default is written twice. Vendor settings follow
+from the registry: every registered vendor gets ``GATEWAY_<VENDOR>_BASE_URL``. Nothing here runs
+at import time, and every problem is reported together in one :class:`SettingsError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from adapters.http import TRANSPORTS, VendorHttpSettings
+from adapters.registry import VENDORS, VendorEntry
 from policies.vault import Keyring
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+D = TypeVar("D", bound="DataclassInstance")
 
 LOG_FORMATS = ("auto", "json", "text")
-TRANSPORTS = ("httpx", "aiohttp")
-VENDOR_BASE_URLS: Mapping[str, str] = {
-    "trustcaller": "https://trustcaller.net/api/v1",
-    "topcalls": "https://api.topcalls.ai",
-    "truecaller": "https://enterprise-portal-noneu.truecaller.com",
-    "truecaller_profile": "https://profile4-noneu.truecaller.com",
-}
-"""Each vendor's production API root; ``GATEWAY_<VENDOR>_BASE_URL`` overrides it."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+__all__ = [
+    "PolicySettings",
+    "ServerSettings",
+    "Settings",
+    "SettingsError",
+    "StoreSettings",
+    "VendorHttpDefaults",
+    "VendorHttpSettings",
+]
 
 
 class SettingsError(ValueError):
     """One or more settings are invalid; the message lists each with the variable to fix."""
 
 
-@dataclass(frozen=True)
-class VendorHttpSettings:
-    """How the gateway talks to one vendor."""
-
-    base_url: str
-    """Vendor API root, without a trailing slash."""
-    connect_timeout: float = 3.0
-    """Seconds to establish a connection."""
-    read_timeout: float = 10.0
-    """Seconds to wait for response bytes."""
-    max_connections: int = 50
-    """Pooled connections per vendor per process."""
-    total_timeout: float = 15.0
-    """Seconds one vendor call may take in all (connect, send, wait, read)."""
-    transport: str = "httpx"
-    """``httpx`` (its own pool) or ``aiohttp`` (httpx's API on aiohttp's pool: less CPU per call,
-    see ``benchmarks/vendor_transport.py``)."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the gateway needs to start. Build with :meth:`from_env` or directly in tests."""
-
-    host: str = "127.0.0.1"
-    """Interface ``gateway serve`` binds to."""
-    port: int = 8080
-    """Port ``gateway serve`` listens on."""
-    workers: int = 1
-    """Worker processes for ``gateway serve``."""
-    data_dir: Path = Path(".gateway-data")
-    """Where the embedded (SQLite) stores live."""
-    sandbox: bool = False
-    """Run the vendor simulators alongside and allow a generated vault key."""
-    admin_key: str | None = field(default=None, repr=False)
-    """Operator key with access to every tenant. Generated and printed once when unset."""
-    vault_keys: Keyring | None = field(default=None, repr=False)
-    """Master keys for the credential vault (required outside sandbox mode)."""
-    redis_url: str | None = None
-    """Shared state (cache, limiter) in Redis; embedded in-process state when unset."""
-    redis_timeout: float = 0.5
-    """Seconds a Redis command may take before the policy falls back."""
-    shaping_max_wait: float = 5.0
-    """Seconds a request may wait for a vendor budget slot before a 429."""
-    shaping_fallback_share: float = 0.25
-    """Share of a vendor budget one process uses while Redis is unreachable."""
-    cache_local_seconds: float = 5.0
-    """How long the in-process cache tier keeps an entry."""
-    tenant_quota_per_minute: int | None = None
-    """Optional cap on vendor calls per tenant per minute, in front of the vendors' budgets."""
-    retry_max_attempts: int = 3
-    """Attempts of an idempotent vendor call on vendor failures (first one included)."""
-    breaker_failures: int = 5
-    """Consecutive vendor failures that open a credential's circuit breaker."""
-    breaker_open_seconds: float = 10.0
-    """How long an open breaker fails fast before letting one probe through."""
-    verification_endpoints: tuple[str, ...] = ("https://*.truecaller.com",)
-    """Origins a verification callback's profile ``endpoint`` may point at (``*.`` matches any
-    subdomain); anything else is refused unfetched."""
-    log_level: str = "INFO"
-    log_format: str = "auto"
-    vendors: dict[str, VendorHttpSettings] = field(
-        default_factory=lambda: {
-            name: VendorHttpSettings(base_url=url) for name, url in VENDOR_BASE_URLS.items()
-        }
+def setting(
+    variable: str, parse: Callable[[str], Any], default: Any, *, secret: bool = False
+) -> Any:
+    """A dataclass field read from ``variable`` with ``parse`` (which raises ``ValueError``)."""
+    return field(
+        default=default,
+        repr=not secret,
+        metadata={"variable": variable, "parse": parse},
     )
-    """HTTP settings per vendor name."""
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read and validate ``GATEWAY_*``; one :class:`SettingsError` lists every problem."""
-        reader = _EnvReader(environ)
-        defaults = cls()
-        settings = cls(
-            host=reader.read("GATEWAY_HOST", str, defaults.host),
-            port=reader.read("GATEWAY_PORT", _port, defaults.port),
-            workers=reader.read("GATEWAY_WORKERS", _positive_int, defaults.workers),
-            data_dir=reader.read("GATEWAY_DATA_DIR", Path, defaults.data_dir),
-            sandbox=reader.read("GATEWAY_SANDBOX", _parse_bool, False),
-            admin_key=reader.read("GATEWAY_ADMIN_KEY", _parse_admin_key, None),
-            vault_keys=reader.read("GATEWAY_VAULT_KEYS", Keyring.from_spec, None),
-            redis_url=reader.read("GATEWAY_REDIS_URL", _parse_redis_url, None),
-            redis_timeout=reader.read("GATEWAY_REDIS_TIMEOUT", _positive_float, 0.5),
-            shaping_max_wait=reader.read("GATEWAY_SHAPING_MAX_WAIT", _non_negative_float, 5.0),
-            shaping_fallback_share=reader.read(
-                "GATEWAY_SHAPING_FALLBACK_SHARE", _share, defaults.shaping_fallback_share
-            ),
-            cache_local_seconds=reader.read(
-                "GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, defaults.cache_local_seconds
-            ),
-            tenant_quota_per_minute=reader.read(
-                "GATEWAY_TENANT_QUOTA_PER_MINUTE", _positive_int, None
-            ),
-            retry_max_attempts=reader.read("GATEWAY_RETRY_MAX_ATTEMPTS", _positive_int, 3),
-            breaker_failures=reader.read("GATEWAY_BREAKER_FAILURES", _positive_int, 5),
-            breaker_open_seconds=reader.read(
-                "GATEWAY_BREAKER_OPEN_SECONDS", _positive_float, defaults.breaker_open_seconds
-            ),
-            verification_endpoints=reader.read(
-                "GATEWAY_VERIFICATION_ENDPOINTS",
-                _parse_origins,
-                defaults.verification_endpoints,
-            ),
-            log_level=reader.read("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO"),
-            log_format=reader.read("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto"),
-            vendors={
-                name: VendorHttpSettings(
-                    base_url=reader.read(f"GATEWAY_{name.upper()}_BASE_URL", _parse_url, url),
-                    connect_timeout=reader.read(
-                        "GATEWAY_VENDOR_CONNECT_TIMEOUT", _positive_float, 3.0
-                    ),
-                    read_timeout=reader.read("GATEWAY_VENDOR_READ_TIMEOUT", _positive_float, 10.0),
-                    max_connections=reader.read(
-                        "GATEWAY_VENDOR_MAX_CONNECTIONS", _positive_int, 50
-                    ),
-                    total_timeout=reader.read(
-                        "GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0
-                    ),
-                    transport=reader.read(
-                        "GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "httpx"
-                    ),
-                )
-                for name, url in VENDOR_BASE_URLS.items()
-            },
-        )
-        reader.raise_if_invalid()
-        return settings
-
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied."""
-        return dataclasses.replace(self, **changes)
-
-    def with_vendor_base_url(self, vendor: str, base_url: str) -> Settings:
-        """A copy that reaches ``vendor`` at ``base_url`` (the sandbox points at simulators)."""
-        vendors = dict(self.vendors)
-        vendors[vendor] = dataclasses.replace(vendors[vendor], base_url=base_url.rstrip("/"))
-        return self.replace(vendors=vendors)
-
-    def check_ready_to_serve(self) -> None:
-        """Refuse to start without what production needs."""
-        if self.vault_keys is None and not self.sandbox:
-            raise SettingsError(
-                "GATEWAY_VAULT_KEYS is not set: the credential vault needs a master key outside "
-                "sandbox mode. Generate one with `gateway vault generate-key` and set "
-                "GATEWAY_VAULT_KEYS=<that value>, or start with --sandbox."
-            )
-
-
-class _EnvReader:
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        self._problems: list[str] = []
-
-    def read(self, name: str, parse: Callable[[str], T], default: T) -> T:
-        raw = self._environ.get(name)
-        if raw is None or raw.strip() == "":
-            return default
-        try:
-            return parse(raw.strip())
-        except ValueError as exc:
-            self._problems.append(f"{name}: {exc}")
-            return default
-
-    def raise_if_invalid(self) -> None:
-        if self._problems:
-            raise SettingsError("invalid settings:\n  " + "\n  ".join(self._problems))
 
 
 def _parse_origins(raw: str) -> tuple[str, ...]:
@@ -285,3 +140,229 @@ def _choice(options: tuple[str, ...], normalize: Callable[[str], str]) -> Callab
         return value
 
     return parse
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The HTTP server and its logs."""
+
+    host: str = setting("GATEWAY_HOST", str, "127.0.0.1")
+    """Interface ``gateway serve`` binds to."""
+    port: int = setting("GATEWAY_PORT", _port, 8080)
+    """Port ``gateway serve`` listens on."""
+    workers: int = setting("GATEWAY_WORKERS", _positive_int, 1)
+    """Worker processes for ``gateway serve`` (more than one needs shared stores)."""
+    log_level: str = setting("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO")
+    log_format: str = setting("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto")
+    """``json``, ``text``, or ``auto`` (JSON unless stderr is a terminal)."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where state lives, and the keys that open it."""
+
+    data_dir: Path = setting("GATEWAY_DATA_DIR", Path, Path(".gateway-data"))
+    """Where the embedded (SQLite) stores live."""
+    redis_url: str | None = setting("GATEWAY_REDIS_URL", _parse_redis_url, None, secret=True)
+    """Shared state (cache, limiter, stores) in Redis; embedded in-process state when unset."""
+    redis_timeout: float = setting("GATEWAY_REDIS_TIMEOUT", _positive_float, 0.5)
+    """Seconds a Redis command may take before the policy falls back."""
+    vault_keys: Keyring | None = setting("GATEWAY_VAULT_KEYS", Keyring.from_spec, None, secret=True)
+    """Master keys for the credential vault (required outside sandbox mode)."""
+    admin_key: str | None = setting("GATEWAY_ADMIN_KEY", _parse_admin_key, None, secret=True)
+    """Operator key with access to every tenant. Generated and printed once when unset."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes can share this state (it is in Redis)."""
+        return self.redis_url is not None
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """The policies between a request and a vendor."""
+
+    shaping_max_wait: float = setting("GATEWAY_SHAPING_MAX_WAIT", _non_negative_float, 5.0)
+    """Seconds a request may wait for a vendor budget slot before a 429."""
+    shaping_fallback_share: float = setting("GATEWAY_SHAPING_FALLBACK_SHARE", _share, 0.25)
+    """Share of a vendor budget one process uses while Redis is unreachable."""
+    cache_local_seconds: float = setting("GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, 5.0)
+    """How long the in-process cache tier keeps an entry."""
+    tenant_quota_per_minute: int | None = setting(
+        "GATEWAY_TENANT_QUOTA_PER_MINUTE", _positive_int, None
+    )
+    """Optional cap on vendor calls per tenant per minute, in front of the vendors' budgets."""
+    retry_max_attempts: int = setting("GATEWAY_RETRY_MAX_ATTEMPTS", _positive_int, 3)
+    """Attempts of an idempotent vendor call on vendor failures (first one included)."""
+    breaker_failures: int = setting("GATEWAY_BREAKER_FAILURES", _positive_int, 5)
+    """Consecutive vendor failures that open a credential's circuit breaker."""
+    breaker_open_seconds: float = setting("GATEWAY_BREAKER_OPEN_SECONDS", _positive_float, 10.0)
+    """How long an open breaker fails fast before letting one probe through."""
+
+
+@dataclass(frozen=True)
+class VendorHttpDefaults:
+    """HTTP settings every vendor shares; each vendor's base URL is its own."""
+
+    connect_timeout: float = setting("GATEWAY_VENDOR_CONNECT_TIMEOUT", _positive_float, 3.0)
+    """Seconds to establish a connection."""
+    read_timeout: float = setting("GATEWAY_VENDOR_READ_TIMEOUT", _positive_float, 10.0)
+    """Seconds to wait for response bytes."""
+    max_connections: int = setting("GATEWAY_VENDOR_MAX_CONNECTIONS", _positive_int, 50)
+    """Pooled connections per vendor per process."""
+    total_timeout: float = setting("GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0)
+    """Seconds one vendor call may take in all."""
+    transport: str = setting("GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "httpx")
+    """``httpx`` or ``aiohttp`` (httpx's API on aiohttp's pool)."""
+
+    def for_vendor(self, base_url: str) -> VendorHttpSettings:
+        """These defaults for one vendor at ``base_url``."""
+        return VendorHttpSettings(base_url=base_url, **dataclasses.asdict(self))
+
+
+def vendor_http(
+    defaults: VendorHttpDefaults = VendorHttpDefaults(),
+    vendors: Sequence[VendorEntry] = VENDORS,
+) -> dict[str, VendorHttpSettings]:
+    """HTTP settings of every registered vendor at its production URL."""
+    return {
+        vendor.name: defaults.for_vendor(vendor.declaration.default_base_url) for vendor in vendors
+    }
+
+
+def trusted_origins(vendors: Sequence[VendorEntry] = VENDORS) -> tuple[str, ...]:
+    """The origins the registered vendors declare trustworthy, in registry order."""
+    origins: list[str] = []
+    for vendor in vendors:
+        origins += [o for o in vendor.declaration.trusted_origins if o not in origins]
+    return tuple(origins)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway needs to start. Build with :meth:`from_env` or directly in tests."""
+
+    server: ServerSettings = field(default_factory=ServerSettings)
+    stores: StoreSettings = field(default_factory=StoreSettings)
+    policies: PolicySettings = field(default_factory=PolicySettings)
+    sandbox: bool = setting("GATEWAY_SANDBOX", _parse_bool, False)
+    """Run the vendor simulators alongside and allow a generated vault key."""
+    verification_endpoints: tuple[str, ...] = field(
+        default_factory=trusted_origins,
+        metadata={"variable": "GATEWAY_VERIFICATION_ENDPOINTS", "parse": _parse_origins},
+    )
+    """Origins a verification callback's profile ``endpoint`` may point at (``*.`` matches any
+    subdomain); anything else is refused unfetched. Unset: what the vendors declare."""
+    vendors: dict[str, VendorHttpSettings] = field(default_factory=vendor_http)
+    """HTTP settings per vendor name (``GATEWAY_<VENDOR>_BASE_URL`` and ``GATEWAY_VENDOR_*``)."""
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str], vendors: Sequence[VendorEntry] = VENDORS
+    ) -> Settings:
+        """Read and validate ``GATEWAY_*``; one :class:`SettingsError` lists every problem."""
+        reader = _EnvReader(environ)
+        http = reader.group(VendorHttpDefaults)
+        settings = cls(
+            server=reader.group(ServerSettings),
+            stores=reader.group(StoreSettings),
+            policies=reader.group(PolicySettings),
+            sandbox=reader.field(cls, "sandbox"),
+            verification_endpoints=reader.field(cls, "verification_endpoints")
+            or trusted_origins(vendors),
+            vendors={
+                vendor.name: http.for_vendor(
+                    reader.read(
+                        vendor.declaration.settings_prefix + "BASE_URL",
+                        _parse_url,
+                        vendor.declaration.default_base_url,
+                    )
+                )
+                for vendor in vendors
+            },
+        )
+        reader.raise_if_invalid()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def with_server(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied to the server settings."""
+        return self.replace(server=dataclasses.replace(self.server, **changes))
+
+    def with_stores(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied to the store settings."""
+        return self.replace(stores=dataclasses.replace(self.stores, **changes))
+
+    def with_policies(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied to the policy settings."""
+        return self.replace(policies=dataclasses.replace(self.policies, **changes))
+
+    def with_vendor_base_url(self, vendor: str, base_url: str) -> Settings:
+        """A copy that reaches ``vendor`` at ``base_url`` (the sandbox points at simulators)."""
+        vendors = dict(self.vendors)
+        current = vendors.get(vendor)
+        url = base_url.rstrip("/")
+        vendors[vendor] = (
+            dataclasses.replace(current, base_url=url)
+            if current is not None
+            else VendorHttpDefaults().for_vendor(url)
+        )
+        return self.replace(vendors=vendors)
+
+    def check_ready_to_serve(self) -> None:
+        """Refuse to start without what production needs, or with processes that would
+        disagree about their state."""
+        problems = []
+        if self.stores.vault_keys is None and not self.sandbox:
+            problems.append(
+                "GATEWAY_VAULT_KEYS is not set: the credential vault needs a master key outside "
+                "sandbox mode. Generate one with `gateway vault generate-key` and set "
+                "GATEWAY_VAULT_KEYS=<that value>, or start with --sandbox."
+            )
+        if self.server.workers > 1 and not self.stores.shared:
+            problems.append(
+                f"GATEWAY_WORKERS={self.server.workers} needs shared stores: each worker "
+                "process would keep its own tenants, keys, budgets and cache and they would "
+                "disagree. Set GATEWAY_REDIS_URL, or run one worker (GATEWAY_WORKERS=1)."
+            )
+        if problems:
+            raise SettingsError("\n".join(problems))
+
+
+class _EnvReader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self._problems: list[str] = []
+
+    def read(self, name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = self._environ.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            return parse(raw.strip())
+        except ValueError as exc:
+            self._problems.append(f"{name}: {exc}")
+            return default
+
+    def field(self, owner: type[DataclassInstance], name: str) -> Any:
+        """One field of ``owner`` read from the variable its metadata names."""
+        (spec,) = (f for f in dataclasses.fields(owner) if f.name == name)
+        default = None if spec.default is dataclasses.MISSING else spec.default
+        return self.read(spec.metadata["variable"], spec.metadata["parse"], default)
+
+    def group(self, group: type[D]) -> D:
+        """A settings group with every field read from its variable."""
+        return group(
+            **{
+                spec.name: self.field(group, spec.name)
+                for spec in dataclasses.fields(group)
+                if "variable" in spec.metadata
+            }
+        )
+
+    def raise_if_invalid(self) -> None:
+        if self._problems:
+            raise SettingsError("invalid settings:\n  " + "\n  ".join(self._problems))

@@ -8,7 +8,8 @@ HTTP. Query strings never reach a span (they carry phone numbers), and no header
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,6 +93,15 @@ def instrument_vendor_client(client: httpx.AsyncClient, provider: TracerProvider
     )
 
 
+def vendor_client_hook(
+    provider: TracerProvider | None,
+) -> Callable[[httpx.AsyncClient], None] | None:
+    """What to do to each vendor client as it is built: instrument it when tracing is on."""
+    if provider is None:
+        return None
+    return partial(instrument_vendor_client, provider=provider)
+
+
 def current_trace_id() -> str | None:
     """The current trace id in hex, when a span is active."""
     context = trace.get_current_span().get_span_context()
@@ -106,7 +116,7 @@ def annotate(**attributes: str | int | float | bool) -> None:
             span.set_attribute(f"gateway.{name}", value)
 
 
-def span_details(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def span_details(scope: Mapping[str, object]) -> tuple[str, dict[str, Any]]:
     """Name server spans by method only at first: a raw path holds ids (and is unbounded).
 
     :func:`name_span_after_route` renames the span once the route is known.

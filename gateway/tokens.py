@@ -9,18 +9,19 @@ limit like any other: honoured exactly across replicas, a 429 when spent, never 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
 import uuid
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 
 import msgspec
 from cachetools import TTLCache
 
-from adapters.base import IssuedToken, TokenExchanger
+from adapters.capabilities import IssuedToken, TokenExchanger
+from adapters.declaration import Op
 from contract.errors import ServiceUnavailable
-from gateway.pipeline import VendorPipeline
+from gateway.pipeline import Held, VendorCall, VendorPipeline
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.records import RecordStore
 from policies.vault import Vault
 
@@ -30,7 +31,6 @@ LOCK_SECONDS = 30.0
 MEMO_SECONDS = 300.0
 MEMO_ENTRIES = 10_000
 WAIT_POLL_SECONDS = 0.05
-EXCHANGE_OPERATION = "exchange_token"
 
 
 class StoredToken(msgspec.Struct, frozen=True):
@@ -47,93 +47,103 @@ def token_memo() -> MutableMapping[str, StoredToken]:
     return TTLCache(maxsize=MEMO_ENTRIES, ttl=MEMO_SECONDS)
 
 
-class TokenBroker:
-    """Hands out a live token for one tenant's credential with one vendor."""
+class VendorTokens:
+    """Hands out live tokens for tenants' credentials with token-exchanging vendors.
+
+    Long-lived, one per process; it exchanges through the pipeline it is given (the pipeline
+    asks it for tokens, so the two are wired together once at start).
+    """
 
     def __init__(
         self,
         pipeline: VendorPipeline,
         records: RecordStore,
         vault: Vault,
-        adapter: TokenExchanger,
-        credential: object,
-        tenant_id: str,
-        credential_key: str,
         memo: MutableMapping[str, StoredToken] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._pipeline = pipeline
         self._memo = memo if memo is not None else token_memo()
         self._records = records
         self._vault = vault
-        self._adapter = adapter
-        self._credential = credential
-        self._tenant_id = tenant_id
-        declaration = adapter.declaration
-        self._declaration = declaration
-        self._purpose = f"{declaration.name}#token"
-        self._key = f"gw:token:{{{tenant_id}}}:{declaration.name}:{credential_key}"
-        account = adapter.token_account(credential)
-        self._account_key = "acct-" + hashlib.sha256(account.encode()).hexdigest()[:24]
+        self._clock = clock
 
-    async def current(self) -> str:
+    async def current(
+        self, adapter: TokenExchanger[object], held: Held, tenant_id: str, deadline: float
+    ) -> str:
         """A token good for at least the refresh margin."""
-        stored = self._memo.get(self._key)
-        if stored is None or not _fresh(stored):
-            stored = await self._load()
-        if stored is not None and _fresh(stored):
-            return self._remember(stored)
-        return await self._replace(stale=stored.token if stored else None)
+        slot = _Slot(adapter, held, tenant_id, deadline)
+        stored = self._memo.get(slot.key)
+        if stored is None or not self._fresh(stored):
+            stored = await self._load(slot)
+        if stored is not None and self._fresh(stored):
+            return self._remember(slot, stored)
+        return await self._replace(slot, stale=stored.token if stored else None)
 
-    async def refresh(self, rejected: str) -> str:
+    async def refresh(
+        self,
+        adapter: TokenExchanger[object],
+        held: Held,
+        tenant_id: str,
+        rejected: str,
+        deadline: float,
+    ) -> str:
         """A token other than ``rejected`` (which the vendor refused)."""
-        return await self._replace(stale=rejected)
+        return await self._replace(_Slot(adapter, held, tenant_id, deadline), stale=rejected)
 
-    async def _replace(self, stale: str | None) -> str:
+    async def _replace(self, slot: _Slot, stale: str | None) -> str:
         owner = uuid.uuid4().hex
-        deadline = time.monotonic() + LOCK_SECONDS
-        lock = self._key + ":lock"
+        give_up_at = self._clock.monotonic() + LOCK_SECONDS
+        lock = slot.key + ":lock"
         while True:
             if await self._records.acquire(lock, owner, LOCK_SECONDS):
                 try:
-                    stored = await self._load()
-                    if stored is None or not _usable(stored, stale):
-                        stored = await self._exchange()
-                    return self._remember(stored)
+                    stored = await self._load(slot)
+                    if stored is None or not self._usable(stored, stale):
+                        stored = await self._exchange(slot)
+                    return self._remember(slot, stored)
                 finally:
                     await self._records.release(lock, owner)
-            await asyncio.sleep(WAIT_POLL_SECONDS)
-            stored = await self._load()
-            if stored is not None and _usable(stored, stale):
-                return self._remember(stored)
-            if time.monotonic() > deadline:
+            await self._clock.sleep(WAIT_POLL_SECONDS)
+            stored = await self._load(slot)
+            if stored is not None and self._usable(stored, stale):
+                return self._remember(slot, stored)
+            if self._clock.monotonic() > give_up_at:
                 raise ServiceUnavailable("a vendor token refresh is taking too long; retry")
 
-    def _remember(self, stored: StoredToken) -> str:
-        self._memo[self._key] = stored
+    def _remember(self, slot: _Slot, stored: StoredToken) -> str:
+        self._memo[slot.key] = stored
         return stored.token
 
-    async def _exchange(self) -> StoredToken:
-        issued: IssuedToken = await self._pipeline.call(
-            self._declaration,
-            self._account_key,
-            EXCHANGE_OPERATION,
-            lambda: self._adapter.exchange_token(self._credential),
-            self._tenant_id,
+    async def _exchange(self, slot: _Slot) -> StoredToken:
+        adapter = slot.adapter
+        account = adapter.token_account(slot.held.credential)
+        account_key = "acct-" + hashlib.sha256(account.encode()).hexdigest()[:24]
+        outcome = await self._pipeline.run(
+            VendorCall(
+                adapter=adapter,
+                op=Op.EXCHANGE_TOKEN,
+                tenant_id=slot.tenant_id,
+                invoke=adapter.exchange_token,
+                held=Held(slot.held.credential, account_key),
+                deadline=slot.deadline,
+            )
         )
-        stored = StoredToken(issued.token, time.time() + issued.lifetime_seconds)
+        issued: IssuedToken = outcome.value
+        stored = StoredToken(issued.token, self._clock.time() + issued.lifetime_seconds)
         keep = issued.lifetime_seconds - REFRESH_MARGIN_SECONDS
         if keep > 0:
             sealed = self._vault.seal_value(
-                self._tenant_id, self._purpose, msgspec.json.encode(stored)
+                slot.tenant_id, slot.purpose, msgspec.json.encode(stored)
             )
-            await self._records.put(self._key, sealed, keep)
+            await self._records.put(slot.key, sealed, keep)
         return stored
 
-    async def _load(self) -> StoredToken | None:
-        sealed = await self._records.get(self._key)
+    async def _load(self, slot: _Slot) -> StoredToken | None:
+        sealed = await self._records.get(slot.key)
         if sealed is None:
             return None
-        plaintext = self._vault.open_value(self._tenant_id, self._purpose, sealed)
+        plaintext = self._vault.open_value(slot.tenant_id, slot.purpose, sealed)
         if plaintext is None:
             return None
         try:
@@ -141,10 +151,27 @@ class TokenBroker:
         except msgspec.DecodeError:
             return None
 
+    def _fresh(self, stored: StoredToken) -> bool:
+        return stored.expires_at - REFRESH_MARGIN_SECONDS > self._clock.time()
 
-def _fresh(stored: StoredToken) -> bool:
-    return stored.expires_at - REFRESH_MARGIN_SECONDS > time.time()
+    def _usable(self, stored: StoredToken, stale: str | None) -> bool:
+        return stored.token != stale and self._fresh(stored)
 
 
-def _usable(stored: StoredToken, stale: str | None) -> bool:
-    return stored.token != stale and _fresh(stored)
+@dataclass(frozen=True)
+class _Slot:
+    """One tenant's token for one credential of one vendor, and where it is kept."""
+
+    adapter: TokenExchanger[object]
+    held: Held
+    tenant_id: str
+    deadline: float
+
+    @property
+    def key(self) -> str:
+        vendor = self.adapter.declaration.name
+        return f"gw:token:{{{self.tenant_id}}}:{vendor}:{self.held.key}"
+
+    @property
+    def purpose(self) -> str:
+        return f"{self.adapter.declaration.name}#token"

@@ -14,12 +14,12 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 
-from adapters.base import PhoneVerifier
+from adapters.capabilities import PhoneVerifier
+from adapters.declaration import Op
 from contract.caller_id import (
     CallerProfile,
     Verification,
@@ -87,12 +87,14 @@ class Verifications:
         self._vault = vault
         self.allowed_origins = tuple(allowed_origins)
 
-    async def start(self, bound: Bound, request: VerificationCreate) -> Verification:
+    async def start(
+        self, bound: Bound[PhoneVerifier[object]], request: VerificationCreate
+    ) -> Verification:
         """A new pending verification with the deep link that starts it on the phone."""
-        adapter: PhoneVerifier = bound.adapter
         request_id = secrets.token_urlsafe(32)
-        link, parameters = adapter.deep_link(
-            bound.credential, request_id, request.language, request.ttl_seconds
+        credential = await self._dispatcher.credential(bound)
+        link, parameters = bound.adapter.deep_link(
+            credential, request_id, request.language, request.ttl_seconds
         )
         now = datetime.now(UTC)
         verification = Verification(
@@ -122,7 +124,7 @@ class Verifications:
             verification = msgspec.structs.replace(verification, status=VerificationState.EXPIRED)
         return verification
 
-    async def callback(self, vendor: str, body: dict[str, Any]) -> Verification:
+    async def callback(self, vendor: str, body: object) -> Verification:
         """Record the vendor's callback; fetch the profile when approved and allowed.
 
         A repeated callback for a settled verification changes nothing. A vendor failure while
@@ -152,12 +154,15 @@ class Verifications:
                 "the profile endpoint is not on the allow-list; nothing was fetched",
                 errors=[FieldError(field="body.endpoint", message="host not allowed")],
             )
-        bound = await self._dispatcher.bind(stored.tenant_id, vendor)
+        bound = self._dispatcher.bind(stored.tenant_id, vendor, PhoneVerifier)
         token = data.access_token
         try:
-            profile = await self._dispatcher.call(
-                bound, "fetch_profile", lambda: adapter.fetch_profile(endpoint, token)
+            fetched = await self._dispatcher.call(
+                bound,
+                Op.FETCH_PROFILE,
+                lambda verifier, _credential: verifier.fetch_profile(endpoint, token),
             )
+            profile = fetched.value
         except VendorCredentialRejected as exc:
             return await self._settle(stored, VerificationState.FAILED, exc.detail)
         sealed = self._vault.seal_value(

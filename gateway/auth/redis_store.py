@@ -17,6 +17,7 @@ reads: the pointer, then the record, which alone says whether the key is revoked
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,7 +27,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from gateway.auth.store import ApiKeyRecord, Tenant
-from policies.redis_client import checked_prefix
+from policies.redis_client import checked_prefix, reply_bytes, reply_members
 
 _ADD_KEY = Path(__file__).with_name("add_key.lua").read_text()
 _REVOKE_KEYS = Path(__file__).with_name("revoke_keys.lua").read_text()
@@ -67,11 +68,12 @@ class RedisTenantStore:
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
         """One tenant, or ``None``."""
         data = await self._redis.get(self._tenant_key(tenant_id))
-        return None if data is None else _tenant_decoder.decode(data)
+        return None if data is None else _tenant_decoder.decode(reply_bytes(data))
 
     async def list_tenants(self) -> list[Tenant]:
         """Every tenant, oldest first (then by id)."""
-        ids = [member.decode() for member in await self._redis.zrange(self._tenants_key(), 0, -1)]
+        members = reply_members(await self._redis.zrange(self._tenants_key(), 0, -1))
+        ids = [member.decode() for member in members]
         async with self._redis.pipeline(transaction=False) as pipe:
             for tenant_id in ids:
                 pipe.get(self._tenant_key(tenant_id))
@@ -107,7 +109,7 @@ class RedisTenantStore:
     async def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]:
         """A tenant's keys (active and revoked), oldest first (then by id)."""
         scope = _scope(tenant_id)
-        ids = await self._redis.zrange(self._scope_key(scope, "keys"), 0, -1)
+        ids = reply_members(await self._redis.zrange(self._scope_key(scope, "keys"), 0, -1))
         async with self._redis.pipeline(transaction=True) as pipe:
             for key_id in ids:
                 pipe.hmget(self._key_record(scope, key_id.decode()), ["record", "revoked_at"])
@@ -137,7 +139,8 @@ class RedisTenantStore:
     async def revoke_operator_keys(self, when: datetime) -> int:
         """Revoke every stored operator key; return how many were active."""
         active = await self._redis.smembers(self._scope_key(_OPERATORS, "active"))
-        _, revoked = await self._revoke(_OPERATORS, sorted(m.decode() for m in active), when)
+        key_ids = sorted(member.decode() for member in reply_members(active))
+        _, revoked = await self._revoke(_OPERATORS, key_ids, when)
         return revoked
 
     async def close(self) -> None:
@@ -178,14 +181,14 @@ def _scope(tenant_id: str | None) -> str:
     return _OPERATORS if tenant_id is None else f"tenant:{_quote(tenant_id)}"
 
 
-def _decode_key(values: list[bytes | None]) -> ApiKeyRecord | None:
+def _decode_key(values: Sequence[bytes | str | None]) -> ApiKeyRecord | None:
     data, revoked_at = values
     if data is None:
         return None
-    record = _key_decoder.decode(data)
+    record = _key_decoder.decode(reply_bytes(data))
     if revoked_at is None:
         return record
-    return msgspec.structs.replace(record, revoked_at=_time_decoder.decode(revoked_at))
+    return msgspec.structs.replace(record, revoked_at=_time_decoder.decode(reply_bytes(revoked_at)))
 
 
 def _utc(moment: datetime) -> datetime:

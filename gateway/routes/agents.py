@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from adapters.base import AgentCatalog, BalanceSource
+from adapters.capabilities import AgentCatalog, BalanceSource
+from adapters.declaration import Op
 from contract.agents import (
     AgentModel,
     AgentModelList,
@@ -21,6 +22,8 @@ from contract.agents import (
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
+from gateway.pipeline import CacheUse
+from gateway.routes.answers import answer
 from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.services import Services
 
@@ -44,16 +47,16 @@ class AgentsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
-    ) -> AgentModelList:
+    ) -> Response[AgentModelList]:
         """Models a call's `model` can name (cached; `Cache-Control: no-cache` refreshes)."""
-        models, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             AgentCatalog,
-            "list_models",
-            lambda bound: bound.adapter.list_models(bound.credential),
-            cached=(list[AgentModel], (), wants_fresh(cache_control)),
+            Op.LIST_MODELS,
+            lambda adapter, credential: adapter.list_models(credential),
+            CacheUse((), list[AgentModel], wants_fresh(cache_control)),
         )
-        return AgentModelList(data=models, errors=errors)
+        return answer(AgentModelList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @get(
         "/voices",
@@ -76,23 +79,23 @@ class AgentsController(Controller):
             Parameter(description="`false`: built-in voices only; `true`: the account's own."),
         ] = None,
         cache_control: CacheControlHeader = None,
-    ) -> VoiceList:
+    ) -> Response[VoiceList]:
         """Built-in and account voices, filtered as the vendor allows (cached)."""
         filters = VoiceFilters(
             mode=mode, provider=provider, gender=gender, language=language, custom=custom
         )
-        voices, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             AgentCatalog,
-            "list_voices",
-            lambda bound: bound.adapter.list_voices(bound.credential, filters),
-            cached=(
-                list[Voice],
+            Op.LIST_VOICES,
+            lambda adapter, credential: adapter.list_voices(credential, filters),
+            CacheUse(
                 (mode, provider, gender, language, custom),
+                list[Voice],
                 wants_fresh(cache_control),
             ),
         )
-        return VoiceList(data=voices, errors=errors)
+        return answer(VoiceList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @get(
         "/balance",
@@ -102,12 +105,12 @@ class AgentsController(Controller):
     )
     async def get_balance(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
-    ) -> BalanceList:
+    ) -> Response[BalanceList]:
         """What is left to spend with each vendor that bills by usage (never cached)."""
-        balances, errors = await services.dispatcher.fan_out(
+        gathered = await services.dispatcher.fan_out(
             principal.require_tenant(),
             BalanceSource,
-            "get_balance",
-            lambda bound: bound.adapter.get_balance(bound.credential),
+            Op.GET_BALANCE,
+            lambda adapter, credential: adapter.get_balance(credential),
         )
-        return BalanceList(data=balances, errors=errors)
+        return answer(BalanceList(data=gathered.values, errors=gathered.errors), gathered.facts)

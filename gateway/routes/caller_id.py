@@ -10,7 +10,8 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
-from adapters.base import CallerIdProvider
+from adapters.capabilities import CallerIdProvider
+from adapters.declaration import Op
 from contract.caller_id import (
     CallerLabel,
     CallerLabelList,
@@ -27,6 +28,8 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.pipeline import CacheUse
+from gateway.routes.answers import answer
 from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
 from gateway.services import Services
 
@@ -56,16 +59,16 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
-    ) -> CallerLabelList:
+    ) -> Response[CallerLabelList]:
         """Labels a personalization can show (cached)."""
-        labels, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             CallerIdProvider,
-            "list_labels",
-            lambda bound: bound.adapter.list_labels(bound.credential),
-            cached=(list[CallerLabel], (), wants_fresh(cache_control)),
+            Op.LIST_LABELS,
+            lambda adapter, credential: adapter.list_labels(credential),
+            CacheUse((), list[CallerLabel], wants_fresh(cache_control)),
         )
-        return CallerLabelList(data=labels, errors=errors)
+        return answer(CallerLabelList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @get(
         "/feature-sets",
@@ -78,16 +81,16 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
-    ) -> FeatureSetList:
+    ) -> Response[FeatureSetList]:
         """Feature sets numbers can be registered in (cached)."""
-        feature_sets, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             CallerIdProvider,
-            "list_feature_sets",
-            lambda bound: bound.adapter.list_feature_sets(bound.credential),
-            cached=(list[FeatureSet], (), wants_fresh(cache_control)),
+            Op.LIST_FEATURE_SETS,
+            lambda adapter, credential: adapter.list_feature_sets(credential),
+            CacheUse((), list[FeatureSet], wants_fresh(cache_control)),
         )
-        return FeatureSetList(data=feature_sets, errors=errors)
+        return answer(FeatureSetList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @post(
         "/personalizations",
@@ -101,7 +104,7 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         data: JSONBody[PersonalizationCreate],
-    ) -> Personalization:
+    ) -> Response[Personalization]:
         """Push the caller identity and reason to the receiver's phone now.
 
         Checked here first (numbers, window not in the past and at most 24 h, a label of this
@@ -111,10 +114,12 @@ class CallerIdController(Controller):
         tenant_id = principal.require_tenant()
         bound = await services.dispatcher.choose(tenant_id, CallerIdProvider, data.vendor)
         (item,) = await services.personalizations.prepare(bound, [data], "body", indexed=False)
-        adapter: CallerIdProvider = bound.adapter
-        return await services.dispatcher.call(
-            bound, "personalize", lambda: adapter.personalize(bound.credential, item)
+        outcome = await services.dispatcher.call(
+            bound,
+            Op.PERSONALIZE,
+            lambda adapter, credential: adapter.personalize(credential, item),
         )
+        return answer(outcome.value, outcome.facts)
 
     @post(
         "/personalization-batches",
@@ -179,7 +184,7 @@ class CallerIdController(Controller):
         principal: NamedDependency[Principal],
         start: Annotated[datetime, Parameter(description="Requests made at or after this time.")],
         end: Annotated[datetime, Parameter(description="Requests made before this time.")],
-    ) -> ExportLink:
+    ) -> Response[ExportLink]:
         """A link (valid about 10 minutes) to the log of users asking to be called back."""
         if _utc(end) <= _utc(start):
             raise ValidationFailed(
@@ -190,12 +195,14 @@ class CallerIdController(Controller):
         bound = await services.dispatcher.choose(
             tenant_id, CallerIdProvider, None, field="query.vendor"
         )
-        adapter: CallerIdProvider = bound.adapter
-        return await services.dispatcher.call(
+        outcome = await services.dispatcher.call(
             bound,
-            "callback_requests",
-            lambda: adapter.callback_requests(bound.credential, _utc(start), _utc(end)),
+            Op.CALLBACK_REQUESTS,
+            lambda adapter, credential: adapter.callback_requests(
+                credential, _utc(start), _utc(end)
+            ),
         )
+        return answer(outcome.value, outcome.facts)
 
     @get(
         "/feedback",
@@ -210,18 +217,18 @@ class CallerIdController(Controller):
         principal: NamedDependency[Principal],
         survey_id: SurveyId,
         start: Annotated[datetime, Parameter(description="Answers given at or after this time.")],
-    ) -> ExportLink:
+    ) -> Response[ExportLink]:
         """A link (valid about 10 minutes) to a feedback survey's answers."""
         tenant_id = principal.require_tenant()
         bound = await services.dispatcher.choose(
             tenant_id, CallerIdProvider, None, field="query.vendor"
         )
-        adapter: CallerIdProvider = bound.adapter
-        return await services.dispatcher.call(
+        outcome = await services.dispatcher.call(
             bound,
-            "feedback_report",
-            lambda: adapter.feedback_report(bound.credential, survey_id, _utc(start)),
+            Op.FEEDBACK_REPORT,
+            lambda adapter, credential: adapter.feedback_report(credential, survey_id, _utc(start)),
         )
+        return answer(outcome.value, outcome.facts)
 
 
 def _utc(moment: datetime) -> datetime:

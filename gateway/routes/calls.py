@@ -10,16 +10,18 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
-from adapters.base import CallPlacer, CallSource, LiveCallChecker
+from adapters.capabilities import CallPlacer, CallSource, LiveCallChecker
+from adapters.declaration import Op
 from contract.agents import ActionResult, CallCreate
 from contract.cursor import filters_fingerprint
-from contract.errors import FieldError, ValidationFailed, VendorNotConfigured
+from contract.errors import FieldError, ValidationFailed
 from contract.schema import Call, CallPage, LiveCallCheck, newest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
+from gateway.routes.answers import answer
 from gateway.routes.params import (
     CursorParam,
     IdempotencyKeyHeader,
@@ -56,7 +58,7 @@ class CallsController(Controller):
         ] = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
-    ) -> CallPage:
+    ) -> Response[CallPage]:
         """Calls, most recent first, cursor-paginated."""
         if from_date and to_date and to_date < from_date:
             raise ValidationFailed(
@@ -70,13 +72,14 @@ class CallsController(Controller):
             filters_fingerprint("calls", vendor, from_date, to_date),
             limit,
             cursor,
-            "list_calls",
-            lambda bound, token, size: bound.adapter.list_calls(
-                bound.credential, token, size, from_date, to_date
+            Op.LIST_CALLS,
+            lambda adapter, credential, token, size: adapter.list_calls(
+                credential, token, size, from_date, to_date
             ),
             newest_first,
         )
-        return CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
+        page = CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
+        return answer(page, listing.facts)
 
     @get(
         "/live",
@@ -89,23 +92,19 @@ class CallsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         number: NumberQuery,
-    ) -> LiveCallCheck:
-        """Whether an answered call is in progress on the number right now."""
+    ) -> Response[LiveCallCheck]:
+        """Whether an answered call is in progress on the number right now, asked of every
+        vendor with live-call checks at once (those that fail are listed in `errors`)."""
         e164 = e164_param(number, "query.number")
-        checkers = await services.dispatcher.bind_all_capable(
-            principal.require_tenant(), LiveCallChecker
+        gathered = await services.dispatcher.fan_out(
+            principal.require_tenant(),
+            LiveCallChecker,
+            Op.CHECK_LIVE_CALL,
+            lambda adapter, credential: adapter.check_live_call(credential, e164),
         )
-        if not checkers:
-            raise VendorNotConfigured("no vendor with live-call checks is configured")
-        results = [
-            await services.dispatcher.call(
-                bound,
-                "check_live_call",
-                lambda b=bound: b.adapter.check_live_call(b.credential, e164),
-            )
-            for bound in checkers
-        ]
-        return next((r for r in results if r.live_call), results[0])
+        found = next((r for r in gathered.values if r.live_call), gathered.values[0])
+        check = msgspec.structs.replace(found, errors=gathered.errors)
+        return answer(check, gathered.facts)
 
     @get(
         "/{call_id:str}",
@@ -118,14 +117,15 @@ class CallsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         call_id: FromPath[str],
-    ) -> Call:
+    ) -> Response[Call]:
         """One call by its gateway id."""
-        bound, native = await services.dispatcher.bind_by_id(
+        bound, native = services.dispatcher.bind_by_id(
             principal.require_tenant(), call_id, CallSource
         )
-        return await services.dispatcher.call(
-            bound, "get_call", lambda: bound.adapter.get_call(bound.credential, native)
+        outcome = await services.dispatcher.call(
+            bound, Op.GET_CALL, lambda adapter, credential: adapter.get_call(credential, native)
         )
+        return answer(outcome.value, outcome.facts)
 
     @post(
         "/",
@@ -147,20 +147,25 @@ class CallsController(Controller):
         and forwards a key derived from yours to the vendor, which deduplicates too.
         """
         tenant_id = principal.require_tenant()
-        _check_call_request(data)
         to_e164 = e164_param(data.to_number, "body.to_number")
         from_e164 = e164_param(data.from_number, "body.from_number") if data.from_number else None
+        bound = await services.dispatcher.choose(tenant_id, CallPlacer, data.vendor)
+        problems = bound.adapter.validate_call(data)
+        if problems:
+            raise ValidationFailed(
+                f"{bound.vendor} cannot place this call as asked", errors=problems
+            )
         vendor_key = vendor_idempotency_key(tenant_id, "place_call", idempotency_key)
 
         async def place() -> Call:
-            bound = await services.dispatcher.choose(tenant_id, CallPlacer, data.vendor)
-            return await services.dispatcher.call(
+            outcome = await services.dispatcher.call(
                 bound,
-                "place_call",
-                lambda: bound.adapter.place_call(
-                    bound.credential, data, to_e164, from_e164, vendor_key
+                Op.PLACE_CALL,
+                lambda adapter, credential: adapter.place_call(
+                    credential, data, to_e164, from_e164, vendor_key
                 ),
             )
+            return outcome.value
 
         return await run_idempotently(
             services.idempotency,
@@ -188,7 +193,14 @@ class CallsController(Controller):
     ) -> Response[ActionResult]:
         """Hang up a queued or in-progress call (409 once it has ended)."""
         return await run_action(
-            services, principal, CallPlacer, call_id, "stop_call", "stop", idempotency_key
+            services,
+            principal,
+            CallPlacer,
+            call_id,
+            Op.STOP_CALL,
+            "stop",
+            idempotency_key,
+            lambda adapter, credential, native, key: adapter.stop_call(credential, native, key),
         )
 
     @post(
@@ -207,19 +219,12 @@ class CallsController(Controller):
     ) -> Response[ActionResult]:
         """Cancel a call that has not started (409 once it has: use `stop`)."""
         return await run_action(
-            services, principal, CallPlacer, call_id, "cancel_call", "cancel", idempotency_key
-        )
-
-
-def _check_call_request(data: CallCreate) -> None:
-    """Exactly one of `task` and `instructions`: the vendor's two ways to brief the agent."""
-    if (data.task is None) == (data.instructions is None):
-        raise ValidationFailed(
-            "give exactly one of task (simple mode) and instructions (advanced mode)",
-            errors=[
-                FieldError(field="body.task", message="exactly one of task and instructions"),
-                FieldError(
-                    field="body.instructions", message="exactly one of task and instructions"
-                ),
-            ],
+            services,
+            principal,
+            CallPlacer,
+            call_id,
+            Op.CANCEL_CALL,
+            "cancel",
+            idempotency_key,
+            lambda adapter, credential, native, key: adapter.cancel_call(credential, native, key),
         )

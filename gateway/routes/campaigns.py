@@ -6,12 +6,14 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from adapters.base import CampaignSource
+from adapters.capabilities import CampaignSource
+from adapters.declaration import Op
 from contract.agents import ActionResult, Campaign, CampaignList
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
+from gateway.routes.answers import answer
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -30,15 +32,15 @@ class CampaignsController(Controller):
     )
     async def list_campaigns(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
-    ) -> CampaignList:
+    ) -> Response[CampaignList]:
         """Every campaign of every configured vendor, with its stats."""
-        campaigns, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             CampaignSource,
-            "list_campaigns",
-            lambda bound: bound.adapter.list_campaigns(bound.credential),
+            Op.LIST_CAMPAIGNS,
+            lambda adapter, credential: adapter.list_campaigns(credential),
         )
-        return CampaignList(data=campaigns, errors=errors)
+        return answer(CampaignList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @get(
         "/{campaign_id:str}",
@@ -51,14 +53,17 @@ class CampaignsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         campaign_id: FromPath[str],
-    ) -> Campaign:
+    ) -> Response[Campaign]:
         """One campaign with its current stats."""
-        bound, native = await services.dispatcher.bind_by_id(
+        bound, native = services.dispatcher.bind_by_id(
             principal.require_tenant(), campaign_id, CampaignSource
         )
-        return await services.dispatcher.call(
-            bound, "get_campaign", lambda: bound.adapter.get_campaign(bound.credential, native)
+        outcome = await services.dispatcher.call(
+            bound,
+            Op.GET_CAMPAIGN,
+            lambda adapter, credential: adapter.get_campaign(credential, native),
         )
+        return answer(outcome.value, outcome.facts)
 
     @post(
         "/{campaign_id:str}/start",
@@ -80,9 +85,12 @@ class CampaignsController(Controller):
             principal,
             CampaignSource,
             campaign_id,
-            "start_campaign",
+            Op.START_CAMPAIGN,
             "start",
             idempotency_key,
+            lambda adapter, credential, native, key: adapter.start_campaign(
+                credential, native, key
+            ),
         )
 
     @post(
@@ -105,7 +113,10 @@ class CampaignsController(Controller):
             principal,
             CampaignSource,
             campaign_id,
-            "pause_campaign",
+            Op.PAUSE_CAMPAIGN,
             "pause",
             idempotency_key,
+            lambda adapter, credential, native, key: adapter.pause_campaign(
+                credential, native, key
+            ),
         )

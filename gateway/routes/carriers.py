@@ -7,13 +7,15 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.base import CarrierSource
+from adapters.capabilities import CarrierSource
+from adapters.declaration import Op
 from contract.agents import Carrier, CarrierCreate, CarrierList
 from contract.errors import ValidationFailed
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.answers import answer
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -32,15 +34,15 @@ class CarriersController(Controller):
     )
     async def list_carriers(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
-    ) -> CarrierList:
+    ) -> Response[CarrierList]:
         """Every carrier of every configured vendor, each vendor's own carrier included."""
-        carriers, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             CarrierSource,
-            "list_carriers",
-            lambda bound: bound.adapter.list_carriers(bound.credential),
+            Op.LIST_CARRIERS,
+            lambda adapter, credential: adapter.list_carriers(credential),
         )
-        return CarrierList(data=carriers, errors=errors)
+        return answer(CarrierList(data=gathered.values, errors=gathered.errors), gathered.facts)
 
     @post(
         "/",
@@ -69,11 +71,12 @@ class CarriersController(Controller):
         vendor_key = vendor_idempotency_key(tenant_id, "add_carrier", idempotency_key)
 
         async def add() -> Carrier:
-            return await services.dispatcher.call(
+            outcome = await services.dispatcher.call(
                 bound,
-                "add_carrier",
-                lambda: bound.adapter.add_carrier(bound.credential, data, vendor_key),
+                Op.ADD_CARRIER,
+                lambda adapter, credential: adapter.add_carrier(credential, data, vendor_key),
             )
+            return outcome.value
 
         return await run_idempotently(
             services.idempotency,
@@ -98,9 +101,11 @@ class CarriersController(Controller):
         carrier_id: FromPath[str],
     ) -> None:
         """Delete a carrier (409 while numbers use it; the vendor's own carrier cannot go)."""
-        bound, native = await services.dispatcher.bind_by_id(
+        bound, native = services.dispatcher.bind_by_id(
             principal.require_tenant(), carrier_id, CarrierSource
         )
         await services.dispatcher.call(
-            bound, "delete_carrier", lambda: bound.adapter.delete_carrier(bound.credential, native)
+            bound,
+            Op.DELETE_CARRIER,
+            lambda adapter, credential: adapter.delete_carrier(credential, native),
         )

@@ -36,7 +36,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     tenant_id_var.set(principal.tenant_id or "operator")
     annotate(tenant_id=principal.tenant_id or "operator")
     name_span_after_route(
-        connection.scope.get("method", ""), connection.scope.get("path_template", "")
+        str(connection.scope.get("method", "")), str(connection.scope.get("path_template", ""))
     )
     principal.require(required_scope(handler))
     connection.state.principal = principal

@@ -90,7 +90,7 @@ def _check_vendors(services: Services) -> list[DependencyCheck]:
 )
 async def readyz(services: NamedDependency[Services]) -> Response[Readiness]:
     """Each dependency's state; 503 when the gateway cannot serve (its stores are down)."""
-    keys = services.settings.vault_keys
+    keys = services.settings.stores.vault_keys
     checks = [
         await _check_stores(services),
         DependencyCheck(

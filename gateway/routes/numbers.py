@@ -7,17 +7,20 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.base import NumberProvisioner, NumberRegistrar, NumberSource, TestNumberSource
+from adapters.capabilities import NumberProvisioner, NumberRegistrar, NumberSource, TestNumberSource
+from adapters.declaration import Op
 from contract.agents import NumberCreate
 from contract.caller_id import Operation
 from contract.cursor import filters_fingerprint
-from contract.errors import FieldError, ValidationFailed, VendorNotConfigured
+from contract.errors import FieldError, ValidationFailed
 from contract.schema import Number, NumberPage, TestNumberList, oldest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.number_operations import REGISTER, RELEASE
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract, with_accepted
+from gateway.pipeline import CacheUse
+from gateway.routes.answers import answer
 from gateway.routes.params import (
     CacheControlHeader,
     CursorParam,
@@ -51,7 +54,7 @@ class NumbersController(Controller):
         vendor: VendorFilter = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
-    ) -> NumberPage:
+    ) -> Response[NumberPage]:
         """Numbers across the tenant's vendors (or one), cursor-paginated."""
         listing = await services.dispatcher.paginate(
             principal.require_tenant(),
@@ -60,13 +63,14 @@ class NumbersController(Controller):
             filters_fingerprint("numbers", vendor),
             limit,
             cursor,
-            "list_numbers",
-            lambda bound, token, size: bound.adapter.list_numbers(bound.credential, token, size),
+            Op.LIST_NUMBERS,
+            lambda adapter, credential, token, size: adapter.list_numbers(credential, token, size),
             oldest_first,
         )
-        return NumberPage(
+        page = NumberPage(
             data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors
         )
+        return answer(page, listing.facts)
 
     @get(
         "/numbers/{number_id:str}",
@@ -79,14 +83,15 @@ class NumbersController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         number_id: FromPath[str],
-    ) -> Number:
+    ) -> Response[Number]:
         """One number by its gateway id."""
-        bound, native = await services.dispatcher.bind_by_id(
+        bound, native = services.dispatcher.bind_by_id(
             principal.require_tenant(), number_id, NumberSource
         )
-        return await services.dispatcher.call(
-            bound, "get_number", lambda: bound.adapter.get_number(bound.credential, native)
+        outcome = await services.dispatcher.call(
+            bound, Op.GET_NUMBER, lambda adapter, credential: adapter.get_number(credential, native)
         )
+        return answer(outcome.value, outcome.facts)
 
     @post(
         "/numbers",
@@ -108,15 +113,18 @@ class NumbersController(Controller):
         an operation (`GET /v1/operations/{id}`) saying how the vendor classified each number.
         """
         tenant_id = principal.require_tenant()
-        bound = await services.dispatcher.choose(
+        vendor = await services.dispatcher.choose_vendor(
             tenant_id, (NumberRegistrar, NumberProvisioner), data.vendor
         )
         fingerprint = request_fingerprint("POST", "numbers", msgspec.to_builtins(data))
-        if isinstance(bound.adapter, NumberRegistrar):
+        if vendor in services.registry.names_supporting(NumberRegistrar):
+            registrar = services.dispatcher.bind(tenant_id, vendor, NumberRegistrar)
             feature_set, numbers = _registration(data)
 
             async def register() -> Operation:
-                return await services.number_operations.start(bound, REGISTER, feature_set, numbers)
+                return await services.number_operations.start(
+                    registrar, REGISTER, feature_set, numbers
+                )
 
             return await run_idempotently(
                 services.idempotency,
@@ -127,18 +135,20 @@ class NumbersController(Controller):
                 register,
                 status_code=202,
             )
+        provisioner = services.dispatcher.bind(tenant_id, vendor, NumberProvisioner)
         number = _single_number(data)
         carrier = _carrier_native_id(data)
         vendor_key = vendor_idempotency_key(tenant_id, "add_number", idempotency_key)
 
         async def add() -> Number:
-            return await services.dispatcher.call(
-                bound,
-                "add_number",
-                lambda: bound.adapter.add_number(
-                    bound.credential, data, number, carrier, vendor_key
+            outcome = await services.dispatcher.call(
+                provisioner,
+                Op.ADD_NUMBER,
+                lambda adapter, credential: adapter.add_number(
+                    credential, data, number, carrier, vendor_key
                 ),
             )
+            return outcome.value
 
         return await run_idempotently(
             services.idempotency, tenant_id, "add_number", idempotency_key, fingerprint, add, 201
@@ -157,22 +167,30 @@ class NumbersController(Controller):
         number_id: FromPath[str],
     ) -> Response[None]:
         """Release a number (204), or delist a caller-ID number (202 with an operation)."""
-        bound, native = await services.dispatcher.bind_by_id(
-            principal.require_tenant(), number_id, (NumberRegistrar, NumberProvisioner)
-        )
-        if isinstance(bound.adapter, NumberRegistrar):
-            adapter: NumberRegistrar = bound.adapter
-            number, feature_set = await services.dispatcher.call(
-                bound, "locate_number", lambda: adapter.locate_number(bound.credential, native)
+        tenant_id = principal.require_tenant()
+        vendor, native = services.dispatcher.locate(number_id, (NumberRegistrar, NumberProvisioner))
+        if vendor in services.registry.names_supporting(NumberRegistrar):
+            registrar = services.dispatcher.bind(tenant_id, vendor, NumberRegistrar)
+            located = await services.dispatcher.call(
+                registrar,
+                Op.LOCATE_NUMBER,
+                lambda adapter, credential: adapter.locate_number(credential, native),
             )
+            number, feature_set = located.value
             operation = await services.number_operations.start(
-                bound, RELEASE, feature_set, [number.number]
+                registrar, RELEASE, feature_set, [number.number]
             )
-            return Response(
+            accepted = Response(
                 msgspec.json.encode(operation), status_code=202, media_type="application/json"
-            )  # type: ignore[return-value]
+            )
+            # the document's 202 (an Operation) comes from with_accepted(); the annotation
+            # documents the 204
+            return accepted  # type: ignore[return-value]
+        provisioner = services.dispatcher.bind(tenant_id, vendor, NumberProvisioner)
         await services.dispatcher.call(
-            bound, "release_number", lambda: bound.adapter.release_number(bound.credential, native)
+            provisioner,
+            Op.RELEASE_NUMBER,
+            lambda adapter, credential: adapter.release_number(credential, native),
         )
         return Response(None, status_code=204)
 
@@ -188,25 +206,20 @@ class NumbersController(Controller):
         principal: NamedDependency[Principal],
         prefix: PrefixQuery = None,
         cache_control: CacheControlHeader = None,
-    ) -> TestNumberList:
-        """Public numbers for trialling a route before real traffic."""
+    ) -> Response[TestNumberList]:
+        """Public numbers for trialling a route before real traffic, from every vendor that
+        has them at once (cached; those that fail are listed in `errors`)."""
         digits = prefix_param(prefix, "query.prefix") if prefix is not None else None
-        tenant_id = principal.require_tenant()
-        sources = await services.dispatcher.bind_all_capable(tenant_id, TestNumberSource)
-        if not sources:
-            raise VendorNotConfigured("no vendor with test numbers is configured for this tenant")
-        data = []
-        for bound in sources:
-            listed = await services.dispatcher.cached(
-                bound,
-                "list_test_numbers",
-                (digits,),
-                TestNumberList,
-                lambda b=bound: b.adapter.list_test_numbers(b.credential, digits),
-                refresh=wants_fresh(cache_control),
-            )
-            data.extend(listed.data)
-        return TestNumberList(data=data, prefix=digits)
+        gathered = await services.dispatcher.fan_out(
+            principal.require_tenant(),
+            TestNumberSource,
+            Op.LIST_TEST_NUMBERS,
+            lambda adapter, credential: adapter.list_test_numbers(credential, digits),
+            CacheUse((digits,), TestNumberList, wants_fresh(cache_control)),
+        )
+        numbers = [number for listed in gathered.values for number in listed.data]
+        listing = TestNumberList(data=numbers, prefix=digits, errors=gathered.errors)
+        return answer(listing, gathered.facts)
 
 
 def _carrier_native_id(data: NumberCreate) -> str | None:

@@ -11,12 +11,14 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.base import VendorWebhooks
+from adapters.capabilities import VendorWebhooks
+from adapters.declaration import Op
 from contract.agents import VendorWebhook, VendorWebhookCreate, VendorWebhookList
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
+from gateway.routes.answers import answer
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -35,15 +37,16 @@ class VendorWebhooksController(Controller):
     )
     async def list_webhooks(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
-    ) -> VendorWebhookList:
+    ) -> Response[VendorWebhookList]:
         """Every vendor's subscriptions."""
-        webhooks, errors = await services.dispatcher.collect(
+        gathered = await services.dispatcher.collect(
             principal.require_tenant(),
             VendorWebhooks,
-            "list_webhooks",
-            lambda bound: bound.adapter.list_webhooks(bound.credential),
+            Op.LIST_WEBHOOKS,
+            lambda adapter, credential: adapter.list_webhooks(credential),
         )
-        return VendorWebhookList(data=webhooks, errors=errors)
+        webhooks = VendorWebhookList(data=gathered.values, errors=gathered.errors)
+        return answer(webhooks, gathered.facts)
 
     @post(
         "/",
@@ -65,11 +68,12 @@ class VendorWebhooksController(Controller):
 
         async def create() -> VendorWebhook:
             bound = await services.dispatcher.choose(tenant_id, VendorWebhooks, data.vendor)
-            return await services.dispatcher.call(
+            outcome = await services.dispatcher.call(
                 bound,
-                "create_webhook",
-                lambda: bound.adapter.create_webhook(bound.credential, data, vendor_key),
+                Op.CREATE_WEBHOOK,
+                lambda adapter, credential: adapter.create_webhook(credential, data, vendor_key),
             )
+            return outcome.value
 
         return await run_idempotently(
             services.idempotency,
@@ -94,9 +98,11 @@ class VendorWebhooksController(Controller):
         webhook_id: FromPath[str],
     ) -> None:
         """Stop the vendor's deliveries to that URL."""
-        bound, native = await services.dispatcher.bind_by_id(
+        bound, native = services.dispatcher.bind_by_id(
             principal.require_tenant(), webhook_id, VendorWebhooks
         )
         await services.dispatcher.call(
-            bound, "delete_webhook", lambda: bound.adapter.delete_webhook(bound.credential, native)
+            bound,
+            Op.DELETE_WEBHOOK,
+            lambda adapter, credential: adapter.delete_webhook(credential, native),
         )

@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from adapters.base import PhoneVerifier
+from adapters.capabilities import PhoneVerifier
 from contract.caller_id import Verification, VerificationCreate
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal

@@ -11,16 +11,15 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from adapters.sim_server import RunningServer, start_in_thread
-from adapters.topcalls.simulator import SimulatorConfig as TopCallsConfig
-from adapters.topcalls.simulator import create_simulator_app as create_topcalls_app
-from adapters.truecaller.simulator import SimulatorConfig as TruecallerConfig
-from adapters.truecaller.simulator import create_simulator_app as create_truecaller_app
-from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
 from gateway.app import create_app
 from gateway.auth.keys import Scope, generate_api_key
-from gateway.settings import Settings, VendorHttpSettings
+from gateway.settings import PolicySettings, Settings, StoreSettings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
+from simulators.server import RunningServer, start_in_thread
+from simulators.topcalls.app import SimulatorConfig as TopCallsConfig
+from simulators.topcalls.app import create_simulator_app as create_topcalls_app
+from simulators.truecaller.app import SimulatorConfig as TruecallerConfig
+from simulators.truecaller.app import create_simulator_app as create_truecaller_app
 
 ALL_SCOPES = tuple(scope.value for scope in Scope)
 TOPCALLS_FAST = TopCallsConfig(
@@ -37,14 +36,6 @@ TRUECALLER_FAST = TruecallerConfig(
 )
 VENDOR_READ_TIMEOUT = 1.0
 BREAKER_OPEN_SECONDS = 1.0
-
-
-@pytest.fixture
-def trustcaller_sim() -> Iterator[RunningServer]:
-    """A fresh TrustCaller simulator on a free port; its API lives under ``url + '/api/v1'``."""
-    server = start_in_thread(create_simulator_app(SimulatorConfig()))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -116,10 +107,12 @@ def gateway_settings(
     """Settings pointing the gateway at the simulators, with a fresh vault and data dir."""
     timeouts = {"connect_timeout": 1.0, "read_timeout": VENDOR_READ_TIMEOUT}
     return Settings(
-        data_dir=tmp_path / "data",
-        admin_key=generate_api_key(),
-        vault_keys=Keyring.from_spec(generate_key_spec()),
-        breaker_open_seconds=BREAKER_OPEN_SECONDS,
+        stores=StoreSettings(
+            data_dir=tmp_path / "data",
+            admin_key=generate_api_key(),
+            vault_keys=Keyring.from_spec(generate_key_spec()),
+        ),
+        policies=PolicySettings(breaker_open_seconds=BREAKER_OPEN_SECONDS),
         verification_endpoints=(shared_truecaller_sim.url,),
         vendors={
             "trustcaller": VendorHttpSettings(base_url=trustcaller_sim.url + "/api/v1", **timeouts),
@@ -146,9 +139,9 @@ def gateway(
     server = start_in_thread(create_app(gateway_settings, span_exporter=span_exporter))
     stack = GatewayStack(
         url=server.url,
-        admin_key=gateway_settings.admin_key or "",
+        admin_key=gateway_settings.stores.admin_key or "",
         sim_url=trustcaller_sim.url,
-        data_dir=gateway_settings.data_dir,
+        data_dir=gateway_settings.stores.data_dir,
     )
     yield stack
     for client in stack.clients:

@@ -19,7 +19,7 @@ def gateway_settings(gateway_settings: Settings) -> Settings:
         name: dataclasses.replace(http, transport="aiohttp")
         for name, http in gateway_settings.vendors.items()
     }
-    return gateway_settings.replace(vendors=vendors, retry_max_attempts=1)
+    return gateway_settings.replace(vendors=vendors).with_policies(retry_max_attempts=1)
 
 
 def test_reads_work_on_the_aiohttp_transport(

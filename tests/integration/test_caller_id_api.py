@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from adapters.sim_server import RunningServer, start_in_thread
-from adapters.truecaller.simulator import SimulatorConfig, create_simulator_app
 from gateway.auth.keys import generate_api_key
-from gateway.settings import Settings, VendorHttpSettings
+from gateway.settings import PolicySettings, Settings, StoreSettings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
+from simulators.server import RunningServer, start_in_thread
+from simulators.truecaller.app import SimulatorConfig, create_simulator_app
 from tests.integration.conftest import GatewayStack, TenantHandle
 
 FAST = SimulatorConfig(
@@ -64,10 +64,12 @@ def gateway_settings(
     """Both Truecaller vendors on the simulator, whose origin is the one allowed endpoint."""
     http = {"connect_timeout": 1.0, "read_timeout": 5.0}
     return Settings(
-        data_dir=tmp_path / "data",
-        admin_key=generate_api_key(),
-        vault_keys=Keyring.from_spec(generate_key_spec()),
-        shaping_max_wait=1.0,
+        stores=StoreSettings(
+            data_dir=tmp_path / "data",
+            admin_key=generate_api_key(),
+            vault_keys=Keyring.from_spec(generate_key_spec()),
+        ),
+        policies=PolicySettings(shaping_max_wait=1.0),
         verification_endpoints=(truecaller_sim.url,),
         vendors={
             "trustcaller": VendorHttpSettings(base_url=trustcaller_sim.url + "/api/v1", **http),

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.sim_server import bind_socket
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+from simulators.server import bind_socket
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
 

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from adapters.sim_server import start_in_thread
 from gateway.app import create_app
 from gateway.settings import Settings
+from simulators.server import start_in_thread
 from tests.integration.conftest import GatewayStack, TenantHandle, create_sim_account
 
 

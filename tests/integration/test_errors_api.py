@@ -7,10 +7,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from adapters.sim_server import start_in_thread
 from gateway.app import create_app
 from gateway.settings import Settings
 from policies.vault import Keyring, generate_key_spec
+from simulators.server import start_in_thread
 from tests.integration.conftest import (
     VENDOR_READ_TIMEOUT,
     GatewayStack,
@@ -164,7 +164,7 @@ def test_the_callers_request_id_is_echoed(tenant: TenantHandle) -> None:
 def test_an_undecryptable_credential_is_a_500_without_internals(
     tenant: TenantHandle, gateway_settings: Settings
 ) -> None:
-    wrong_keys = gateway_settings.replace(vault_keys=Keyring.from_spec(generate_key_spec(9)))
+    wrong_keys = gateway_settings.with_stores(vault_keys=Keyring.from_spec(generate_key_spec(9)))
     other = start_in_thread(create_app(wrong_keys))
     try:
         response = httpx.get(

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.sim_server import RunningServer, start_in_thread
-from adapters.trustcaller.simulator import SimulatorConfig, create_simulator_app
 from gateway.settings import Settings
+from simulators.server import RunningServer, start_in_thread
+from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
 from tests.integration.conftest import GatewayStack, TenantHandle
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -42,7 +42,7 @@ def trustcaller_sim() -> Iterator[RunningServer]:
 def gateway_settings(gateway_settings: Settings) -> Settings:
     """No waiting for vendor budget slots: a spent budget answers 429 at once, so the fuzzer
     spends its time on the gateway's logic rather than in queues."""
-    return gateway_settings.replace(shaping_max_wait=0.0)
+    return gateway_settings.with_policies(shaping_max_wait=0.0)
 
 
 def test_schemathesis_finds_no_failure(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from tests.integration.conftest import GatewayStack, TenantHandle
@@ -112,3 +114,18 @@ def test_a_tenant_without_credentials_gets_empty_lists_and_clear_409s(
     assert listed.json() == {"data": [], "next_cursor": None, "errors": []}
     assert filtered.status_code == test_numbers.status_code == 409
     assert filtered.json()["type"] == "/problems/vendor-not-configured"
+
+
+def test_a_merged_list_reports_the_tightest_budget_whatever_vendor_answered_last(
+    make_tenant: Callable[..., TenantHandle],
+) -> None:
+    tenant = make_tenant(name="budgets", all_vendors=True)
+
+    policies = set()
+    for _ in range(4):
+        response = tenant.client.get("/v1/numbers")
+        assert response.status_code == 200, response.text
+        assert {n["vendor"] for n in response.json()["data"]} >= {"trustcaller", "topcalls"}
+        policies.add(response.headers["RateLimit-Policy"])
+
+    assert policies == {"60;w=60"}, "Truecaller's 100/s budget is never the one reported"

@@ -15,9 +15,9 @@ import httpx
 import pytest
 import redis
 
-from adapters.sim_server import RunningServer, bind_socket
 from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
+from simulators.server import RunningServer, bind_socket
 from tests.integration.conftest import create_sim_account
 from tests.redis_server import RedisServer
 

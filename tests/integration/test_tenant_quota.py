@@ -15,7 +15,7 @@ QUOTA = 3
 @pytest.fixture
 def gateway_settings(gateway_settings: Settings) -> Settings:
     """The usual gateway, with a small tenant quota and no waiting for it."""
-    return gateway_settings.replace(tenant_quota_per_minute=QUOTA, shaping_max_wait=0.0)
+    return gateway_settings.with_policies(tenant_quota_per_minute=QUOTA, shaping_max_wait=0.0)
 
 
 def test_a_tenant_past_its_quota_gets_429_and_others_do_not(

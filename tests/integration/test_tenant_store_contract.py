@@ -16,7 +16,7 @@ from gateway.auth.keys import Scope
 from gateway.auth.redis_store import RedisTenantStore
 from gateway.auth.store import ApiKeyRecord, SQLiteTenantStore, Tenant, TenantStore
 from gateway.services import open_stores
-from gateway.settings import Settings
+from gateway.settings import Settings, StoreSettings
 from policies.redis_client import RedisSettings, create_redis
 from policies.vault import Keyring, MasterKey, Vault
 from policies.vault.redis_backend import RedisVaultBackend
@@ -185,7 +185,9 @@ async def connections(redis: Redis) -> int:
 
 async def test_open_stores_uses_redis_when_a_url_is_set(redis_url: str, tmp_path: Path) -> None:
     keyring = Keyring([MasterKey(1, bytes(32))])
-    settings = Settings(data_dir=tmp_path / "data", vault_keys=keyring, redis_url=redis_url)
+    settings = Settings(
+        stores=StoreSettings(data_dir=tmp_path / "data", vault_keys=keyring, redis_url=redis_url)
+    )
     observer = create_redis(RedisSettings(url=redis_url))
     try:
         tenants, vault = open_stores(settings)
@@ -204,18 +206,19 @@ async def test_open_stores_uses_redis_when_a_url_is_set(redis_url: str, tmp_path
         assert await connections(observer) == 1
         assert await RedisTenantStore(observer).get_tenant("ten_a") is not None
         assert await Vault(RedisVaultBackend(observer), keyring).list("ten_a") != []
-        assert not settings.data_dir.exists()
+        assert not settings.stores.data_dir.exists()
     finally:
         await observer.aclose()
 
 
 async def test_open_stores_is_embedded_without_a_url(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", vault_keys=Keyring([MasterKey(1, bytes(32))]))
+    keyring = Keyring([MasterKey(1, bytes(32))])
+    settings = Settings(stores=StoreSettings(data_dir=tmp_path / "data", vault_keys=keyring))
 
     tenants, vault = open_stores(settings)
     try:
         assert isinstance(tenants, SQLiteTenantStore)
-        assert sorted(p.name for p in settings.data_dir.glob("*.sqlite3")) == [
+        assert sorted(p.name for p in settings.stores.data_dir.glob("*.sqlite3")) == [
             "tenants.sqlite3",
             "vault.sqlite3",
         ]

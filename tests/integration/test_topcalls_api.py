@@ -22,13 +22,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from adapters.sim_server import RunningServer, start_in_thread
-from adapters.topcalls.simulator import SimulatorConfig, create_simulator_app
-from adapters.trustcaller.simulator import SimulatorConfig as TrustCallerConfig
-from adapters.trustcaller.simulator import create_simulator_app as create_trustcaller_app
 from gateway.auth.keys import generate_api_key
-from gateway.settings import Settings, VendorHttpSettings
+from gateway.settings import PolicySettings, Settings, StoreSettings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
+from simulators.server import RunningServer, start_in_thread
+from simulators.topcalls.app import SimulatorConfig, create_simulator_app
+from simulators.trustcaller.app import SimulatorConfig as TrustCallerConfig
+from simulators.trustcaller.app import create_simulator_app as create_trustcaller_app
 from tests.integration.conftest import ALL_SCOPES, GatewayStack, TenantHandle
 
 FAST = SimulatorConfig(
@@ -185,11 +185,12 @@ def gateway_settings(
     as its own error rather than as an open circuit.
     """
     return Settings(
-        data_dir=tmp_path / "data",
-        admin_key=generate_api_key(),
-        vault_keys=Keyring.from_spec(generate_key_spec()),
-        breaker_failures=50,
-        shaping_max_wait=1.0,
+        stores=StoreSettings(
+            data_dir=tmp_path / "data",
+            admin_key=generate_api_key(),
+            vault_keys=Keyring.from_spec(generate_key_spec()),
+        ),
+        policies=PolicySettings(breaker_failures=50, shaping_max_wait=1.0),
         vendors={
             "trustcaller": VendorHttpSettings(
                 base_url=trustcaller_sim.url + "/api/v1", connect_timeout=1.0, read_timeout=5.0

@@ -20,7 +20,7 @@ def gateway_settings(gateway_settings: Settings) -> Settings:
         name: dataclasses.replace(http, total_timeout=TOTAL)
         for name, http in gateway_settings.vendors.items()
     }
-    return gateway_settings.replace(vendors=vendors, retry_max_attempts=1)
+    return gateway_settings.replace(vendors=vendors).with_policies(retry_max_attempts=1)
 
 
 def test_a_call_past_its_total_timeout_is_504(

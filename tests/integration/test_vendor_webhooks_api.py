@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from adapters.sim_server import start_in_thread
+from simulators.server import start_in_thread
 from tests.integration.conftest import TenantHandle
 
 

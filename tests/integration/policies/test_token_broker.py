@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from adapters.base import IssuedToken, OperationSpec, RateBudget, VendorDeclaration
+from adapters.capabilities import IssuedToken
+from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
 from contract.errors import RateLimited
+from gateway.pipeline import Held, VendorPipeline
 from gateway.services import build_pipeline
 from gateway.settings import Settings
-from gateway.tokens import TokenBroker, token_memo
-from policies.records import RedisRecordStore
+from gateway.tokens import StoredToken, VendorTokens, token_memo
+from policies.records import RecordStore, RedisRecordStore
 from policies.redis_client import RedisSettings, create_redis
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
 
@@ -35,9 +37,10 @@ class CountingExchanger:
         self.declaration = VendorDeclaration(
             name="pairs",
             display_name="Pairs",
+            default_base_url="https://pairs.example",
             credential_type=PairCredential,
             budgets={"token": RateBudget(limit=limit, period_seconds=1800.0, scope="account")},
-            operations={"exchange_token": OperationSpec(budget="token")},
+            operations={Op.EXCHANGE_TOKEN: OperationSpec(budget="token")},
         )
 
     async def exchange_token(self, credential: PairCredential) -> IssuedToken:
@@ -68,18 +71,42 @@ async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
     await vault.close()
 
 
-def replica(redis: Redis, vault: Vault, vendor: Any, key_name: str = "s1") -> TokenBroker:
-    """A broker as one gateway replica builds it: its own pipeline, the shared Redis."""
-    settings = Settings(shaping_max_wait=0.2)
-    return TokenBroker(
-        build_pipeline(settings, redis),
-        RedisRecordStore(redis),
-        vault,
-        vendor,
-        PairCredential(account="acct-1", secret=key_name),
-        "ten_a",
-        "cred-1",
-    )
+@dataclass
+class Broker:
+    """One replica's tokens for one tenant's credential of the vendor."""
+
+    tokens: VendorTokens
+    pipeline: VendorPipeline
+    vendor: CountingExchanger
+    held: Held
+
+    async def current(self) -> str:
+        deadline = self.pipeline.shaper.wait_deadline()
+        return await self.tokens.current(self.vendor, self.held, "ten_a", deadline)
+
+    async def refresh(self, rejected: str) -> str:
+        deadline = self.pipeline.shaper.wait_deadline()
+        return await self.tokens.refresh(self.vendor, self.held, "ten_a", rejected, deadline)
+
+
+def broker(
+    redis: Redis,
+    vault: Vault,
+    vendor: CountingExchanger,
+    records: RecordStore,
+    key_name: str = "s1",
+    memo: MutableMapping[str, StoredToken] | None = None,
+) -> Broker:
+    """Tokens as one gateway replica builds them: its own pipeline, the shared Redis."""
+    settings = Settings().with_policies(shaping_max_wait=0.2)
+    pipeline = build_pipeline(settings, redis, vault, records)
+    held = Held(PairCredential(account="acct-1", secret=key_name), "cred-1")
+    return Broker(VendorTokens(pipeline, records, vault, memo), pipeline, vendor, held)
+
+
+def replica(redis: Redis, vault: Vault, vendor: CountingExchanger, key_name: str = "s1") -> Broker:
+    """A replica with its own pipeline and token memo, on the shared Redis."""
+    return broker(redis, vault, vendor, RedisRecordStore(redis), key_name)
 
 
 async def test_concurrent_requests_on_two_replicas_make_one_exchange(
@@ -164,17 +191,8 @@ async def test_a_process_reads_the_shared_token_once_not_per_request(
     memo = token_memo()
     vendor = CountingExchanger()
 
-    def request_broker() -> TokenBroker:
-        return TokenBroker(
-            build_pipeline(Settings(), redis),
-            records,
-            vault,
-            vendor,
-            PairCredential(account="acct-1", secret="s1"),
-            "ten_a",
-            "cred-1",
-            memo,
-        )
+    def request_broker() -> Broker:
+        return broker(redis, vault, vendor, records, memo=memo)
 
     first = await request_broker().current()
     reads_after_first = records.reads

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
 
-from adapters.base import NumberSource, VendorDeclaration, VendorPage
+from adapters.capabilities import NumberSource, VendorPage
+from adapters.declaration import Op, OperationSpec, VendorDeclaration
 from adapters.registry import AdapterRegistry
 from contract.errors import (
     GatewayError,
@@ -22,9 +22,10 @@ from contract.errors import (
     VendorNotConfigured,
 )
 from contract.schema import Number, NumberStatus, oldest_first
-from gateway.dispatch import Bound, VendorDispatcher
+from gateway.dispatch import Listing, VendorDispatcher
 from gateway.services import build_pipeline
 from gateway.settings import Settings
+from policies.records import MemoryRecordStore
 from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
 
 TENANT = "ten_a"
@@ -50,17 +51,21 @@ class FakeNumbers:
 
     def __post_init__(self) -> None:
         self.declaration = VendorDeclaration(
-            name=self.name, display_name=self.name, credential_type=FakeCredential
+            name=self.name,
+            display_name=self.name,
+            default_base_url=f"https://{self.name}.example",
+            credential_type=FakeCredential,
+            operations={Op.LIST_NUMBERS: OperationSpec(idempotent=True)},
         )
 
-    def load_credential(self, secret: dict[str, str]) -> FakeCredential:
+    def load_credential(self, secret: Mapping[str, str]) -> FakeCredential:
         return FakeCredential(**secret)
 
-    def credential_labels(self, credential: Any) -> dict[str, str]:
+    def credential_labels(self, secret: Mapping[str, str]) -> dict[str, str]:
         return {}
 
     async def list_numbers(
-        self, credential: Any, token: str | None, limit: int
+        self, credential: FakeCredential, token: str | None, limit: int
     ) -> VendorPage[Number]:
         if self.gate is not None:
             await asyncio.wait_for(self.gate.wait(), 2)
@@ -81,7 +86,7 @@ class FakeNumbers:
         more = first + limit < self.count
         return VendorPage(items=items, next_token=str(page + 1) if more else None)
 
-    async def get_number(self, credential: Any, vendor_id: str) -> Number:
+    async def get_number(self, credential: FakeCredential, vendor_id: str) -> Number:
         raise NotImplementedError
 
 
@@ -94,20 +99,28 @@ async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
     await vault.close()
 
 
+def dispatcher_over(vault: Vault, *vendors: FakeNumbers) -> VendorDispatcher:
+    pipeline = build_pipeline(Settings(), None, vault, MemoryRecordStore())
+    return VendorDispatcher(AdapterRegistry(vendors), vault, pipeline)
+
+
 async def dispatcher_for(vault: Vault, *vendors: FakeNumbers) -> VendorDispatcher:
     for vendor in vendors:
         await vault.put(TENANT, vendor.name, {"token": "t"})
-    return VendorDispatcher(AdapterRegistry(vendors), vault, build_pipeline(Settings(), None))
+    return dispatcher_over(vault, *vendors)
 
 
 async def page(
     dispatcher: VendorDispatcher, cursor: str | None, vendor: str | None = None, limit: int = 2
-):
-    async def fetch(bound: Bound, token: str | None, size: int) -> VendorPage[Number]:
-        return await bound.adapter.list_numbers(bound.credential, token, size)
+) -> Listing[Number]:
+    async def fetch(
+        adapter: NumberSource[FakeCredential], credential: object, token: str | None, size: int
+    ) -> VendorPage[Number]:
+        assert isinstance(credential, FakeCredential)
+        return await adapter.list_numbers(credential, token, size)
 
     return await dispatcher.paginate(
-        TENANT, NumberSource, vendor, "f", limit, cursor, "list_numbers", fetch, oldest_first
+        TENANT, NumberSource, vendor, "f", limit, cursor, Op.LIST_NUMBERS, fetch, oldest_first
     )
 
 
@@ -232,8 +245,7 @@ async def test_the_vendor_filter_raises_that_vendors_error(vault: Vault) -> None
 
 async def test_vendors_without_a_stored_credential_are_not_asked(vault: Vault) -> None:
     await vault.put(TENANT, "alpha", {"token": "t"})
-    registry = AdapterRegistry([FakeNumbers("alpha", 1), FakeNumbers("beta", 4)])
-    dispatcher = VendorDispatcher(registry, vault, build_pipeline(Settings(), None))
+    dispatcher = dispatcher_over(vault, FakeNumbers("alpha", 1), FakeNumbers("beta", 4))
 
     ids = await walk(dispatcher)
 
@@ -244,15 +256,15 @@ async def test_fan_out_returns_every_vendors_answer_and_reports_failures(vault: 
     alpha = FakeNumbers("alpha", 1, failures={None: VendorError("down", vendor="alpha")})
     dispatcher = await dispatcher_for(vault, alpha, FakeNumbers("beta", 2))
 
-    answers, errors = await dispatcher.fan_out(
+    gathered = await dispatcher.fan_out(
         TENANT,
         NumberSource,
-        "list_numbers",
-        lambda bound: bound.adapter.list_numbers(bound.credential, None, 10),
+        Op.LIST_NUMBERS,
+        lambda adapter, credential: adapter.list_numbers(credential, None, 10),
     )
 
-    assert [[n.id for n in page.items] for page in answers] == [["beta:0", "beta:1"]]
-    assert [(issue.vendor, issue.problem.status) for issue in errors] == [("alpha", 502)]
+    assert [[n.id for n in page.items] for page in gathered.values] == [["beta:0", "beta:1"]]
+    assert [(issue.vendor, issue.problem.status) for issue in gathered.errors] == [("alpha", 502)]
 
 
 async def test_fan_out_raises_when_every_vendor_fails(vault: Vault) -> None:
@@ -263,17 +275,21 @@ async def test_fan_out_raises_when_every_vendor_fails(vault: Vault) -> None:
         await dispatcher.fan_out(
             TENANT,
             NumberSource,
-            "list_numbers",
-            lambda bound: bound.adapter.list_numbers(bound.credential, None, 10),
+            Op.LIST_NUMBERS,
+            lambda adapter, credential: adapter.list_numbers(credential, None, 10),
         )
 
 
 async def test_fan_out_without_a_configured_vendor_is_a_conflict(vault: Vault) -> None:
-    registry = AdapterRegistry([FakeNumbers("alpha", 1)])
-    dispatcher = VendorDispatcher(registry, vault, build_pipeline(Settings(), None))
+    dispatcher = dispatcher_over(vault, FakeNumbers("alpha", 1))
 
     with pytest.raises(VendorNotConfigured):
-        await dispatcher.fan_out(TENANT, NumberSource, "list_numbers", lambda bound: None)
+        await dispatcher.fan_out(
+            TENANT,
+            NumberSource,
+            Op.LIST_NUMBERS,
+            lambda adapter, credential: adapter.list_numbers(credential, None, 10),
+        )
 
 
 async def test_choose_takes_the_only_capable_vendor_or_asks_which(vault: Vault) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from gateway.settings import Settings, SettingsError, VendorHttpSettings
+from gateway.settings import (
+    PolicySettings,
+    ServerSettings,
+    Settings,
+    SettingsError,
+    StoreSettings,
+    VendorHttpDefaults,
+    VendorHttpSettings,
+)
 from policies.vault import generate_key_spec
 
 ADMIN_KEY = "gw_" + "k" * 40
@@ -21,15 +30,15 @@ def settings_error(environ: dict[str, str]) -> str:
 def test_empty_environment_gives_the_documented_defaults() -> None:
     settings = Settings.from_env({})
 
-    assert settings.host == "127.0.0.1"
-    assert settings.port == 8080
-    assert settings.workers == 1
-    assert settings.data_dir == Path(".gateway-data")
+    assert settings.server.host == "127.0.0.1"
+    assert settings.server.port == 8080
+    assert settings.server.workers == 1
+    assert settings.stores.data_dir == Path(".gateway-data")
     assert settings.sandbox is False
-    assert settings.admin_key is None
-    assert settings.vault_keys is None
-    assert settings.log_level == "INFO"
-    assert settings.log_format == "auto"
+    assert settings.stores.admin_key is None
+    assert settings.stores.vault_keys is None
+    assert settings.server.log_level == "INFO"
+    assert settings.server.log_format == "auto"
     assert settings.vendors == {
         name: VendorHttpSettings(
             base_url=url, connect_timeout=3.0, read_timeout=10.0, max_connections=50
@@ -51,7 +60,7 @@ def test_from_env_matches_the_directly_built_defaults() -> None:
 def test_unrelated_and_blank_variables_are_ignored() -> None:
     settings = Settings.from_env({"PATH": "/bin", "GATEWAY_PORT": "  ", "GATEWAY_HOST": ""})
 
-    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8080)
 
 
 def test_every_variable_overrides_its_setting(tmp_path: Path) -> None:
@@ -75,13 +84,17 @@ def test_every_variable_overrides_its_setting(tmp_path: Path) -> None:
         }
     )
 
-    assert (settings.host, settings.port, settings.workers) == ("10.1.2.3", 9090, 4)
-    assert settings.data_dir == tmp_path
+    assert (settings.server.host, settings.server.port, settings.server.workers) == (
+        "10.1.2.3",
+        9090,
+        4,
+    )
+    assert settings.stores.data_dir == tmp_path
     assert settings.sandbox is True
-    assert settings.admin_key == ADMIN_KEY
-    assert settings.vault_keys is not None
-    assert settings.vault_keys.to_spec() == spec
-    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    assert settings.stores.admin_key == ADMIN_KEY
+    assert settings.stores.vault_keys is not None
+    assert settings.stores.vault_keys.to_spec() == spec
+    assert (settings.server.log_level, settings.server.log_format) == ("DEBUG", "json")
     assert settings.vendors["trustcaller"] == VendorHttpSettings(
         base_url="http://127.0.0.1:9000/api/v1",
         connect_timeout=1.5,
@@ -219,3 +232,48 @@ def test_verification_endpoints_are_a_list_of_origins() -> None:
 def test_a_verification_endpoint_that_is_not_an_origin_is_refused(raw: str) -> None:
     with pytest.raises(SettingsError, match="GATEWAY_VERIFICATION_ENDPOINTS"):
         Settings.from_env({"GATEWAY_VERIFICATION_ENDPOINTS": raw})
+
+
+def test_settings_repr_hides_the_vault_keys_and_the_redis_url() -> None:
+    spec = generate_key_spec(1)
+    settings = Settings.from_env(
+        {"GATEWAY_VAULT_KEYS": spec, "GATEWAY_REDIS_URL": "redis://:hunter2pass@cache:6379/0"}
+    )
+
+    shown = repr(settings)
+    assert spec.partition(":")[2] not in shown
+    assert "hunter2pass" not in shown
+
+
+def test_several_workers_without_shared_stores_are_refused_at_start() -> None:
+    settings = Settings.from_env(
+        {"GATEWAY_WORKERS": "3", "GATEWAY_VAULT_KEYS": generate_key_spec(1)}
+    )
+
+    with pytest.raises(SettingsError) as raised:
+        settings.check_ready_to_serve()
+
+    message = str(raised.value)
+    assert "GATEWAY_WORKERS=3" in message
+    assert "GATEWAY_REDIS_URL" in message
+
+
+def test_several_workers_on_shared_stores_may_start() -> None:
+    settings = Settings.from_env(
+        {
+            "GATEWAY_WORKERS": "3",
+            "GATEWAY_VAULT_KEYS": generate_key_spec(1),
+            "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+
+    assert settings.check_ready_to_serve() is None
+
+
+def test_every_setting_names_its_variable_once() -> None:
+    """Defaults are written once: each field of each group declares its own variable."""
+    groups = [ServerSettings, StoreSettings, PolicySettings, VendorHttpDefaults]
+    variables = [f.metadata["variable"] for g in groups for f in dataclasses.fields(g)]
+
+    assert len(variables) == len(set(variables))
+    assert all(v.startswith("GATEWAY_") for v in variables)
