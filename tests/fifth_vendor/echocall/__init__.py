@@ -1,0 +1,1 @@
+"""EchoCall: lines (numbers) and dials (calls) behind an API key (a test vendor)."""

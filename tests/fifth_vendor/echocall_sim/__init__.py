@@ -1,0 +1,1 @@
+"""The EchoCall simulator: a real HTTP server for the test vendor."""
