@@ -23,9 +23,6 @@ _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 tenant_id_var: ContextVar[str] = ContextVar("tenant_id", default="")
-response_headers_var: ContextVar[dict[str, str] | None] = ContextVar(
-    "response_headers", default=None
-)
 
 access_log = logging.getLogger("gateway.access")
 
@@ -33,13 +30,6 @@ access_log = logging.getLogger("gateway.access")
 def current_request_id() -> str:
     """The id of the request being served, or a fresh one outside a request."""
     return request_id_var.get() or uuid.uuid4().hex
-
-
-def add_response_header(name: str, value: str) -> None:
-    """Have the current response carry ``name: value`` (cache and rate-limit facts, say)."""
-    headers = response_headers_var.get()
-    if headers is not None:
-        headers[name] = value
 
 
 def _incoming_request_id(scope: Scope) -> str:
@@ -66,8 +56,6 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         id_token = request_id_var.set(request_id)
         tenant_token = tenant_id_var.set("")
-        extra_headers: dict[str, str] = {}
-        headers_token = response_headers_var.set(extra_headers)
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500, "trace_id": None}
 
@@ -77,7 +65,6 @@ class RequestContextMiddleware:
                 status["trace_id"] = current_trace_id()
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
-                headers.extend((k.lower().encode(), v.encode()) for k, v in extra_headers.items())
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -98,6 +85,5 @@ class RequestContextMiddleware:
             if self.metrics is not None:
                 route = scope.get("path_template") or "unmatched"
                 self.metrics.requests.labels(route, scope.get("method"), status["code"]).inc()
-            response_headers_var.reset(headers_token)
             tenant_id_var.reset(tenant_token)
             request_id_var.reset(id_token)
