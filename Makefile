@@ -12,6 +12,7 @@ run: $(RUNTIME_STAMP)
 
 test: $(DEV_STAMP)
 	@scripts/ensure-redis.sh
+	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from simulators.server import RunningServer, start_in_thread
 from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
+from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 
 
@@ -18,6 +22,42 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL cluster for the session, on a unix socket in a temporary directory
+    (directly under the system's temp dir: the server's user must be able to reach it)."""
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="gateway-tests-pg-")))
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database; the server restarted if a test stopped it."""
+    if postgres_server.process is None:
+        postgres_server.start()
+    yield postgres_server.new_database()
+    if postgres_server.process is None:
+        postgres_server.start()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: PostgresServer
+) -> str:
+    """An empty database of each engine the gateway supports (store contracts run on both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    if postgres_server.process is None:
+        postgres_server.start()
+    return postgres_server.new_database()
 
 
 @pytest.fixture

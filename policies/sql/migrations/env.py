@@ -1,0 +1,16 @@
+"""Alembic's environment: runs on the connection the gateway hands it (see migrate.py)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from policies.sql.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,108 @@
+"""The tables of the system of record (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Times that the gateway compares (expiries) are epoch seconds; times it shows are stored as
+timezone-aware timestamps. Secrets are never stored in clear: ``credentials.sealed`` is the
+vault's envelope. Alembic migrations under ``migrations/`` create exactly these tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE")),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(32), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("key_hash", String(128), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_keys_tenant_id", "tenant_id"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("vendor", String(64), primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("fingerprint", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rotated_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("labels", Text, nullable=False, default="{}"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Column("owner", String(128), comment="the holder, when the record is a lock"),
+    Index("ix_records_expires_at", "expires_at"),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("fingerprint", String(128), nullable=False),
+    Column("owner", String(128)),
+    Column("state", String(16), nullable=False, comment="pending (claimed) or done"),
+    Column("response", LargeBinary),
+    Column("expires_at", Double, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_kind", String(16), nullable=False, comment="operator, tenant or system"),
+    Column("actor_key_id", String(64)),
+    Column("tenant_id", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("target", String(256)),
+    Column("request_id", String(128)),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text),
+    Index("ix_audit_log_tenant_id", "tenant_id", "id"),
+    Index("ix_audit_log_action", "action"),
+)

@@ -1,0 +1,14 @@
+"""Databases for tests: a migrated system of record on any engine the gateway supports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policies.sql import Database, database_url, upgrade
+
+
+async def migrated(url: str | None, data_dir: Path) -> Database:
+    """A database at ``url`` (``None``: embedded SQLite under ``data_dir``), migrated to head."""
+    database = Database(database_url(url, data_dir))
+    await upgrade(database)
+    return database
