@@ -71,21 +71,25 @@ records = Table(
     "records",
     metadata,
     Column("key", String(512), primary_key=True),
+    Column("tenant_id", String(64), comment="whose record it is (erasing a tenant purges it)"),
     Column("value", LargeBinary, nullable=False),
     Column("expires_at", Double, nullable=False),
     Column("owner", String(128), comment="the holder, when the record is a lock"),
     Index("ix_records_expires_at", "expires_at"),
+    Index("ix_records_tenant_id", "tenant_id"),
 )
 
 idempotency = Table(
     "idempotency",
     metadata,
     Column("key", String(512), primary_key=True),
+    Column("tenant_id", String(64)),
     Column("fingerprint", String(128), nullable=False),
     Column("owner", String(128)),
     Column("state", String(16), nullable=False, comment="pending (claimed) or done"),
     Column("response", LargeBinary),
     Column("expires_at", Double, nullable=False),
+    Index("ix_idempotency_tenant_id", "tenant_id"),
 )
 
 audit_log = Table(

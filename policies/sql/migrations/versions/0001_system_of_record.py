@@ -59,15 +59,22 @@ def upgrade() -> None:
     op.create_table(
         "records",
         sa.Column("key", sa.String(512), nullable=False),
+        sa.Column(
+            "tenant_id",
+            sa.String(64),
+            comment="whose record it is (erasing a tenant purges it)",
+        ),
         sa.Column("value", sa.LargeBinary, nullable=False),
         sa.Column("expires_at", sa.Double, nullable=False),
         sa.Column("owner", sa.String(128), comment="the holder, when the record is a lock"),
         sa.PrimaryKeyConstraint("key", name="pk_records"),
     )
     op.create_index("ix_records_expires_at", "records", ["expires_at"])
+    op.create_index("ix_records_tenant_id", "records", ["tenant_id"])
     op.create_table(
         "idempotency",
         sa.Column("key", sa.String(512), nullable=False),
+        sa.Column("tenant_id", sa.String(64)),
         sa.Column("fingerprint", sa.String(128), nullable=False),
         sa.Column("owner", sa.String(128)),
         sa.Column("state", sa.String(16), nullable=False, comment="pending (claimed) or done"),
@@ -75,6 +82,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.Double, nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_idempotency"),
     )
+    op.create_index("ix_idempotency_tenant_id", "idempotency", ["tenant_id"])
     op.create_table(
         "audit_log",
         sa.Column(
