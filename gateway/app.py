@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import Sequence
 
@@ -16,11 +18,13 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from adapters.registry import VENDORS, VendorEntry
 from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
+from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
 from gateway.openapi import finish_document, openapi_config
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
+from gateway.routes.admin_audit import AuditController
 from gateway.routes.admin_credentials import CredentialsController
 from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
@@ -89,6 +93,7 @@ def create_app(
             OperationsController,
             TenantsController,
             CredentialsController,
+            AuditController,
         ],
         guards=[authorize],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
@@ -100,9 +105,18 @@ def create_app(
                     required_scope(handler)
 
     async def start(app: Litestar) -> None:
-        app.state.services = open_services(settings, tracer_provider, metrics, vendors)
+        services = await open_services(settings, tracer_provider, metrics, vendors)
+        app.state.services = services
+        app.state.janitor = asyncio.create_task(
+            purge_expired_forever(services.records, services.idempotency)
+        )
 
     async def stop(app: Litestar) -> None:
+        janitor: asyncio.Task[None] | None = getattr(app.state, "janitor", None)
+        if janitor is not None:
+            janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await janitor
         services: Services | None = getattr(app.state, "services", None)
         if services is not None:
             await services.aclose()

@@ -15,11 +15,15 @@ from pathlib import Path
 import uvicorn
 
 from adapters.registry import VENDORS
+from gateway.audit import AuditAction, AuditLog
 from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
 from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
-from gateway.services import open_stores
+from gateway.services import open_database, open_stores
 from gateway.settings import Settings, SettingsError
+from policies.sql import DatabaseUnavailable, SchemaMismatch, check_schema, upgrade
+from policies.sql.engine import EMBEDDED_DATABASE
+from policies.sql.migrate import current_revision
 
 log = logging.getLogger("gateway")
 
@@ -51,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     vault_commands.add_parser(
         "rotate", help="re-wrap every record under the newest key in GATEWAY_VAULT_KEYS"
     )
+
+    db = commands.add_parser("db", help="the system of record (GATEWAY_DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the schema migrations (before new replicas)")
+    db_commands.add_parser("check", help="say whether the schema is the one this gateway needs")
 
     spec = commands.add_parser("openapi", help="print the OpenAPI document")
     spec.add_argument("--output", type=Path, help="write to this file instead of stdout")
@@ -85,17 +94,16 @@ async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | 
         sandbox = await start_sandbox(settings, "GATEWAY_DATA_DIR" in os.environ)
         settings = sandbox.settings
     settings.check_ready_to_serve()
-    tenants, vault = open_stores(settings)
+    stores = await open_stores(settings)
     try:
         if settings.stores.admin_key is None:
-            return settings, await ensure_operator_key(tenants), sandbox
-        retired = await retire_generated_operator_keys(tenants)
+            return settings, await ensure_operator_key(stores.tenants), sandbox
+        retired = await retire_generated_operator_keys(stores.tenants)
         if retired:
             log.warning("GATEWAY_ADMIN_KEY is set: revoked the generated operator key")
         return settings, None, sandbox
     finally:
-        await tenants.close()
-        await vault.close()
+        await stores.close()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -132,12 +140,22 @@ def _vault(args: argparse.Namespace) -> int:
     settings.replace(sandbox=False).check_ready_to_serve()
 
     async def rotate() -> dict[str, object]:
-        tenants, vault = open_stores(settings)
+        _require_existing_database(settings)
+        stores = await open_stores(settings, migrate=False)
         try:
-            report = await vault.rotate_master_key()
+            report = await stores.vault.rotate_master_key()
+            await AuditLog(stores.database).record(
+                None,
+                AuditAction.MASTER_KEY_ROTATED,
+                tenant_id=None,
+                detail={
+                    "active_version": str(report.active_version),
+                    "rewrapped": str(report.rewrapped),
+                    "failed": str(len(report.failed)),
+                },
+            )
         finally:
-            await tenants.close()
-            await vault.close()
+            await stores.close()
         return {
             "active_version": report.active_version,
             "rewrapped": report.rewrapped,
@@ -149,6 +167,36 @@ def _vault(args: argparse.Namespace) -> int:
     outcome = asyncio.run(rotate())
     print(json.dumps(outcome, indent=2))
     return 1 if outcome["failed"] else 0
+
+
+def _require_existing_database(settings: Settings) -> None:
+    """Refuse to work on an embedded database that does not exist (a wrong directory would
+    otherwise look like an empty vault)."""
+    if settings.stores.database_url is None:
+        path = settings.stores.data_dir / EMBEDDED_DATABASE
+        if not path.exists():
+            raise SettingsError(
+                f"no gateway database at {path.resolve()}: run this where the gateway keeps its "
+                "data (GATEWAY_DATA_DIR) or set GATEWAY_DATABASE_URL"
+            )
+
+
+def _db(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.server.log_level, settings.server.log_format)
+
+    async def run() -> str:
+        database = open_database(settings)
+        try:
+            if args.db_command == "upgrade":
+                await upgrade(database)
+            await check_schema(database)
+            return f"{database.describe()} is at schema {await current_revision(database)}"
+        finally:
+            await database.close()
+
+    print(asyncio.run(run()))
+    return 0
 
 
 def _openapi(args: argparse.Namespace) -> int:
@@ -174,8 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "vault":
             return _vault(args)
+        if args.command == "db":
+            return _db(args)
         return _openapi(args)
-    except (SettingsError, ValueError) as exc:
+    except (SettingsError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

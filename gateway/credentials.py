@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import msgspec
+from cachetools import TTLCache
 
 from adapters.capabilities import VendorAdapter
 from adapters.registry import AdapterRegistry
 from contract.errors import NotFound, VendorNotConfigured
 from gateway.pipeline import Held, credential_id
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.vault import CredentialMetadata, Vault
+
+FRESHNESS_SECONDS = 1.0
+"""How stale this process's copy of a credential may be (a change elsewhere shows within it)."""
+CACHED_ENTRIES = 100_000
 
 
 async def store_credential(
@@ -35,25 +41,61 @@ async def store_credential(
 
 
 class VaultCredentials:
-    """The pipeline's credentials: opened from the vault when a call is not answered by the
-    cache, decoded by the vendor's adapter."""
+    """The tenants' credentials as the request path reads them: from the vault, through an
+    in-process copy that is at most ``freshness_seconds`` old.
 
-    def __init__(self, vault: Vault) -> None:
+    A request does not query the database for a credential it used a moment ago; a credential
+    stored, rotated or deleted on another replica takes effect here within that bound (and at
+    once on this one, which forgets its copy when it writes). Decoded credentials stay in this
+    process's memory only.
+    """
+
+    def __init__(
+        self,
+        vault: Vault,
+        freshness_seconds: float = FRESHNESS_SECONDS,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._vault = vault
+        self._held: TTLCache[tuple[str, str], Held | None] = TTLCache(
+            CACHED_ENTRIES, freshness_seconds, timer=clock.monotonic
+        )
+        self._stored: TTLCache[str, frozenset[str]] = TTLCache(
+            CACHED_ENTRIES, freshness_seconds, timer=clock.monotonic
+        )
 
     async def hold(self, tenant_id: str, adapter: VendorAdapter) -> Held:
         """The tenant's credential for the adapter's vendor (409 when none is stored)."""
         vendor = adapter.declaration.name
-        secret = await self._vault.get_secret(tenant_id, vendor)
-        if secret is None:
+        key = (tenant_id, vendor)
+        if key in self._held:
+            held = self._held[key]
+        else:
+            secret = await self._vault.get_secret(tenant_id, vendor)
+            held = (
+                Held(adapter.load_credential(secret), credential_id(secret))
+                if secret is not None
+                else None
+            )
+            self._held[key] = held
+        if held is None:
             raise VendorNotConfigured(
                 f"this tenant has no {vendor} credential; an administrator can add one with "
                 f"PUT /v1/admin/tenants/{{tenant}}/credentials/{vendor}",
                 vendor=vendor,
             )
-        return Held(adapter.load_credential(secret), credential_id(secret))
+        return held
 
+    async def vendors(self, tenant_id: str) -> frozenset[str]:
+        """The vendors the tenant has stored a credential for."""
+        stored = self._stored.get(tenant_id)
+        if stored is None:
+            stored = frozenset(meta.vendor for meta in await self._vault.list(tenant_id))
+            self._stored[tenant_id] = stored
+        return stored
 
-def held_credential(adapter: VendorAdapter, secret: Mapping[str, str]) -> Held:
-    """A credential the caller has in hand (rotation), keyed like the vault's."""
-    return Held(adapter.load_credential(secret), credential_id(dict(secret)))
+    def forget(self, tenant_id: str) -> None:
+        """Drop this process's copies of a tenant's credentials (after it changed them)."""
+        self._stored.pop(tenant_id, None)
+        for key in [key for key in self._held if key[0] == tenant_id]:
+            self._held.pop(key, None)

@@ -32,7 +32,6 @@ from gateway.credentials import VaultCredentials
 from gateway.outcome import Facts, Outcome, merge_facts
 from gateway.pipeline import CacheUse, Held, VendorCall, VendorPipeline
 from gateway.request_context import current_request_id
-from policies.vault import Vault
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
@@ -79,11 +78,16 @@ Invoke = Callable[[A, object], Awaitable[T]]
 class VendorDispatcher:
     """Finds adapters for a tenant, runs their calls through the pipeline, pages across vendors."""
 
-    def __init__(self, registry: AdapterRegistry, vault: Vault, pipeline: VendorPipeline) -> None:
+    def __init__(
+        self, registry: AdapterRegistry, credentials: VaultCredentials, pipeline: VendorPipeline
+    ) -> None:
         self._registry = registry
-        self._vault = vault
-        self._credentials = VaultCredentials(vault)
+        self._credentials = credentials
         self._pipeline = pipeline
+
+    def forget_credentials(self, tenant_id: str) -> None:
+        """This process changed a tenant's credentials: drop its copies of them."""
+        self._credentials.forget(tenant_id)
 
     def bind(self, tenant_id: str, vendor: str, capability: type[A]) -> Bound[A]:
         """The vendor's adapter with ``capability`` for this tenant (404 otherwise)."""
@@ -141,7 +145,7 @@ class VendorDispatcher:
                     ],
                 )
             return [vendor_filter]
-        stored = {meta.vendor for meta in await self._vault.list(tenant_id)}
+        stored = await self._credentials.vendors(tenant_id)
         return [vendor for vendor in capable if vendor in stored]
 
     def locate(self, opaque_id: str, capabilities: Capabilities) -> tuple[str, str]:

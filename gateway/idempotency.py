@@ -25,7 +25,7 @@ from litestar import Response
 
 from contract.errors import Conflict, FieldError, ValidationFailed
 from policies.idempotency import IdempotencyStore, StoredResponse
-from policies.redis_client import REDIS_ERRORS
+from policies.sql import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def run_idempotently(
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + CLAIM_SECONDS
     while True:
-        begun = await store.begin(scoped, fingerprint, CLAIM_SECONDS, owner)
+        begun = await store.begin(scoped, fingerprint, CLAIM_SECONDS, owner, tenant_id=tenant_id)
         if begun.outcome == "conflict":
             raise ValidationFailed(
                 "this Idempotency-Key was used for a different request",
@@ -97,7 +97,7 @@ async def _run_and_store(
     try:
         result = await run()
     except Exception:
-        with contextlib.suppress(*REDIS_ERRORS):
+        with contextlib.suppress(DatabaseUnavailable):
             await store.abandon(key, owner, KEEP_SECONDS)
         raise
     body = msgspec.json.encode(result)
@@ -105,8 +105,11 @@ async def _run_and_store(
         await store.complete(
             key, owner, StoredResponse(status_code, body, "application/json"), KEEP_SECONDS
         )
-    except REDIS_ERRORS:
-        log.error("could not store an idempotent response; a retry with its key would run again")
+    except DatabaseUnavailable:
+        log.error(
+            "could not store an idempotent response; a retry with its key after the claim "
+            "expires would run again (vendors that take keys deduplicate it)"
+        )
     return Response(body, status_code=status_code, media_type="application/json")
 
 

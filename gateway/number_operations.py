@@ -137,5 +137,8 @@ class NumberOperations:
 
     async def _save(self, tenant_id: str, operation: Operation) -> None:
         await self._records.put(
-            _key(tenant_id, operation.id), msgspec.json.encode(operation), KEEP_SECONDS
+            _key(tenant_id, operation.id),
+            msgspec.json.encode(operation),
+            KEEP_SECONDS,
+            tenant_id=tenant_id,
         )

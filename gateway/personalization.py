@@ -157,7 +157,10 @@ class Personalizations:
             slices=slices,
         )
         await self._records.put(
-            _key(bound.tenant_id, stored.id), msgspec.json.encode(stored), KEEP_SECONDS
+            _key(bound.tenant_id, stored.id),
+            msgspec.json.encode(stored),
+            KEEP_SECONDS,
+            tenant_id=bound.tenant_id,
         )
         return _summary(stored, [_pending(s) for s in slices], with_records=False)
 

@@ -31,9 +31,11 @@ from contract.errors import (
 )
 from policies.last_known import StoreUnavailable
 from policies.redis_client import REDIS_ERRORS
+from policies.sql import DatabaseUnavailable
 from policies.vault import CredentialDecryptError
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY_AFTER = 5
 _MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 
 
@@ -120,6 +122,18 @@ def handle_store_unavailable(request: Request[Any, Any, Any], exc: Exception) ->
     return problem_response(request, error)
 
 
+def handle_database_unavailable(
+    request: Request[Any, Any, Any], exc: DatabaseUnavailable
+) -> Response[Any]:
+    """The system of record is down: nothing was written; a retryable 503."""
+    log.error("database unreachable", extra={"error": str(exc)})
+    error = ServiceUnavailable(
+        "the gateway's database is unreachable; nothing was changed, retry shortly"
+    )
+    error.retry_after = DATABASE_RETRY_AFTER
+    return problem_response(request, error)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything else: log it with the request id, answer a bare 500."""
     log.exception("unhandled error", exc_info=exc)
@@ -131,6 +145,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http_exception,
     CredentialDecryptError: handle_decrypt_error,
     StoreUnavailable: handle_store_unavailable,
+    DatabaseUnavailable: handle_database_unavailable,
     **dict.fromkeys(REDIS_ERRORS, handle_store_unavailable),
     Exception: handle_unexpected,
 }

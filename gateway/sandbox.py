@@ -129,14 +129,14 @@ async def start_sandbox(
     settings: Settings, data_dir_was_set: bool, vendors: Sequence[VendorEntry] = VENDORS
 ) -> Sandbox:
     """Start every simulator, point the gateway at them, and store the demo credentials."""
-    stores = settings.stores
+    where = settings.stores
     if not data_dir_was_set:
-        stores = dataclasses.replace(
-            stores, data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-"))
+        where = dataclasses.replace(
+            where, data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-"))
         )
-    if stores.vault_keys is None:
-        stores = dataclasses.replace(stores, vault_keys=_sandbox_keyring(stores.data_dir))
-    settings = settings.replace(stores=stores)
+    if where.vault_keys is None:
+        where = dataclasses.replace(where, vault_keys=_sandbox_keyring(where.data_dir))
+    settings = settings.replace(stores=where)
     started = start_sandbox_vendors(vendors)
     for vendor in started:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)
@@ -147,22 +147,16 @@ async def start_sandbox(
                     vendor.verification_origin,
                 )
             )
-    tenants, vault = open_stores(settings)
+    stores = await open_stores(settings, migrate=True)
     registry = build_registry(settings.vendors, vendors=vendors)
     try:
-        tenant = await ensure_tenant(tenants, DEMO_TENANT)
+        tenant = await ensure_tenant(stores.tenants, DEMO_TENANT)
         for vendor in started:
-            await store_credential(registry, vault, tenant.id, vendor.vendor, vendor.secret)
-        demo_key = await replace_named_key(
-            tenants,
-            tenant.id,
-            DEMO_KEY_NAME,
-            tuple(Scope),
-        )
+            await store_credential(registry, stores.vault, tenant.id, vendor.vendor, vendor.secret)
+        demo_key = await replace_named_key(stores.tenants, tenant.id, DEMO_KEY_NAME, tuple(Scope))
     finally:
         await registry.aclose()
-        await vault.close()
-        await tenants.close()
+        await stores.close()
     return Sandbox(settings=settings, vendors=started, tenant_id=tenant.id, demo_key=demo_key)
 
 

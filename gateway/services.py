@@ -12,9 +12,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
 
 from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_registry
+from gateway.audit import AuditLog
 from gateway.auth.principal import Authenticator
-from gateway.auth.redis_store import RedisTenantStore
-from gateway.auth.store import SQLiteTenantStore, TenantStore
+from gateway.auth.sql_store import SqlTenantStore
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
 from gateway.metrics import GatewayMetrics, StateCollector
@@ -27,23 +27,18 @@ from gateway.tokens import VendorTokens
 from gateway.verifications import Verifications
 from policies.cache import CacheSettings, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
-from policies.idempotency import (
-    IdempotencyStore,
-    MemoryIdempotencyStore,
-    RedisIdempotencyStore,
-)
+from policies.idempotency.sql_store import SqlIdempotencyStore
 from policies.last_known import LastKnown
 from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingSettings
 from policies.records import MemoryRecordStore, RecordStore, RedisRecordStore
+from policies.records.sql_store import SqlRecordStore
 from policies.redis_client import RedisSettings, create_redis
 from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
-from policies.vault import SQLiteVaultBackend, Vault
+from policies.sql import Database, check_schema, database_url, upgrade
+from policies.vault import Vault
 from policies.vault.last_known_backend import LastKnownVaultBackend
-from policies.vault.redis_backend import RedisVaultBackend
-
-TENANTS_DB = "tenants.sqlite3"
-VAULT_DB = "vault.sqlite3"
+from policies.vault.sql_backend import SqlVaultBackend
 
 
 @dataclass
@@ -51,17 +46,21 @@ class Services:
     """Stores, vault, adapters and the authenticator of one process."""
 
     settings: Settings
-    tenants: TenantStore
+    database: Database
+    """The system of record: tenants, keys, credentials, records, the audit log."""
+    tenants: SqlTenantStore
     vault: Vault
+    vault_backend: SqlVaultBackend
     registry: AdapterRegistry
     authenticator: Authenticator
     dispatcher: VendorDispatcher
     pipeline: VendorPipeline
     redis: Redis | None
-    idempotency: IdempotencyStore
+    idempotency: SqlIdempotencyStore
     last_known: LastKnown
-    records: RecordStore
-    """Operations, batches and verifications the gateway tracks (shared through Redis)."""
+    records: SqlRecordStore
+    """Operations, batches and verifications the gateway tracks (in the database)."""
+    audit: AuditLog
     number_operations: NumberOperations
     personalizations: Personalizations
     verifications: Verifications
@@ -71,10 +70,9 @@ class Services:
     """One lock per (tenant, vendor), so rotations of a credential do not race in a process."""
 
     async def aclose(self) -> None:
-        """Release connections and files."""
+        """Release connections."""
         await self.registry.aclose()
-        await self.vault.close()
-        await self.tenants.close()
+        await self.database.close()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -93,31 +91,48 @@ def open_redis(settings: Settings) -> Redis | None:
     )
 
 
-def open_stores(
-    settings: Settings, last_known: LastKnown | None = None, redis: Redis | None = None
-) -> tuple[TenantStore, Vault]:
-    """The tenant store and the vault: in Redis when ``GATEWAY_REDIS_URL`` is set, else the
-    embedded stores under the data directory.
+@dataclass
+class Stores:
+    """The system of record opened for a command (the CLI, the sandbox) or a process."""
 
-    Given ``redis``, the stores borrow it (its owner closes it); otherwise they share a client
-    of their own, which each closes on ``close()``: closing disconnects the pool, which would
-    reconnect on use, so the first close never breaks the other store.
+    database: Database
+    tenants: SqlTenantStore
+    vault: Vault
+    vault_backend: SqlVaultBackend
+
+    async def close(self) -> None:
+        """Close the database's connections."""
+        await self.database.close()
+
+
+def open_database(settings: Settings) -> Database:
+    """The engine on ``GATEWAY_DATABASE_URL``, or on the embedded file in the data directory."""
+    return Database(database_url(settings.stores.database_url, settings.stores.data_dir))
+
+
+async def open_stores(
+    settings: Settings, last_known: LastKnown | None = None, *, migrate: bool | None = None
+) -> Stores:
+    """Tenants and the vault on the system of record, its schema checked first.
+
+    The embedded database and the sandbox migrate themselves (``migrate`` None); a shared
+    database must have been migrated with ``gateway db upgrade`` before replicas start.
     """
     keyring = settings.stores.vault_keys
     if keyring is None:
         raise SettingsError("GATEWAY_VAULT_KEYS is required to open the credential vault")
-    owned = redis is None
-    client = open_redis(settings) if owned else redis
-    if client is not None:
-        backend = LastKnownVaultBackend(
-            RedisVaultBackend(client, owns_client=owned), last_known or LastKnown()
-        )
-        tenants: TenantStore = RedisTenantStore(client, owns_client=owned)
-        return tenants, Vault(backend, keyring)
-    data_dir = settings.stores.data_dir
-    tenants = SQLiteTenantStore(data_dir / TENANTS_DB)
-    vault = Vault(SQLiteVaultBackend(data_dir / VAULT_DB), keyring)
-    return tenants, vault
+    database = open_database(settings)
+    try:
+        if migrate if migrate is not None else settings.sandbox or not settings.stores.shared:
+            await upgrade(database)
+        else:
+            await check_schema(database)
+    except BaseException:
+        await database.close()
+        raise
+    backend = SqlVaultBackend(database)
+    vault = Vault(LastKnownVaultBackend(backend, last_known or LastKnown()), keyring)
+    return Stores(database, SqlTenantStore(database), vault, backend)
 
 
 def build_pipeline(
@@ -127,9 +142,10 @@ def build_pipeline(
     records: RecordStore,
     metrics: GatewayMetrics | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    credentials: VaultCredentials | None = None,
 ) -> VendorPipeline:
     """The policies between routes and vendors, shared through ``redis`` when there is one, with
-    the vault for credentials and ``records`` for vendor tokens."""
+    ``credentials`` read from the vault and ``records`` for vendor tokens."""
     policies = settings.policies
     shaper = RateShaper(
         RedisLimiter(redis) if redis is not None else None,
@@ -161,7 +177,7 @@ def build_pipeline(
         ),
         bulkheads,
         metrics or GatewayMetrics(),
-        VaultCredentials(vault),
+        credentials or VaultCredentials(vault, clock=clock),
         PipelineLimits(
             total_timeouts={v: http.total_timeout for v, http in settings.vendors.items()},
             tenant_quota=Rate(quota, 60.0) if quota else None,
@@ -172,21 +188,26 @@ def build_pipeline(
     return pipeline
 
 
-def open_services(
+async def open_services(
     settings: Settings,
     tracer_provider: TracerProvider | None = None,
     metrics: GatewayMetrics | None = None,
     vendors: Sequence[VendorEntry] = VENDORS,
 ) -> Services:
-    """Build every long-lived part; Redis connects lazily, on first use."""
+    """Build every long-lived part: the database is checked (or migrated, when embedded);
+    Redis connects lazily, on first use."""
     last_known = LastKnown()
+    stores = await open_stores(settings, last_known)
     redis = open_redis(settings)
-    tenants, vault = open_stores(settings, last_known, redis)
     registry = build_registry(settings.vendors, vendor_client_hook(tracer_provider), vendors)
     metrics = metrics or GatewayMetrics()
-    records = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
-    pipeline = build_pipeline(settings, redis, vault, records, metrics)
-    dispatcher = VendorDispatcher(registry, vault, pipeline)
+    records = SqlRecordStore(stores.database)
+    ephemeral: RecordStore = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
+    credentials = VaultCredentials(stores.vault)
+    pipeline = build_pipeline(
+        settings, redis, stores.vault, ephemeral, metrics, credentials=credentials
+    )
+    dispatcher = VendorDispatcher(registry, credentials, pipeline)
     metrics.watch(
         StateCollector(
             pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
@@ -194,21 +215,24 @@ def open_services(
     )
     return Services(
         settings=settings,
-        tenants=tenants,
-        vault=vault,
+        database=stores.database,
+        tenants=stores.tenants,
+        vault=stores.vault,
+        vault_backend=stores.vault_backend,
         registry=registry,
-        authenticator=Authenticator(tenants, settings.stores.admin_key, last_known),
+        authenticator=Authenticator(stores.tenants, settings.stores.admin_key, last_known),
         dispatcher=dispatcher,
         pipeline=pipeline,
         redis=redis,
-        idempotency=(
-            RedisIdempotencyStore(redis) if redis is not None else MemoryIdempotencyStore()
-        ),
+        idempotency=SqlIdempotencyStore(stores.database),
         last_known=last_known,
         records=records,
+        audit=AuditLog(stores.database),
         number_operations=NumberOperations(dispatcher, records),
         personalizations=Personalizations(dispatcher, records),
-        verifications=Verifications(dispatcher, records, vault, settings.verification_endpoints),
+        verifications=Verifications(
+            dispatcher, records, stores.vault, settings.verification_endpoints
+        ),
     )
 
 

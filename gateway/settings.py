@@ -118,6 +118,13 @@ def _parse_redis_url(raw: str) -> str:
     return raw
 
 
+def _parse_database_url(raw: str) -> str:
+    scheme = raw.partition("://")[0].lower()
+    if scheme not in ("postgresql", "postgres", "postgresql+asyncpg"):
+        raise ValueError("expected postgresql://user:password@host:port/database (value not shown)")
+    return raw
+
+
 def _positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -162,9 +169,15 @@ class StoreSettings:
     """Where state lives, and the keys that open it."""
 
     data_dir: Path = setting("GATEWAY_DATA_DIR", Path, Path(".gateway-data"))
-    """Where the embedded (SQLite) stores live."""
+    """Where the embedded database (SQLite) lives."""
+    database_url: str | None = setting(
+        "GATEWAY_DATABASE_URL", _parse_database_url, None, secret=True
+    )
+    """The system of record, shared by replicas (``postgresql://...``); embedded SQLite in the
+    data directory when unset."""
     redis_url: str | None = setting("GATEWAY_REDIS_URL", _parse_redis_url, None, secret=True)
-    """Shared state (cache, limiter, stores) in Redis; embedded in-process state when unset."""
+    """What replicas share and may lose (cache tier, rate windows, locks, vendor tokens);
+    in-process when unset."""
     redis_timeout: float = setting("GATEWAY_REDIS_TIMEOUT", _positive_float, 0.5)
     """Seconds a Redis command may take before the policy falls back."""
     vault_keys: Keyring | None = setting("GATEWAY_VAULT_KEYS", Keyring.from_spec, None, secret=True)
@@ -174,8 +187,8 @@ class StoreSettings:
 
     @property
     def shared(self) -> bool:
-        """Whether several processes can share this state (it is in Redis)."""
-        return self.redis_url is not None
+        """Whether several processes can share the system of record (it is not embedded)."""
+        return self.database_url is not None
 
 
 @dataclass(frozen=True)
@@ -324,9 +337,15 @@ class Settings:
             )
         if self.server.workers > 1 and not self.stores.shared:
             problems.append(
-                f"GATEWAY_WORKERS={self.server.workers} needs shared stores: each worker "
-                "process would keep its own tenants, keys, budgets and cache and they would "
-                "disagree. Set GATEWAY_REDIS_URL, or run one worker (GATEWAY_WORKERS=1)."
+                f"GATEWAY_WORKERS={self.server.workers} needs a shared database: worker "
+                "processes on one embedded SQLite file would contend for it. Set "
+                "GATEWAY_DATABASE_URL=postgresql://..., or run one worker (GATEWAY_WORKERS=1)."
+            )
+        if self.stores.redis_url is not None and not self.stores.shared:
+            problems.append(
+                "GATEWAY_REDIS_URL is set (replicas sharing budgets and caches) but the system of "
+                "record is the embedded SQLite file, which replicas cannot share. Set "
+                "GATEWAY_DATABASE_URL=postgresql://..., or unset GATEWAY_REDIS_URL for one process."
             )
         if problems:
             raise SettingsError("\n".join(problems))

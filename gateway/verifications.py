@@ -197,6 +197,7 @@ class Verifications:
             _key(stored.verification.request_id),
             msgspec.json.encode(stored),
             max(1.0, remaining.total_seconds()),
+            tenant_id=stored.tenant_id,
         )
 
 

@@ -1,8 +1,8 @@
 """Stale-on-error reads: remember the last good answer of a read, serve it while the store is down.
 
-Freshness is never traded while the store answers (a revoked key stops working at once); only
-when the store is unreachable does a replica fall back to what it last saw, for a bounded time,
-so a Redis outage does not take down requests that were being served a moment before.
+Freshness is never traded while the store answers; only when the store is unreachable (the
+database, or Redis) does a replica fall back to what it last saw, for a bounded time, so an
+outage does not take down requests that were being served a moment before.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from cachetools import LRUCache
 
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.redis_client import REDIS_ERRORS
+from policies.sql.engine import DatabaseUnavailable
 
 T = TypeVar("T")
+OUTAGES: tuple[type[BaseException], ...] = (DatabaseUnavailable, *REDIS_ERRORS)
+"""Failures that mean the store is unreachable, not that the answer is no."""
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +46,7 @@ class LastKnown:
         """``fetch()``, remembered; on a store failure, the remembered answer if recent enough."""
         try:
             answer = await fetch()
-        except REDIS_ERRORS as exc:
+        except OUTAGES as exc:
             remembered = self._answers.get(key)
             if remembered is None or self._clock.monotonic() - remembered[0] > self._max_stale:
                 raise StoreUnavailable("the shared store is unreachable") from exc

@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -108,7 +109,7 @@ class PostgresServer:
     def stop(self) -> None:
         """Stop the server (fast shutdown; the tests use this to simulate an outage)."""
         if self.process is not None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut off
             self.process.wait(timeout=20)
             self.process = None
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from cachetools import TTLCache
+
 from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
-from gateway.auth.store import TenantStore
+from gateway.auth.store import ApiKeyRecord, TenantStore
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.last_known import LastKnown
+
+FRESHNESS_SECONDS = 1.0
+"""How stale this process's copy of a key may be (a revocation elsewhere shows within it)."""
+CACHED_KEYS = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,14 +51,33 @@ class Principal:
 
 
 class Authenticator:
-    """Resolves ``Authorization: Bearer gw_...`` to a :class:`Principal`."""
+    """Resolves ``Authorization: Bearer gw_...`` to a :class:`Principal`.
+
+    Keys are read through an in-process copy at most ``freshness_seconds`` old, so a request
+    does not query the database for a key used a moment ago; a key revoked (or a tenant
+    disabled) on another replica stops working here within that bound, and at once on the
+    replica that made the change (it calls :meth:`forget_all`). While the database is down,
+    :class:`LastKnown` serves keys seen recently for a bounded time.
+    """
 
     def __init__(
-        self, store: TenantStore, operator_key: str | None, last_known: LastKnown | None = None
+        self,
+        store: TenantStore,
+        operator_key: str | None,
+        last_known: LastKnown | None = None,
+        freshness_seconds: float = FRESHNESS_SECONDS,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._store = store
         self._operator_hash = hash_api_key(operator_key) if operator_key else None
         self._last_known = last_known or LastKnown()
+        self._fresh: TTLCache[str, ApiKeyRecord | None] = TTLCache(
+            CACHED_KEYS, freshness_seconds, timer=clock.monotonic
+        )
+
+    def forget_all(self) -> None:
+        """Drop every copy (this process just revoked a key or disabled a tenant)."""
+        self._fresh.clear()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """401 for a missing, malformed, unknown or revoked key."""
@@ -64,9 +90,13 @@ class Authenticator:
         key_hash = hash_api_key(token)
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
-        record = await self._last_known.read(
-            ("key", key_hash), lambda: self._store.find_active_key(key_hash)
-        )
+        if key_hash in self._fresh:
+            record = self._fresh[key_hash]
+        else:
+            record = await self._last_known.read(
+                ("key", key_hash), lambda: self._store.find_active_key(key_hash)
+            )
+            self._fresh[key_hash] = record
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
         return Principal(

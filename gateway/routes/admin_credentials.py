@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contract.errors import NotFound
+from gateway.audit import AuditAction
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.credentials import store_credential
@@ -52,9 +53,14 @@ class CredentialsController(Controller):
     ) -> CredentialOut:
         """Store or replace the tenant's credential for a vendor; answers metadata only."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        meta = await store_credential(
-            services.registry, services.vault, tenant.id, vendor, data.secret
-        )
+        async with services.audit.action(
+            principal, AuditAction.CREDENTIAL_STORED, tenant_id=tenant.id, target=vendor
+        ) as facts:
+            meta = await store_credential(
+                services.registry, services.vault, tenant.id, vendor, data.secret
+            )
+            facts["fingerprint"] = meta.fingerprint
+        services.dispatcher.forget_credentials(tenant.id)
         return _credential_out(meta)
 
     @get(
@@ -88,8 +94,12 @@ class CredentialsController(Controller):
     ) -> None:
         """Forget the tenant's credential for a vendor (the vendor key itself stays valid)."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        if not await services.vault.delete(tenant.id, vendor):
-            raise NotFound("credential not found")
+        async with services.audit.action(
+            principal, AuditAction.CREDENTIAL_DELETED, tenant_id=tenant.id, target=vendor
+        ):
+            if not await services.vault.delete(tenant.id, vendor):
+                raise NotFound("credential not found")
+        services.dispatcher.forget_credentials(tenant.id)
 
     @post(
         "/{vendor:str}/rotate",
@@ -110,7 +120,13 @@ class CredentialsController(Controller):
         tenant = await managed_tenant(services, principal, tenant_id)
 
         async def rotate() -> RotationOut:
-            result = await rotate_vendor_credential(services, tenant.id, vendor)
+            async with services.audit.action(
+                principal, AuditAction.CREDENTIAL_ROTATED, tenant_id=tenant.id, target=vendor
+            ) as facts:
+                result = await rotate_vendor_credential(services, tenant.id, vendor)
+                facts["fingerprint"] = result.credential.fingerprint
+                facts["previous_revoked"] = str(result.previous_revoked).lower()
+            services.dispatcher.forget_credentials(tenant.id)
             return RotationOut(
                 credential=_credential_out(result.credential),
                 previous_revoked=result.previous_revoked,

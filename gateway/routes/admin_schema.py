@@ -26,6 +26,19 @@ class TenantOut(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     name: str
     created_at: datetime
+    disabled_at: Annotated[
+        datetime | None,
+        msgspec.Meta(description="Set while the tenant is disabled: its keys do not work."),
+    ] = None
+
+
+class TenantUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A change to a tenant."""
+
+    disabled: Annotated[
+        bool,
+        msgspec.Meta(description="`true`: every key of the tenant stops working; `false`: back."),
+    ]
 
 
 class KeyCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -94,5 +107,10 @@ class RotationOut(msgspec.Struct, frozen=True, kw_only=True):
     warnings: list[str]
 
 
-REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (TenantCreate, KeyCreate, CredentialPut)
+REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (
+    TenantCreate,
+    TenantUpdate,
+    KeyCreate,
+    CredentialPut,
+)
 """Bodies the admin routes accept; each refuses unknown fields."""

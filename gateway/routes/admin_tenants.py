@@ -4,22 +4,35 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contract.errors import Forbidden, NotFound
+from gateway.audit import AuditAction
 from gateway.auth.issue import issue_key
 from gateway.auth.keys import Scope, new_id
 from gateway.auth.principal import Principal
 from gateway.auth.store import ApiKeyRecord, Tenant
 from gateway.openapi import BODY_ERRORS, contract
-from gateway.routes.admin_schema import KeyCreate, KeyCreated, KeyOut, TenantCreate, TenantOut
+from gateway.routes.admin_schema import (
+    KeyCreate,
+    KeyCreated,
+    KeyOut,
+    TenantCreate,
+    TenantOut,
+    TenantUpdate,
+)
 from gateway.services import Services
 
 
 def _tenant_out(tenant: Tenant) -> TenantOut:
-    return TenantOut(id=tenant.id, name=tenant.name, created_at=tenant.created_at)
+    return TenantOut(
+        id=tenant.id,
+        name=tenant.name,
+        created_at=tenant.created_at,
+        disabled_at=tenant.disabled_at,
+    )
 
 
 def _key_out(record: ApiKeyRecord) -> KeyOut:
@@ -65,8 +78,65 @@ class TenantsController(Controller):
         if not principal.is_operator:
             raise Forbidden("only an operator key can create tenants")
         tenant = Tenant(id=new_id("ten"), name=data.name, created_at=datetime.now(UTC))
-        await services.tenants.create_tenant(tenant)
+        async with services.audit.action(
+            principal, AuditAction.TENANT_CREATED, tenant_id=tenant.id, target=tenant.id
+        ):
+            await services.tenants.create_tenant(tenant)
         return _tenant_out(tenant)
+
+    @patch(
+        "/{tenant_id:str}",
+        operation_id="updateTenant",
+        summary="Disable or enable a tenant",
+        **contract(Scope.ADMIN, 404, *BODY_ERRORS),
+    )
+    async def update_tenant(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+        data: JSONBody[TenantUpdate],
+    ) -> TenantOut:
+        """Operator only. A disabled tenant's keys stop working at once; nothing is deleted."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        _operator_only(principal, "disable or enable a tenant")
+        action = AuditAction.TENANT_DISABLED if data.disabled else AuditAction.TENANT_ENABLED
+        async with services.audit.action(principal, action, tenant_id=tenant.id, target=tenant.id):
+            updated = await services.tenants.set_disabled(
+                tenant.id, datetime.now(UTC) if data.disabled else None
+            )
+            if updated is None:
+                raise NotFound("tenant not found")
+        services.authenticator.forget_all()
+        return _tenant_out(updated)
+
+    @delete(
+        "/{tenant_id:str}",
+        operation_id="eraseTenant",
+        summary="Erase a tenant",
+        **contract(Scope.ADMIN, 404),
+    )
+    async def erase_tenant(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        tenant_id: FromPath[str],
+    ) -> None:
+        """Operator only, and final: keys revoked, credentials destroyed (their data keys with
+        them), operations, batches, verifications and idempotency records purged. The audit
+        entries about the tenant remain."""
+        tenant = await managed_tenant(services, principal, tenant_id)
+        _operator_only(principal, "erase a tenant")
+        async with services.audit.action(
+            principal, AuditAction.TENANT_ERASED, tenant_id=tenant.id, target=tenant.id
+        ) as facts:
+            await services.tenants.set_disabled(tenant.id, datetime.now(UTC))
+            services.authenticator.forget_all()
+            facts["credentials"] = str(await services.vault_backend.delete_tenant(tenant.id))
+            facts["records"] = str(await services.records.purge_tenant(tenant.id))
+            facts["idempotency_records"] = str(await services.idempotency.purge_tenant(tenant.id))
+            await services.tenants.erase_tenant(tenant.id)
+        services.dispatcher.forget_credentials(tenant.id)
 
     @get("/", operation_id="listTenants", summary="List tenants", **contract(Scope.ADMIN))
     async def list_tenants(
@@ -93,7 +163,20 @@ class TenantsController(Controller):
     ) -> KeyCreated:
         """A new key; the answer is the only time the key itself is shown."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        key, record = await issue_key(services.tenants, tenant.id, data.name, data.scopes)
+        beyond = sorted(set(data.scopes) - principal.scopes) if not principal.is_operator else []
+        if beyond:
+            raise Forbidden(
+                "a key grants only scopes it holds; this key lacks "
+                + ", ".join(scope.value for scope in beyond)
+            )
+        async with services.audit.action(
+            principal,
+            AuditAction.KEY_MINTED,
+            tenant_id=tenant.id,
+            detail={"name": data.name, "scopes": ",".join(s.value for s in data.scopes)},
+        ) as facts:
+            key, record = await issue_key(services.tenants, tenant.id, data.name, data.scopes)
+            facts["key_id"] = record.id
         return KeyCreated(
             id=record.id,
             tenant_id=tenant.id,
@@ -135,5 +218,14 @@ class TenantsController(Controller):
     ) -> None:
         """Revoke at once; the key answers 401 from the next request on."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        if not await services.tenants.revoke_key(tenant.id, key_id, datetime.now(UTC)):
-            raise NotFound("key not found")
+        async with services.audit.action(
+            principal, AuditAction.KEY_REVOKED, tenant_id=tenant.id, target=key_id
+        ):
+            if not await services.tenants.revoke_key(tenant.id, key_id, datetime.now(UTC)):
+                raise NotFound("key not found")
+        services.authenticator.forget_all()
+
+
+def _operator_only(principal: Principal, what: str) -> None:
+    if not principal.is_operator:
+        raise Forbidden(f"only an operator key can {what}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -14,6 +15,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from gateway.metrics import GatewayMetrics
 from gateway.services import Services
 from policies.redis_client import REDIS_ERRORS
+from policies.sql import DatabaseUnavailable
+
+DATABASE_CHECK_SECONDS = 2.0
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -45,17 +49,19 @@ class Readiness(msgspec.Struct, frozen=True):
     checks: list[DependencyCheck]
 
 
-async def _check_stores(services: Services) -> DependencyCheck:
+async def _check_database(services: Services) -> DependencyCheck:
     try:
-        await services.tenants.get_tenant("__readiness__")
-        await services.vault.list("__readiness__")
-    except Exception:  # the gateway can serve only callers it has seen recently, if any
+        async with asyncio.timeout(DATABASE_CHECK_SECONDS):
+            await services.database.ping()
+    except (DatabaseUnavailable, TimeoutError):
         if services.last_known.remembered:
             return DependencyCheck(
-                "stores", "degraded", "unreachable: serving recently seen keys and credentials"
+                "database",
+                "degraded",
+                "unreachable: serving recently seen keys and credentials; writes answer 503",
             )
-        return DependencyCheck("stores", "failing", "tenant store or vault unreachable")
-    return DependencyCheck("stores", "ok")
+        return DependencyCheck("database", "failing", "the system of record is unreachable")
+    return DependencyCheck("database", "ok")
 
 
 async def _check_redis(services: Services) -> DependencyCheck | None:
@@ -89,10 +95,11 @@ def _check_vendors(services: Services) -> list[DependencyCheck]:
     },
 )
 async def readyz(services: NamedDependency[Services]) -> Response[Readiness]:
-    """Each dependency's state; 503 when the gateway cannot serve (its stores are down)."""
+    """Each dependency's state; 503 when the gateway cannot serve (its database is down and it
+    has seen no caller recently)."""
     keys = services.settings.stores.vault_keys
     checks = [
-        await _check_stores(services),
+        await _check_database(services),
         DependencyCheck(
             "vault_keys",
             "ok" if keys else "failing",

@@ -1,17 +1,19 @@
 """Expiring byte records keyed by string, with owner-checked locks.
 
-In Redis when the gateway has one (every replica sees the same records); in memory otherwise,
-which suits the embedded single-process mode only. Callers choose keys (tenant-scoped, with a
-Cluster hash tag where several keys must meet) and encode values themselves.
+In SQL (:class:`~policies.records.sql_store.SqlRecordStore`) for records whose loss hurts
+(operations, personalization batches, verifications); in Redis when the gateway has one, or in
+memory for the embedded single-process mode, for what can be rebuilt (vendor tokens and their
+locks). Callers choose keys (tenant-scoped, with a Cluster hash tag where several keys must meet)
+and encode values themselves.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
 
 from redis.asyncio import Redis
 
+from policies.clock import SYSTEM_CLOCK, Clock
 from policies.redis_client import RELEASE_LOCK_SCRIPT, reply_bytes
 
 
@@ -22,8 +24,14 @@ class RecordStore(Protocol):
         """The record, or ``None`` when absent or expired."""
         ...
 
-    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        """Write (or overwrite) a record that expires after ``ttl_seconds``."""
+    async def put(
+        self, key: str, value: bytes, ttl_seconds: float, *, tenant_id: str | None = None
+    ) -> None:
+        """Write (or overwrite) a record that expires after ``ttl_seconds``.
+
+        ``tenant_id`` names whose record it is, so that erasing the tenant can purge it (stores
+        that keep only short-lived records accept and ignore it).
+        """
         ...
 
     async def delete(self, key: str) -> None:
@@ -51,8 +59,10 @@ class RedisRecordStore:
         value = await self._redis.get(key)
         return reply_bytes(value) if value is not None else None
 
-    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        """Write with a millisecond expiry."""
+    async def put(
+        self, key: str, value: bytes, ttl_seconds: float, *, tenant_id: str | None = None
+    ) -> None:
+        """Write with a millisecond expiry (``tenant_id`` is ignored: the record expires)."""
         await self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
     async def delete(self, key: str) -> None:
@@ -71,14 +81,15 @@ class RedisRecordStore:
 class MemoryRecordStore:
     """Records in this process only (the embedded mode)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self._records: dict[str, tuple[bytes, float]] = {}
+        self._clock = clock
 
     def _live(self, key: str) -> bytes | None:
         entry = self._records.get(key)
         if entry is None:
             return None
-        if entry[1] <= time.monotonic():
+        if entry[1] <= self._clock.monotonic():
             del self._records[key]
             return None
         return entry[0]
@@ -87,10 +98,12 @@ class MemoryRecordStore:
         """The record, or ``None``."""
         return self._live(key)
 
-    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        """Write with an expiry."""
+    async def put(
+        self, key: str, value: bytes, ttl_seconds: float, *, tenant_id: str | None = None
+    ) -> None:
+        """Write with an expiry (``tenant_id`` is ignored: the record dies with the process)."""
         self._sweep()
-        self._records[key] = (value, time.monotonic() + ttl_seconds)
+        self._records[key] = (value, self._clock.monotonic() + ttl_seconds)
 
     async def delete(self, key: str) -> None:
         """Forget a record."""
@@ -112,6 +125,6 @@ class MemoryRecordStore:
         """Drop expired records now and then, so the dict does not grow without bound."""
         if len(self._records) < 10_000:
             return
-        now = time.monotonic()
+        now = self._clock.monotonic()
         for key in [k for k, (_, expires) in self._records.items() if expires <= now]:
             del self._records[key]

@@ -8,12 +8,13 @@ which the HTTP edge answers with 503 and ``Retry-After``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -53,7 +54,7 @@ class Database:
             )
         else:
             if parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _private_file(Path(parsed.database))
             kwargs["connect_args"] = {"timeout": connect_timeout}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
@@ -79,9 +80,21 @@ class Database:
                 raise
             raise DatabaseUnavailable(f"the database is unavailable: {type(exc).__name__}") from exc
 
+    async def ping(self) -> None:
+        """One round trip (``DatabaseUnavailable`` when it fails)."""
+        async with self.begin() as connection:
+            await connection.execute(text("SELECT 1"))
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _private_file(path: Path) -> None:
+    """The embedded database file, readable by this user only (it holds sealed credentials)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _is_connectivity(exc: DBAPIError) -> bool:

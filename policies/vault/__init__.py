@@ -1,12 +1,6 @@
 """Per-tenant credential vault: write-only secrets under versioned envelope encryption."""
 
-from policies.vault.backend import (
-    UNSET,
-    ExpectedFingerprint,
-    SQLiteVaultBackend,
-    StoredCredential,
-    VaultBackend,
-)
+from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential, VaultBackend
 from policies.vault.envelope import SealedSecret, rewrap, seal, unseal
 from policies.vault.errors import (
     CredentialDecryptError,
@@ -16,6 +10,8 @@ from policies.vault.errors import (
     VaultKeyError,
 )
 from policies.vault.keyring import Keyring, MasterKey, generate_key_spec
+from policies.vault.last_known_backend import LastKnownVaultBackend
+from policies.vault.sql_backend import SqlVaultBackend
 from policies.vault.vault import CredentialMetadata, RotationReport, Secret, Vault
 
 __all__ = [
@@ -25,11 +21,12 @@ __all__ = [
     "ExpectedFingerprint",
     "Keyring",
     "KeyringSpecError",
+    "LastKnownVaultBackend",
     "MasterKey",
     "RotationReport",
-    "SQLiteVaultBackend",
     "SealedSecret",
     "Secret",
+    "SqlVaultBackend",
     "StaleCredentialError",
     "StoredCredential",
     "Vault",

@@ -130,6 +130,10 @@ class Vault:
         """Remove a credential; False when there was none."""
         return await self._backend.delete(tenant_id, vendor)
 
+    async def delete_tenant(self, tenant_id: str) -> int:
+        """Destroy every credential of a tenant (erasure); how many there were."""
+        return await self._backend.delete_tenant(tenant_id)
+
     async def rotate_master_key(self) -> RotationReport:
         """Re-wrap every record's data key under the active master key.
 

@@ -115,6 +115,7 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         },
         lifespan=[_lifespan],
         openapi_config=None,
+        logging_config=None,
     )
     app.state.simulator = state
     install_edge(

@@ -168,6 +168,7 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         },
         on_shutdown=[close_dispatcher],
         openapi_config=None,
+        logging_config=None,
     )
     app.state.simulator = state
     app.asgi_handler = _Edges(app.asgi_handler, state)

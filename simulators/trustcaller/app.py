@@ -442,6 +442,7 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
             Exception: _on_server_error,
         },
         openapi_config=None,
+        logging_config=None,
     )
     app.state.simulator = state
     install_edge(

@@ -104,7 +104,7 @@ def test_probes_and_schema_need_no_key(gateway: GatewayStack) -> None:
     ready = anonymous.get("/readyz").json()
     assert ready["status"] == "ready"
     assert {c["name"]: c["status"] for c in ready["checks"]} == {
-        "stores": "ok",
+        "database": "ok",
         "vault_keys": "ok",
         "vendor:trustcaller": "ok",
         "vendor:topcalls": "ok",

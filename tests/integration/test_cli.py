@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
 from simulators.server import bind_socket
+from tests.databases import migrated
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
 
@@ -189,10 +190,12 @@ def test_vault_rotate_rewraps_every_record_under_the_newest_key(tmp_path: Path) 
     old, new = generate_key_spec(1), generate_key_spec(2)
 
     async def seed() -> None:
-        vault = Vault(SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(old))
+        database = await migrated(None, tmp_path)
+        vault = Vault(SqlVaultBackend(database), Keyring.from_spec(old))
         await vault.put("ten_a", "trustcaller", {"token": "1|" + "a" * 40})
         await vault.put("ten_b", "trustcaller", {"token": "2|" + "b" * 40})
         await vault.close()
+        await database.close()
 
     asyncio.run(seed())
 
@@ -209,11 +212,12 @@ def test_vault_rotate_rewraps_every_record_under_the_newest_key(tmp_path: Path) 
     assert report["rewrapped"] == 2 and report["failed"] == []
 
     async def read_with_new_key_only() -> dict[str, str] | None:
-        vault = Vault(SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(new))
+        database = await migrated(None, tmp_path)
+        vault = Vault(SqlVaultBackend(database), Keyring.from_spec(new))
         try:
             return await vault.get_secret("ten_b", "trustcaller")
         finally:
-            await vault.close()
+            await database.close()
 
     assert asyncio.run(read_with_new_key_only()) == {"token": "2|" + "b" * 40}
 

@@ -126,6 +126,8 @@ def minimal_body(schema: dict[str, Any]) -> Any:
         return [minimal_body(schema["items"])] * schema.get("minItems", 0)
     if kind == "string" or not schema:
         return "x" * max(1, schema.get("minLength", 1))
+    if kind == "boolean":
+        return True
     raise AssertionError(f"teach minimal_body about {schema}")
 
 

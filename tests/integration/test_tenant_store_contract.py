@@ -1,49 +1,44 @@
-"""The tenant store contract, held by SQLite (a file) and Redis (a real server) alike."""
+"""The tenant store contract, held by the SQL store on SQLite (a file) and PostgreSQL (a real
+server) alike."""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import msgspec
 import pytest
-from redis.asyncio import Redis
 
 from gateway.auth.keys import Scope
-from gateway.auth.redis_store import RedisTenantStore
-from gateway.auth.store import ApiKeyRecord, SQLiteTenantStore, Tenant, TenantStore
-from gateway.services import open_stores
-from gateway.settings import Settings, StoreSettings
-from policies.redis_client import RedisSettings, create_redis
-from policies.vault import Keyring, MasterKey, Vault
-from policies.vault.redis_backend import RedisVaultBackend
+from gateway.auth.sql_store import SqlTenantStore
+from gateway.auth.store import ApiKeyRecord, Tenant, TenantStore
+from policies.sql import Database
+from tests.databases import migrated
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-REFUSED = (ValueError, sqlite3.IntegrityError)
+REFUSED = ValueError
 OpenStore = Callable[[], TenantStore]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
-    """Opens stores over one shared storage: a SQLite file, or one Redis with a client each."""
-    opened: list[TenantStore] = []
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+@pytest.fixture
+async def open_store(database_url: str, tmp_path: Path) -> AsyncIterator[OpenStore]:
+    """Opens stores over one migrated database, each on its own engine (as replicas would)."""
+    first = await migrated(database_url, tmp_path)
+    databases: list[Database] = []
+    stores: list[TenantStore] = []
 
     def open_one() -> TenantStore:
-        store: TenantStore
-        if request.param == "sqlite":
-            store = SQLiteTenantStore(tmp_path / "tenants.db")
-        else:
-            store = RedisTenantStore(create_redis(RedisSettings(url=url)), owns_client=True)
-        opened.append(store)
-        return store
+        database = Database(first.url) if databases else first
+        databases.append(database)
+        stores.append(SqlTenantStore(database))
+        return stores[-1]
 
     yield open_one
-    for store in opened:
+    for store in stores:
         await store.close()
+    for database in databases or [first]:
+        await database.close()
 
 
 @pytest.fixture
@@ -83,6 +78,18 @@ async def test_tenants_are_listed_oldest_first_then_by_id(open_store: OpenStore)
         await store.create_tenant(msgspec.structs.replace(tenants[0], name="impostor"))
     assert await store.get_tenant("ten_b") == tenants[0]
     assert len(await store.list_tenants()) == 3
+
+
+async def test_ties_are_broken_by_id_in_byte_order(store: TenantStore) -> None:
+    ids = ["ten_c", "ten_C", "ten_-x", "ten_a_"]
+    for tenant_id in ids:
+        await store.create_tenant(Tenant(id=tenant_id, name=tenant_id, created_at=T0))
+        await store.add_key(key(f"key{tenant_id[3:]}", "ten_a"))
+
+    assert [t.id for t in await store.list_tenants()] == sorted([*ids, "ten_a", "ten_b"])
+    assert [r.id for r in await store.list_keys("ten_a")] == sorted(
+        f"key{tenant_id[3:]}" for tenant_id in ids
+    )
 
 
 async def test_keys_are_listed_per_tenant_and_found_by_hash(store: TenantStore) -> None:
@@ -179,49 +186,98 @@ async def test_two_instances_see_each_others_writes(open_store: OpenStore) -> No
     assert await first.has_operator_key() is True
 
 
-async def connections(redis: Redis) -> int:
-    return len(await redis.client_list())
-
-
-async def test_open_stores_uses_redis_when_a_url_is_set(redis_url: str, tmp_path: Path) -> None:
-    keyring = Keyring([MasterKey(1, bytes(32))])
-    settings = Settings(
-        stores=StoreSettings(data_dir=tmp_path / "data", vault_keys=keyring, redis_url=redis_url)
+async def test_times_come_back_in_utc(store: TenantStore) -> None:
+    paris = timezone(timedelta(hours=2))
+    tenant = Tenant(id="ten_tz", name="tz", created_at=T0.astimezone(paris))
+    await store.create_tenant(tenant)
+    record = msgspec.structs.replace(
+        key("key_tz", "ten_tz"), created_at=T0.astimezone(paris), scopes=()
     )
-    observer = create_redis(RedisSettings(url=redis_url))
-    try:
-        tenants, vault = open_stores(settings)
-        await tenants.create_tenant(Tenant(id="ten_a", name="acme", created_at=T0))
-        await vault.put("ten_a", "trustcaller", {"token": "t"})
-        assert await connections(observer) > 1
+    await store.add_key(record)
+    await store.revoke_key("ten_tz", "key_tz", (T0 + timedelta(hours=1)).astimezone(paris))
 
-        await tenants.close()
-        assert await vault.get_secret("ten_a", "trustcaller") == {"token": "t"}
-        await vault.close()
-
-        for _ in range(50):
-            if await connections(observer) == 1:
-                break
-            await asyncio.sleep(0.01)
-        assert await connections(observer) == 1
-        assert await RedisTenantStore(observer).get_tenant("ten_a") is not None
-        assert await Vault(RedisVaultBackend(observer), keyring).list("ten_a") != []
-        assert not settings.stores.data_dir.exists()
-    finally:
-        await observer.aclose()
+    stored = await store.get_tenant("ten_tz")
+    [listed] = await store.list_keys("ten_tz")
+    assert stored is not None and stored.created_at == T0 and stored.created_at.tzinfo is UTC
+    assert (listed.created_at, listed.created_at.tzinfo, listed.scopes) == (T0, UTC, ())
+    assert listed.revoked_at == T0 + timedelta(hours=1) and listed.revoked_at.tzinfo is UTC
 
 
-async def test_open_stores_is_embedded_without_a_url(tmp_path: Path) -> None:
-    keyring = Keyring([MasterKey(1, bytes(32))])
-    settings = Settings(stores=StoreSettings(data_dir=tmp_path / "data", vault_keys=keyring))
+async def test_a_disabled_tenants_keys_are_not_active_until_it_is_enabled(
+    store: TenantStore,
+) -> None:
+    for record in (key("key_a", "ten_a"), key("key_b", "ten_b"), key("key_op", None)):
+        await store.add_key(record)
+    disabled, later = T0 + timedelta(days=1), T0 + timedelta(days=2)
 
-    tenants, vault = open_stores(settings)
-    try:
-        assert isinstance(tenants, SQLiteTenantStore)
-        assert sorted(p.name for p in settings.stores.data_dir.glob("*.sqlite3")) == [
-            "tenants.sqlite3",
-            "vault.sqlite3",
-        ]
-    finally:
-        await tenants.close()
-        await vault.close()
+    assert await store.set_disabled("ten_a", disabled) == Tenant(
+        id="ten_a", name="ten_a", created_at=T0, disabled_at=disabled
+    )
+    assert await store.find_active_key("hash-of-key_a") is None
+    assert await store.find_active_key("hash-of-key_b") == key("key_b", "ten_b")
+    assert await store.find_active_key("hash-of-key_op") == key("key_op", None)
+    assert await store.has_operator_key() is True
+    assert await store.list_keys("ten_a") == [key("key_a", "ten_a")]
+
+    again = await store.set_disabled("ten_a", later)
+    assert again is not None and again.disabled_at == disabled
+    assert [(t.id, t.disabled_at) for t in await store.list_tenants()] == [
+        ("ten_a", disabled),
+        ("ten_b", None),
+    ]
+    stored = await store.get_tenant("ten_a")
+    assert stored is not None and stored.disabled_at == disabled
+    assert stored.disabled_at.tzinfo is UTC
+
+    enabled = await store.set_disabled("ten_a", None)
+    assert enabled == Tenant(id="ten_a", name="ten_a", created_at=T0)
+    assert await store.get_tenant("ten_a") == enabled
+    assert await store.find_active_key("hash-of-key_a") == key("key_a", "ten_a")
+    assert await store.set_disabled("ten_missing", disabled) is None
+    assert await store.set_disabled("ten_missing", None) is None
+    assert await store.get_tenant("ten_missing") is None
+
+
+async def test_revoked_keys_of_a_re_enabled_tenant_stay_revoked(store: TenantStore) -> None:
+    await store.add_key(key("key_a", "ten_a"))
+    await store.set_disabled("ten_a", T0)
+    assert await store.revoke_key("ten_a", "key_a", T0) is True
+
+    await store.set_disabled("ten_a", None)
+
+    assert await store.find_active_key("hash-of-key_a") is None
+
+
+async def test_erasing_a_tenant_deletes_it_and_its_keys_only(store: TenantStore) -> None:
+    for record in (key("key_a1", "ten_a"), key("key_a2", "ten_a", 1), key("key_b", "ten_b")):
+        await store.add_key(record)
+    await store.add_key(key("key_op", None))
+    await store.revoke_key("ten_a", "key_a2", T0)
+
+    assert await store.erase_tenant("ten_a") is True
+
+    assert await store.get_tenant("ten_a") is None
+    assert [t.id for t in await store.list_tenants()] == ["ten_b"]
+    assert await store.list_keys("ten_a") == []
+    assert await store.find_active_key("hash-of-key_a1") is None
+    assert await store.revoke_key("ten_a", "key_a1", T0) is False
+    assert await store.find_active_key("hash-of-key_b") == key("key_b", "ten_b")
+    assert await store.find_active_key("hash-of-key_op") == key("key_op", None)
+    assert await store.list_keys("ten_b") == [key("key_b", "ten_b")]
+    assert await store.erase_tenant("ten_a") is False
+    assert await store.erase_tenant("ten_missing") is False
+
+
+async def test_an_erased_tenants_id_and_key_hashes_can_be_used_again(store: TenantStore) -> None:
+    await store.add_key(key("key_a", "ten_a"))
+    await store.set_disabled("ten_a", T0)
+    assert await store.erase_tenant("ten_a") is True
+
+    with pytest.raises(REFUSED):
+        await store.add_key(key("key_a2", "ten_a"))
+    await store.create_tenant(Tenant(id="ten_a", name="again", created_at=T0))
+    await store.add_key(key("key_a", "ten_a"))
+
+    tenant = await store.get_tenant("ten_a")
+    assert tenant is not None and (tenant.name, tenant.disabled_at) == ("again", None)
+    assert await store.find_active_key("hash-of-key_a") == key("key_a", "ten_a")

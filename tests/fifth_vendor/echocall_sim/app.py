@@ -152,6 +152,7 @@ def create_app() -> Litestar:
     app = Litestar(
         route_handlers=[lines, line, dials, dial, place, hangup, new_account, fail, requests],
         openapi_config=None,
+        logging_config=None,
     )
     app.state.echocall = state
     return app

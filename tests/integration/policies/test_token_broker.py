@@ -20,7 +20,8 @@ from gateway.settings import Settings
 from gateway.tokens import StoredToken, VendorTokens, token_memo
 from policies.records import RecordStore, RedisRecordStore
 from policies.redis_client import RedisSettings, create_redis
-from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
+from tests.databases import migrated
 
 
 class PairCredential(msgspec.Struct):
@@ -64,11 +65,11 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
-    vault = Vault(
-        SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(generate_key_spec())
-    )
+    database = await migrated(None, tmp_path)
+    vault = Vault(SqlVaultBackend(database), Keyring.from_spec(generate_key_spec()))
     yield vault
     await vault.close()
+    await database.close()
 
 
 @dataclass

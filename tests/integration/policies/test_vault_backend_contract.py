@@ -1,15 +1,20 @@
-"""The vault backend contract, held by SQLite (a file) and Redis (a real server) alike."""
+"""The vault backend contract, held by the SQL backend on SQLite (a file) and PostgreSQL (a real
+server) alike."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
+from sqlalchemy import select
 
-from policies.redis_client import RedisSettings, create_redis
+from policies.sql import Database
+from policies.sql import database_url as engine_url
+from policies.sql.schema import credentials
 from policies.vault import (
     UNSET,
     CredentialDecryptError,
@@ -17,13 +22,13 @@ from policies.vault import (
     Keyring,
     MasterKey,
     SealedSecret,
-    SQLiteVaultBackend,
+    SqlVaultBackend,
     StaleCredentialError,
     StoredCredential,
     Vault,
     VaultBackend,
 )
-from policies.vault.redis_backend import RedisVaultBackend
+from tests.databases import migrated
 from tests.vault_data import KEY_1, KEY_2, NEW_SECRET, SECRET, Hook
 
 V1 = Keyring([MasterKey(1, KEY_1)])
@@ -33,31 +38,34 @@ ONLY_V2 = Keyring([MasterKey(2, KEY_2)])
 OpenBackend = Callable[[], VaultBackend]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def open_backend(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[OpenBackend]:
-    """Opens backends over one shared store: a SQLite file, or one Redis with a client each."""
-    opened: list[VaultBackend] = []
-    url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
-
-    def open_one() -> VaultBackend:
-        backend: VaultBackend
-        if request.param == "sqlite":
-            backend = SQLiteVaultBackend(tmp_path / "vault.db")
-        else:
-            backend = RedisVaultBackend(create_redis(RedisSettings(url=url)), owns_client=True)
-        opened.append(backend)
-        return backend
-
-    yield open_one
-    for backend in opened:
-        await backend.close()
+@pytest.fixture
+async def database(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database of each engine."""
+    database = await migrated(database_url, tmp_path)
+    yield database
+    await database.close()
 
 
 @pytest.fixture
-def backend(open_backend: OpenBackend) -> VaultBackend:
-    return open_backend()
+async def open_backend(
+    database: Database, database_url: str, tmp_path: Path
+) -> AsyncIterator[OpenBackend]:
+    """Opens backends over one shared database, each on an engine of its own (as replicas do)."""
+    engines: list[Database] = []
+
+    def open_one() -> VaultBackend:
+        engine = Database(engine_url(database_url, tmp_path))
+        engines.append(engine)
+        return SqlVaultBackend(engine)
+
+    yield open_one
+    for engine in engines:
+        await engine.close()
+
+
+@pytest.fixture
+def backend(database: Database) -> VaultBackend:
+    return SqlVaultBackend(database)
 
 
 @pytest.fixture
@@ -291,3 +299,107 @@ async def test_naive_timestamps_are_refused(vault: Vault, backend: VaultBackend)
     with pytest.raises(ValueError, match="timezone-aware"):
         await backend.put(naive)
     assert await backend.get("tenant-a", "vendor-x") == record
+
+
+async def test_times_come_back_in_utc(vault: Vault, backend: VaultBackend) -> None:
+    await vault.put("tenant-a", "vendor-x", SECRET)
+    record = await stored(backend, "tenant-a", "vendor-x")
+    elsewhere = timezone(timedelta(hours=5, minutes=30))
+    moment = datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=elsewhere)
+    await backend.put(msgspec.structs.replace(record, created_at=moment, rotated_at=moment))
+
+    found = await stored(backend, "tenant-a", "vendor-x")
+    assert found.created_at == moment and found.rotated_at == moment
+    for time in (found.created_at, found.rotated_at, found.updated_at):
+        assert time is not None and time.tzinfo is UTC
+    assert all(r.created_at.tzinfo is UTC for r in await backend.list_for_tenant("tenant-a"))
+    assert [r.updated_at.tzinfo async for r in backend.all_records()] == [UTC]
+
+
+async def test_stored_bytes_hold_no_plaintext(vault: Vault, database: Database) -> None:
+    await vault.put("tenant-a", "vendor-x", SECRET, labels={"key_id": "k-1"})
+
+    async with database.begin() as connection:
+        row = (await connection.execute(select(credentials))).one()
+
+    stored_bytes = b"".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in row
+    )
+    for value in SECRET.values():
+        assert value.encode() not in stored_bytes
+    assert msgspec.json.decode(row.labels) == {"key_id": "k-1"}
+
+
+@pytest.mark.parametrize(
+    ("tenant_id", "vendor"),
+    [
+        ("a}", "x"),
+        ("a", "}x"),
+        ("a:cred:b", "x"),
+        ("a", "b:cred:x"),
+        ("", "vendors"),
+        ("a", ""),
+        ("a'; DROP TABLE credentials; --", "x"),
+        ("a%", "x"),
+        ("a", "x_"),
+    ],
+)
+async def test_ids_cannot_reach_another_record(vault: Vault, tenant_id: str, vendor: str) -> None:
+    await vault.put("a", "x", SECRET)
+    await vault.put("a", "vendors", {"api_key": "other"})
+
+    await vault.put(tenant_id, vendor, {"api_key": "forged"})
+
+    assert await vault.get_secret("a", "x") == SECRET
+    assert await vault.get_secret("a", "vendors") == {"api_key": "other"}
+    assert await vault.get_secret(tenant_id, vendor) == {"api_key": "forged"}
+    assert vendor in [m.vendor for m in await vault.list(tenant_id)]
+    assert await vault.delete(tenant_id, vendor) is True
+    assert await vault.get_secret("a", "x") == SECRET
+
+
+async def test_delete_tenant_destroys_only_that_tenants_records(
+    vault: Vault, backend: VaultBackend
+) -> None:
+    for vendor in ("vendor-x", "vendor-y", "vendor-z"):
+        await vault.put("tenant-a", vendor, SECRET)
+    await vault.put("tenant-ab", "vendor-x", SECRET)
+    await vault.put("tenant-b", "vendor-x", SECRET)
+
+    assert await vault.delete_tenant("tenant-a") == 3
+    assert await backend.delete_tenant("tenant-a") == 0
+
+    assert await vault.list("tenant-a") == []
+    assert await vault.get_secret("tenant-a", "vendor-x") is None
+    assert await vault.get_secret("tenant-ab", "vendor-x") == SECRET
+    assert [(r.tenant_id, r.vendor) async for r in backend.all_records()] == [
+        ("tenant-ab", "vendor-x"),
+        ("tenant-b", "vendor-x"),
+    ]
+    await vault.put("tenant-a", "vendor-x", NEW_SECRET, expected_fingerprint=None)
+    assert await vault.get_secret("tenant-a", "vendor-x") == NEW_SECRET
+
+
+async def test_list_is_in_code_point_order(vault: Vault) -> None:
+    vendors = ["b", "B", "a-z", "a_z", "az", "a", "Z", "é", "e", "10", "9"]
+    for vendor in vendors:
+        await vault.put("tenant-a", vendor, SECRET)
+
+    assert [m.vendor for m in await vault.list("tenant-a")] == sorted(vendors)
+
+
+async def test_close_leaves_the_database_open(vault: Vault, database: Database) -> None:
+    await vault.put("tenant-a", "vendor-x", SECRET)
+
+    await SqlVaultBackend(database).close()
+
+    assert await Vault(SqlVaultBackend(database), V1).get_secret("tenant-a", "vendor-x") == SECRET
+
+
+def test_reprs_show_no_connection_details() -> None:
+    database = Database("postgresql+asyncpg://gateway:hunter2@db.internal:5432/gateway")
+
+    shown = repr(Vault(SqlVaultBackend(database), V1))
+
+    assert "hunter2" not in shown and "db.internal" not in shown
+    assert "SqlVaultBackend(dialect='postgresql')" in shown

@@ -1,4 +1,5 @@
-"""Gateway keys, the SQLite tenant store, authentication, principals and start-up bootstrap."""
+"""Gateway keys, the tenant store (on an embedded SQLite database), authentication, principals
+and start-up bootstrap."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import Scope, display_prefix, generate_api_key, hash_api_key, new_id
 from gateway.auth.principal import Authenticator, Principal
-from gateway.auth.store import ApiKeyRecord, SQLiteTenantStore, Tenant
+from gateway.auth.sql_store import SqlTenantStore
+from gateway.auth.store import ApiKeyRecord, Tenant
 from gateway.bootstrap import (
     OPERATOR_KEY_NAME,
     ensure_operator_key,
@@ -20,20 +22,24 @@ from gateway.bootstrap import (
     replace_named_key,
     retire_generated_operator_keys,
 )
+from policies.sql.engine import EMBEDDED_DATABASE
+from tests.databases import migrated
 
 OPERATOR_KEY = "gw_" + "o" * 43
 CREATED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def tenant_store(tmp_path: Path) -> AsyncIterator[SQLiteTenantStore]:
-    store = SQLiteTenantStore(tmp_path / "data" / "tenants.sqlite3")
+async def tenant_store(tmp_path: Path) -> AsyncIterator[SqlTenantStore]:
+    database = await migrated(None, tmp_path / "data")
+    store = SqlTenantStore(database)
     yield store
     await store.close()
+    await database.close()
 
 
 @pytest.fixture
-async def tenant(tenant_store: SQLiteTenantStore) -> Tenant:
+async def tenant(tenant_store: SqlTenantStore) -> Tenant:
     tenant = Tenant(id="ten_acme", name="Acme", created_at=CREATED)
     await tenant_store.create_tenant(tenant)
     return tenant
@@ -54,7 +60,7 @@ def key_record(
 
 
 @pytest.fixture
-def authenticator(tenant_store: SQLiteTenantStore) -> Authenticator:
+def authenticator(tenant_store: SqlTenantStore) -> Authenticator:
     return Authenticator(tenant_store, OPERATOR_KEY)
 
 
@@ -101,7 +107,7 @@ def test_new_id_names_its_kind() -> None:
 # --- store ---------------------------------------------------------------------------------------
 
 
-async def test_store_keeps_and_lists_tenants(tenant_store: SQLiteTenantStore) -> None:
+async def test_store_keeps_and_lists_tenants(tenant_store: SqlTenantStore) -> None:
     later = Tenant(id="ten_b", name="Beta", created_at=CREATED + timedelta(hours=1))
     earlier = Tenant(id="ten_a", name="Alpha", created_at=CREATED)
     await tenant_store.create_tenant(later)
@@ -112,17 +118,30 @@ async def test_store_keeps_and_lists_tenants(tenant_store: SQLiteTenantStore) ->
     assert [t.id for t in await tenant_store.list_tenants()] == ["ten_a", "ten_b"]
 
 
-async def test_store_file_is_private(tmp_path: Path) -> None:
-    path = tmp_path / "private" / "tenants.sqlite3"
-    store = SQLiteTenantStore(path)
+async def embedded_store_directory(tmp_path: Path) -> Path:
+    """Where a fresh embedded database, holding one tenant, was created."""
+    directory = tmp_path / "private"
+    database = await migrated(None, directory)
+    store = SqlTenantStore(database)
+    await store.create_tenant(Tenant(id="ten_a", name="a", created_at=CREATED))
     await store.close()
+    await database.close()
+    return directory
+
+
+async def test_store_directory_is_private(tmp_path: Path) -> None:
+    directory = await embedded_store_directory(tmp_path)
+
+    assert directory.stat().st_mode & 0o077 == 0
+
+
+async def test_store_file_is_private(tmp_path: Path) -> None:
+    path = await embedded_store_directory(tmp_path) / EMBEDDED_DATABASE
 
     assert path.stat().st_mode & 0o077 == 0
 
 
-async def test_store_keeps_keys_by_hash_only(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
-) -> None:
+async def test_store_keeps_keys_by_hash_only(tenant_store: SqlTenantStore, tenant: Tenant) -> None:
     key = generate_api_key()
     record = key_record(key, tenant.id, scopes=(Scope.NUMBERS_READ, Scope.CALLS_READ))
     await tenant_store.add_key(record)
@@ -139,7 +158,7 @@ async def test_store_keeps_keys_by_hash_only(
 
 
 async def test_revoke_is_idempotent_and_keeps_the_first_time(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
+    tenant_store: SqlTenantStore, tenant: Tenant
 ) -> None:
     key = generate_api_key()
     record = key_record(key, tenant.id)
@@ -155,7 +174,7 @@ async def test_revoke_is_idempotent_and_keeps_the_first_time(
 
 
 async def test_revoke_of_an_unknown_or_foreign_key_is_false(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
+    tenant_store: SqlTenantStore, tenant: Tenant
 ) -> None:
     other = Tenant(id="ten_other", name="Other", created_at=CREATED)
     await tenant_store.create_tenant(other)
@@ -169,7 +188,7 @@ async def test_revoke_of_an_unknown_or_foreign_key_is_false(
 
 
 async def test_list_keys_shows_active_and_revoked_of_that_tenant_only(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
+    tenant_store: SqlTenantStore, tenant: Tenant
 ) -> None:
     other = Tenant(id="ten_other", name="Other", created_at=CREATED)
     await tenant_store.create_tenant(other)
@@ -186,7 +205,7 @@ async def test_list_keys_shows_active_and_revoked_of_that_tenant_only(
 
 
 async def test_has_operator_key_ignores_tenant_and_revoked_keys(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
+    tenant_store: SqlTenantStore, tenant: Tenant
 ) -> None:
     await tenant_store.add_key(key_record(generate_api_key(), tenant.id))
 
@@ -228,7 +247,7 @@ async def test_unknown_key_is_unauthorized(authenticator: Authenticator) -> None
 
 
 async def test_revoked_key_is_unauthorized(
-    tenant_store: SQLiteTenantStore, tenant: Tenant, authenticator: Authenticator
+    tenant_store: SqlTenantStore, tenant: Tenant, authenticator: Authenticator
 ) -> None:
     key = generate_api_key()
     record = key_record(key, tenant.id, scopes=(Scope.CALLS_READ,))
@@ -236,13 +255,31 @@ async def test_revoked_key_is_unauthorized(
     assert (await authenticator.authenticate(f"Bearer {key}")).key_id == record.id
 
     await tenant_store.revoke_key(tenant.id, record.id, CREATED)
+    authenticator.forget_all()
 
     with pytest.raises(Unauthorized, match="unknown or revoked"):
         await authenticator.authenticate(f"Bearer {key}")
 
 
+async def test_a_disabled_tenants_key_is_unauthorized_until_it_is_enabled(
+    tenant_store: SqlTenantStore, tenant: Tenant, authenticator: Authenticator
+) -> None:
+    key = generate_api_key()
+    await tenant_store.add_key(key_record(key, tenant.id, scopes=(Scope.CALLS_READ,)))
+    await tenant_store.set_disabled(tenant.id, CREATED)
+    authenticator.forget_all()
+
+    with pytest.raises(Unauthorized, match="unknown or revoked"):
+        await authenticator.authenticate(f"Bearer {key}")
+
+    await tenant_store.set_disabled(tenant.id, None)
+    authenticator.forget_all()
+
+    assert (await authenticator.authenticate(f"Bearer {key}")).tenant_id == tenant.id
+
+
 async def test_tenant_key_gives_a_tenant_principal_with_its_scopes(
-    tenant_store: SQLiteTenantStore, tenant: Tenant, authenticator: Authenticator
+    tenant_store: SqlTenantStore, tenant: Tenant, authenticator: Authenticator
 ) -> None:
     key = generate_api_key()
     record = key_record(key, tenant.id, scopes=(Scope.NUMBERS_READ,))
@@ -268,7 +305,7 @@ async def test_configured_operator_key_gives_an_operator_principal(
 
 
 async def test_without_a_configured_operator_key_no_key_is_operator(
-    tenant_store: SQLiteTenantStore,
+    tenant_store: SqlTenantStore,
 ) -> None:
     authenticator = Authenticator(tenant_store, None)
 
@@ -327,7 +364,7 @@ def test_check_manages_hides_other_tenants_as_404(reader: Principal, operator: P
 
 
 async def test_a_configured_admin_key_retires_the_generated_one(
-    tenant_store: SQLiteTenantStore,
+    tenant_store: SqlTenantStore,
 ) -> None:
     generated = await ensure_operator_key(tenant_store)
     tenant = Tenant(id="ten_keep", name="keep", created_at=CREATED)
@@ -345,7 +382,7 @@ async def test_a_configured_admin_key_retires_the_generated_one(
 
 
 async def test_ensure_operator_key_creates_a_working_key_once(
-    tenant_store: SQLiteTenantStore,
+    tenant_store: SqlTenantStore,
 ) -> None:
     key = await ensure_operator_key(tenant_store)
 
@@ -359,7 +396,7 @@ async def test_ensure_operator_key_creates_a_working_key_once(
     assert (record.name, record.scopes) == (OPERATOR_KEY_NAME, (Scope.ADMIN,))
 
 
-async def test_ensure_tenant_creates_once_by_name(tenant_store: SQLiteTenantStore) -> None:
+async def test_ensure_tenant_creates_once_by_name(tenant_store: SqlTenantStore) -> None:
     first = await ensure_tenant(tenant_store, "Demo")
     again = await ensure_tenant(tenant_store, "Demo")
 
@@ -368,7 +405,7 @@ async def test_ensure_tenant_creates_once_by_name(tenant_store: SQLiteTenantStor
 
 
 async def test_replace_named_key_revokes_the_earlier_key_of_that_name(
-    tenant_store: SQLiteTenantStore, tenant: Tenant
+    tenant_store: SqlTenantStore, tenant: Tenant
 ) -> None:
     authenticator = Authenticator(tenant_store, None)
     other_name = await replace_named_key(tenant_store, tenant.id, "ci", (Scope.CALLS_READ,))

@@ -22,11 +22,13 @@ from contract.errors import (
     VendorNotConfigured,
 )
 from contract.schema import Number, NumberStatus, oldest_first
+from gateway.credentials import VaultCredentials
 from gateway.dispatch import Listing, VendorDispatcher
 from gateway.services import build_pipeline
 from gateway.settings import Settings
 from policies.records import MemoryRecordStore
-from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
+from tests.databases import migrated
 
 TENANT = "ten_a"
 
@@ -92,16 +94,17 @@ class FakeNumbers:
 
 @pytest.fixture
 async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
-    vault = Vault(
-        SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(generate_key_spec())
-    )
+    database = await migrated(None, tmp_path)
+    vault = Vault(SqlVaultBackend(database), Keyring.from_spec(generate_key_spec()))
     yield vault
     await vault.close()
+    await database.close()
 
 
 def dispatcher_over(vault: Vault, *vendors: FakeNumbers) -> VendorDispatcher:
-    pipeline = build_pipeline(Settings(), None, vault, MemoryRecordStore())
-    return VendorDispatcher(AdapterRegistry(vendors), vault, pipeline)
+    credentials = VaultCredentials(vault)
+    pipeline = build_pipeline(Settings(), None, vault, MemoryRecordStore(), credentials=credentials)
+    return VendorDispatcher(AdapterRegistry(vendors), credentials, pipeline)
 
 
 async def dispatcher_for(vault: Vault, *vendors: FakeNumbers) -> VendorDispatcher:

@@ -38,7 +38,8 @@ from policies.cache import CacheSettings, TwoTierCache
 from policies.clock import FakeClock
 from policies.ratelimit import RateShaper, ShapingSettings
 from policies.resilience import BreakerSettings, CircuitBreakers, RetryPolicy
-from policies.vault import Keyring, SQLiteVaultBackend, Vault, generate_key_spec
+from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
+from tests.databases import migrated
 
 TENANT = "ten_pipe"
 LIMIT = 3
@@ -111,12 +112,12 @@ class Rig:
 
 @pytest.fixture
 async def vault(tmp_path: Path) -> AsyncIterator[Vault]:
-    vault = Vault(
-        SQLiteVaultBackend(tmp_path / "vault.sqlite3"), Keyring.from_spec(generate_key_spec())
-    )
+    database = await migrated(None, tmp_path)
+    vault = Vault(SqlVaultBackend(database), Keyring.from_spec(generate_key_spec()))
     await vault.put(TENANT, "rec", {"token": "stored"})
     yield vault
     await vault.close()
+    await database.close()
 
 
 @pytest.fixture

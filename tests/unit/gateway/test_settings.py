@@ -255,19 +255,41 @@ def test_several_workers_without_shared_stores_are_refused_at_start() -> None:
 
     message = str(raised.value)
     assert "GATEWAY_WORKERS=3" in message
-    assert "GATEWAY_REDIS_URL" in message
+    assert "GATEWAY_DATABASE_URL" in message
 
 
-def test_several_workers_on_shared_stores_may_start() -> None:
+def test_redis_without_a_shared_database_is_refused_at_start() -> None:
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "GATEWAY_VAULT_KEYS": generate_key_spec(1),
+        }
+    )
+
+    with pytest.raises(SettingsError, match="GATEWAY_DATABASE_URL=postgresql://"):
+        settings.check_ready_to_serve()
+
+
+def test_several_workers_on_a_shared_database_may_start() -> None:
     settings = Settings.from_env(
         {
             "GATEWAY_WORKERS": "3",
             "GATEWAY_VAULT_KEYS": generate_key_spec(1),
+            "GATEWAY_DATABASE_URL": "postgresql://gw:secret-pw@db:5432/gateway",
             "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
         }
     )
 
     assert settings.check_ready_to_serve() is None
+    assert "secret-pw" not in repr(settings)
+
+
+@pytest.mark.parametrize("raw", ["mysql://u:p@h/db", "sqlite:///x.db", "db.example:5432"])
+def test_the_database_url_must_be_postgresql_and_is_never_echoed(raw: str) -> None:
+    message = settings_error({"GATEWAY_DATABASE_URL": raw})
+
+    assert "GATEWAY_DATABASE_URL" in message
+    assert raw not in message
 
 
 def test_every_setting_names_its_variable_once() -> None:

@@ -1,4 +1,5 @@
-"""The vault over its SQLite backend: write-only secrets, conditional writes, key rotation."""
+"""The vault over its SQL backend on embedded SQLite: write-only secrets, conditional writes, key
+rotation, and stale-on-error reads during a database outage."""
 
 from __future__ import annotations
 
@@ -10,22 +11,29 @@ from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
+from policies.clock import FakeClock
+from policies.last_known import LastKnown
+from policies.sql import Database, DatabaseUnavailable
+from policies.sql.engine import EMBEDDED_DATABASE
 from policies.vault import (
     UNSET,
     CredentialDecryptError,
     ExpectedFingerprint,
     Keyring,
+    LastKnownVaultBackend,
     MasterKey,
     SealedSecret,
-    SQLiteVaultBackend,
+    SqlVaultBackend,
     StaleCredentialError,
     StoredCredential,
     Vault,
 )
+from tests.databases import migrated
 from tests.vault_data import KEY_1, KEY_2, NEW_SECRET, SECRET, Hook
 
 
@@ -40,19 +48,29 @@ def keyring_v1_v2() -> Keyring:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "vault.db"
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
 
 
 @pytest.fixture
-async def backend(db_path: Path) -> AsyncIterator[SQLiteVaultBackend]:
-    backend = SQLiteVaultBackend(db_path)
-    yield backend
-    await backend.close()
+def db_path(data_dir: Path) -> Path:
+    return data_dir / EMBEDDED_DATABASE
 
 
 @pytest.fixture
-def vault(backend: SQLiteVaultBackend, keyring_v1: Keyring) -> Vault:
+async def database(data_dir: Path) -> AsyncIterator[Database]:
+    database = await migrated(None, data_dir)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def backend(database: Database) -> SqlVaultBackend:
+    return SqlVaultBackend(database)
+
+
+@pytest.fixture
+def vault(backend: SqlVaultBackend, keyring_v1: Keyring) -> Vault:
     return Vault(backend, keyring_v1)
 
 
@@ -61,7 +79,7 @@ class InterleavingBackend:
 
     def __init__(
         self,
-        inner: SQLiteVaultBackend,
+        inner: SqlVaultBackend,
         *,
         before_put: Hook | None = None,
         before_replace: Hook | None = None,
@@ -82,6 +100,9 @@ class InterleavingBackend:
 
     async def delete(self, tenant_id: str, vendor: str) -> bool:
         return await self._inner.delete(tenant_id, vendor)
+
+    async def delete_tenant(self, tenant_id: str) -> int:
+        return await self._inner.delete_tenant(tenant_id)
 
     async def list_for_tenant(self, tenant_id: str) -> list[StoredCredential]:
         return await self._inner.list_for_tenant(tenant_id)
@@ -176,7 +197,7 @@ async def test_conditional_puts(vault: Vault) -> None:
 
 
 async def test_a_write_racing_a_conditional_put_wins(
-    backend: SQLiteVaultBackend, keyring_v1: Keyring
+    backend: SqlVaultBackend, keyring_v1: Keyring
 ) -> None:
     other_replica = Vault(backend, keyring_v1)
     created = await other_replica.put("tenant-a", "vendor-x", SECRET)
@@ -206,7 +227,7 @@ async def test_list_and_delete(vault: Vault) -> None:
 
 @pytest.mark.parametrize(("tenant_id", "vendor"), [("tenant-b", "vendor-x"), ("tenant-a", "v-y")])
 async def test_a_record_copied_elsewhere_does_not_decrypt(
-    vault: Vault, backend: SQLiteVaultBackend, tenant_id: str, vendor: str
+    vault: Vault, backend: SqlVaultBackend, tenant_id: str, vendor: str
 ) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
     record = await backend.get("tenant-a", "vendor-x")
@@ -219,7 +240,7 @@ async def test_a_record_copied_elsewhere_does_not_decrypt(
 
 
 async def test_secrets_keys_and_records_never_show_in_reprs(
-    vault: Vault, backend: SQLiteVaultBackend
+    vault: Vault, backend: SqlVaultBackend
 ) -> None:
     metadata = await vault.put("tenant-a", "vendor-x", SECRET)
     secret = await vault.get_secret("tenant-a", "vendor-x")
@@ -253,7 +274,7 @@ async def seed(vault: Vault, count: int) -> dict[tuple[str, str], dict[str, str]
 
 
 async def test_rotation_rewraps_every_record_to_the_active_key(
-    vault: Vault, backend: SQLiteVaultBackend, keyring_v1_v2: Keyring
+    vault: Vault, backend: SqlVaultBackend, keyring_v1_v2: Keyring
 ) -> None:
     secrets = await seed(vault, 5)
     before = {m.vendor: m for t in ("tenant-0", "tenant-1") for m in await vault.list(t)}
@@ -275,7 +296,7 @@ async def test_rotation_rewraps_every_record_to_the_active_key(
 
 
 async def test_rotation_walks_more_records_than_one_batch(
-    vault: Vault, backend: SQLiteVaultBackend, keyring_v1_v2: Keyring
+    vault: Vault, backend: SqlVaultBackend, keyring_v1_v2: Keyring
 ) -> None:
     await seed(vault, 300)
 
@@ -286,7 +307,7 @@ async def test_rotation_walks_more_records_than_one_batch(
 
 async def test_rotation_reports_records_it_cannot_unwrap(
     vault: Vault,
-    backend: SQLiteVaultBackend,
+    backend: SqlVaultBackend,
     keyring_v1_v2: Keyring,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -312,7 +333,7 @@ async def test_rotation_reports_records_it_cannot_unwrap(
 )
 async def test_rotation_never_clobbers_a_concurrent_write(
     vault: Vault,
-    backend: SQLiteVaultBackend,
+    backend: SqlVaultBackend,
     writer_versions: tuple[int, ...],
     rewrapped: int,
     already_current: int,
@@ -342,7 +363,7 @@ async def test_rotation_never_clobbers_a_concurrent_write(
 
 
 async def test_rotation_skips_a_record_that_keeps_changing(
-    vault: Vault, backend: SQLiteVaultBackend, keyring_v1_v2: Keyring
+    vault: Vault, backend: SqlVaultBackend, keyring_v1_v2: Keyring
 ) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
     writes: list[str] = []
@@ -359,7 +380,7 @@ async def test_rotation_skips_a_record_that_keeps_changing(
 
 
 async def test_rotation_does_not_resurrect_a_record_deleted_meanwhile(
-    vault: Vault, backend: SQLiteVaultBackend, keyring_v1_v2: Keyring
+    vault: Vault, backend: SqlVaultBackend, keyring_v1_v2: Keyring
 ) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
 
@@ -373,18 +394,20 @@ async def test_rotation_does_not_resurrect_a_record_deleted_meanwhile(
     assert await backend.get("tenant-a", "vendor-x") is None
 
 
-# --- the SQLite backend ------------------------------------------------------------------------
+# --- the SQL backend on embedded SQLite --------------------------------------------------------
 
 
 async def test_records_persist_across_reopen(
-    vault: Vault, backend: SQLiteVaultBackend, db_path: Path
+    vault: Vault, backend: SqlVaultBackend, database: Database, data_dir: Path
 ) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET, labels={"key_id": "k-1"})
     await vault.put("tenant-a", "vendor-x", NEW_SECRET, labels={"key_id": "k-2"})
     stored = await backend.get("tenant-a", "vendor-x")
     await backend.close()
+    await database.close()
 
-    reopened = SQLiteVaultBackend(db_path)
+    reopened_database = await migrated(None, data_dir)
+    reopened = SqlVaultBackend(reopened_database)
     try:
         assert await reopened.get("tenant-a", "vendor-x") == stored
         assert stored is not None and stored.rotated_at is not None
@@ -394,10 +417,10 @@ async def test_records_persist_across_reopen(
             == NEW_SECRET
         )
     finally:
-        await reopened.close()
+        await reopened_database.close()
 
 
-async def test_backend_conditional_put_semantics(vault: Vault, backend: SQLiteVaultBackend) -> None:
+async def test_backend_conditional_put_semantics(vault: Vault, backend: SqlVaultBackend) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
     original = await backend.get("tenant-a", "vendor-x")
     assert original is not None
@@ -419,7 +442,7 @@ async def test_backend_conditional_put_semantics(vault: Vault, backend: SQLiteVa
 
 
 async def test_replace_sealed_is_a_compare_and_swap(
-    vault: Vault, backend: SQLiteVaultBackend, keyring_v1: Keyring
+    vault: Vault, backend: SqlVaultBackend, keyring_v1: Keyring
 ) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
     record = await backend.get("tenant-a", "vendor-x")
@@ -438,16 +461,17 @@ async def test_files_are_private(vault: Vault, db_path: Path) -> None:
     await vault.put("tenant-a", "vendor-x", SECRET)
 
     assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
-    for path in (db_path, db_path.with_name("vault.db-wal")):
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with closing(sqlite3.connect(db_path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 async def test_two_backends_on_one_file_share_writes(
-    backend: SQLiteVaultBackend, db_path: Path, keyring_v1: Keyring
+    backend: SqlVaultBackend, data_dir: Path, keyring_v1: Keyring
 ) -> None:
-    other = SQLiteVaultBackend(db_path)
+    other_database = await migrated(None, data_dir)
+    other = SqlVaultBackend(other_database)
     try:
         first, second = Vault(backend, keyring_v1), Vault(other, keyring_v1)
         await first.put("tenant-a", "vendor-x", SECRET)
@@ -457,4 +481,177 @@ async def test_two_backends_on_one_file_share_writes(
         await second.delete("tenant-a", "vendor-x")
         assert await first.get_secret("tenant-a", "vendor-x") is None
     finally:
-        await other.close()
+        await other_database.close()
+
+
+# --- stale-on-error reads during a database outage ---------------------------------------------
+
+
+class Switchable:
+    """A real backend whose database can be made unreachable (every call then fails as the
+    engine fails when it cannot connect)."""
+
+    def __init__(self, inner: SqlVaultBackend) -> None:
+        self._inner = inner
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._inner, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.down:
+                raise DatabaseUnavailable("the database is unavailable: ConnectionRefusedError")
+            return await method(*args, **kwargs)
+
+        return call
+
+    async def all_records(self) -> AsyncIterator[StoredCredential]:
+        if self.down:
+            raise DatabaseUnavailable("the database is unavailable: ConnectionRefusedError")
+        async for record in self._inner.all_records():
+            yield record
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def last_known(clock: FakeClock) -> LastKnown:
+    return LastKnown(max_stale_seconds=30, clock=clock)
+
+
+@pytest.fixture
+def switchable(backend: SqlVaultBackend) -> Switchable:
+    return Switchable(backend)
+
+
+@pytest.fixture
+def remembering(switchable: Switchable, last_known: LastKnown, keyring_v1: Keyring) -> Vault:
+    return Vault(LastKnownVaultBackend(switchable, last_known), keyring_v1)
+
+
+async def test_reads_stay_fresh_while_the_database_answers(
+    remembering: Vault, vault: Vault, last_known: LastKnown
+) -> None:
+    await vault.put("tenant-a", "vendor-x", SECRET)
+    assert await remembering.get_secret("tenant-a", "vendor-x") == SECRET
+    assert [m.vendor for m in await remembering.list("tenant-a")] == ["vendor-x"]
+
+    await vault.put("tenant-a", "vendor-x", NEW_SECRET)
+    await vault.put("tenant-a", "vendor-y", SECRET)
+
+    assert await remembering.get_secret("tenant-a", "vendor-x") == NEW_SECRET
+    assert [m.vendor for m in await remembering.list("tenant-a")] == ["vendor-x", "vendor-y"]
+    assert last_known.stale_reads == 0
+
+
+async def test_an_outage_serves_the_last_sealed_records_for_a_bounded_time(
+    remembering: Vault, switchable: Switchable, last_known: LastKnown, clock: FakeClock
+) -> None:
+    await remembering.put("tenant-a", "vendor-x", SECRET, labels={"key_id": "k-1"})
+    metadata = await remembering.metadata("tenant-a", "vendor-x")
+    listed = await remembering.list("tenant-a")
+    switchable.down = True
+
+    assert await remembering.get_secret("tenant-a", "vendor-x") == SECRET
+    assert await remembering.metadata("tenant-a", "vendor-x") == metadata
+    assert await remembering.list("tenant-a") == listed
+    assert last_known.stale_reads == 3
+
+    clock.advance(30)
+    assert await remembering.get_secret("tenant-a", "vendor-x") == SECRET
+    clock.advance(0.5)
+    with pytest.raises(DatabaseUnavailable) as info:
+        await remembering.get_secret("tenant-a", "vendor-x")
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.list("tenant-a")
+    assert_no_secret(rendered(info.value))
+
+
+async def test_an_outage_with_nothing_remembered_is_database_unavailable(
+    remembering: Vault, vault: Vault, switchable: Switchable
+) -> None:
+    await vault.put("tenant-a", "vendor-x", SECRET)
+    switchable.down = True
+
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.get_secret("tenant-a", "vendor-x")
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.list("tenant-a")
+
+
+async def test_writes_during_an_outage_raise_and_forget_what_they_wrote(
+    remembering: Vault, switchable: Switchable, backend: SqlVaultBackend, keyring_v1_v2: Keyring
+) -> None:
+    await remembering.put("tenant-a", "vendor-x", SECRET)
+    await remembering.put("tenant-a", "vendor-y", SECRET)
+    record = await backend.get("tenant-a", "vendor-y")
+    assert record is not None
+    for vendor in ("vendor-x", "vendor-y"):
+        assert await remembering.get_secret("tenant-a", vendor) == SECRET
+    switchable.down = True
+
+    with pytest.raises(DatabaseUnavailable) as info:
+        await remembering.put("tenant-a", "vendor-x", NEW_SECRET)
+    assert_no_secret(rendered(info.value))
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.get_secret("tenant-a", "vendor-x")
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.list("tenant-a")
+    assert await remembering.get_secret("tenant-a", "vendor-y") == SECRET
+
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.delete("tenant-a", "vendor-y")
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.get_secret("tenant-a", "vendor-y")
+    with pytest.raises(DatabaseUnavailable):
+        await Vault(LastKnownVaultBackend(switchable, LastKnown()), keyring_v1_v2).put(
+            "tenant-a", "vendor-z", SECRET, expected_fingerprint=None
+        )
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.delete_tenant("tenant-a")
+
+    switchable.down = False
+    assert await backend.get("tenant-a", "vendor-y") == record
+    assert await remembering.get_secret("tenant-a", "vendor-x") == SECRET
+
+
+async def test_a_rewrap_forgets_the_record_it_swapped(
+    remembering: Vault, switchable: Switchable, last_known: LastKnown, keyring_v1_v2: Keyring
+) -> None:
+    await remembering.put("tenant-a", "vendor-x", SECRET)
+    assert await remembering.get_secret("tenant-a", "vendor-x") == SECRET
+
+    rotating = Vault(LastKnownVaultBackend(switchable, last_known), keyring_v1_v2)
+    assert (await rotating.rotate_master_key()).rewrapped == 1
+    switchable.down = True
+
+    with pytest.raises(DatabaseUnavailable):
+        await rotating.get_secret("tenant-a", "vendor-x")
+
+
+async def test_erasing_a_tenant_forgets_every_answer_about_it(
+    remembering: Vault, switchable: Switchable
+) -> None:
+    for tenant_id, vendor in [
+        ("tenant-a", "vendor-x"),
+        ("tenant-a", "vendor-y"),
+        ("tenant-b", "vendor-x"),
+    ]:
+        await remembering.put(tenant_id, vendor, SECRET)
+        assert await remembering.get_secret(tenant_id, vendor) == SECRET
+    assert len(await remembering.list("tenant-a")) == 2
+    assert len(await remembering.list("tenant-b")) == 1
+
+    assert await remembering.delete_tenant("tenant-a") == 2
+    switchable.down = True
+
+    for vendor in ("vendor-x", "vendor-y"):
+        with pytest.raises(DatabaseUnavailable):
+            await remembering.get_secret("tenant-a", vendor)
+    with pytest.raises(DatabaseUnavailable):
+        await remembering.list("tenant-a")
+    assert await remembering.get_secret("tenant-b", "vendor-x") == SECRET
+    assert len(await remembering.list("tenant-b")) == 1

@@ -1,0 +1,194 @@
+"""The audit log: every administrative action, who did it, to what, and how it ended.
+
+Entries live in the system of record and are never changed or deleted by any route (erasing a
+tenant keeps them). They name actors by key id, never by key, and carry no secret: ``detail``
+holds only facts an administrator may read (a key's name and scopes, a credential's fingerprint).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import msgspec
+from sqlalchemy import RowMapping, insert, select
+
+from contract.errors import FieldError, GatewayError, ValidationFailed
+from gateway.auth.principal import Principal
+from gateway.request_context import current_request_id
+from policies.sql import Database
+from policies.sql.schema import audit_log
+
+
+class AuditAction(StrEnum):
+    """What was done."""
+
+    TENANT_CREATED = "tenant.created"
+    TENANT_DISABLED = "tenant.disabled"
+    TENANT_ENABLED = "tenant.enabled"
+    TENANT_ERASED = "tenant.erased"
+    KEY_MINTED = "key.minted"
+    KEY_REVOKED = "key.revoked"
+    CREDENTIAL_STORED = "credential.stored"
+    CREDENTIAL_DELETED = "credential.deleted"
+    CREDENTIAL_ROTATED = "credential.rotated"
+    MASTER_KEY_ROTATED = "vault.master_key_rotated"
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One administrative action."""
+
+    id: str
+    at: datetime
+    actor_kind: str
+    """``operator``, ``tenant`` (a tenant admin key) or ``system`` (the command line)."""
+    actor_key_id: str | None = None
+    tenant_id: str | None = None
+    action: AuditAction
+    target: str | None = None
+    request_id: str | None = None
+    outcome: str
+    """``ok``, or ``failed`` with the problem type in ``detail``."""
+    detail: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Audit entries, newest first; pass ``next_cursor`` back as ``cursor``."""
+
+    data: list[AuditEntry]
+    next_cursor: str | None = None
+
+
+class AuditLog:
+    """Writes and reads the audit log."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def record(
+        self,
+        actor: Principal | None,
+        action: AuditAction,
+        *,
+        tenant_id: str | None,
+        target: str | None = None,
+        outcome: str = "ok",
+        detail: Mapping[str, str] | None = None,
+    ) -> None:
+        """Append one entry (``actor`` None: the command line, acting as the system)."""
+        async with self._database.begin() as connection:
+            await connection.execute(
+                insert(audit_log).values(
+                    at=datetime.now(UTC),
+                    actor_kind=_actor_kind(actor),
+                    actor_key_id=actor.key_id if actor else None,
+                    tenant_id=tenant_id,
+                    action=action.value,
+                    target=target,
+                    request_id=current_request_id() if actor else None,
+                    outcome=outcome,
+                    detail=msgspec.json.encode(dict(detail or {})).decode(),
+                )
+            )
+
+    @asynccontextmanager
+    async def action(
+        self,
+        actor: Principal | None,
+        action: AuditAction,
+        *,
+        tenant_id: str | None,
+        target: str | None = None,
+        detail: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[dict[str, str]]:
+        """Record ``action`` when the block ends: ``ok``, or ``failed`` with the problem type
+        if it raised a gateway error. The block may add non-secret facts to the yielded dict."""
+        facts = dict(detail or {})
+        try:
+            yield facts
+        except GatewayError as exc:
+            facts["problem"] = exc.slug
+            await self.record(
+                actor, action, tenant_id=tenant_id, target=target, outcome="failed", detail=facts
+            )
+            raise
+        await self.record(actor, action, tenant_id=tenant_id, target=target, detail=facts)
+
+    async def page(
+        self,
+        *,
+        tenant_id: str | None,
+        action: AuditAction | None,
+        since: datetime | None,
+        until: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> AuditPage:
+        """Entries newest first (``tenant_id`` None: every tenant's, for an operator)."""
+        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit + 1)
+        if tenant_id is not None:
+            query = query.where(audit_log.c.tenant_id == tenant_id)
+        if action is not None:
+            query = query.where(audit_log.c.action == action.value)
+        if since is not None:
+            query = query.where(audit_log.c.at >= since)
+        if until is not None:
+            query = query.where(audit_log.c.at < until)
+        if cursor is not None:
+            query = query.where(audit_log.c.id < _decode_cursor(cursor))
+        async with self._database.begin() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        entries = [_entry(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return AuditPage(
+            data=entries, next_cursor=_encode_cursor(int(rows[limit - 1]["id"])) if more else None
+        )
+
+
+def _actor_kind(actor: Principal | None) -> str:
+    if actor is None:
+        return "system"
+    return "operator" if actor.is_operator else "tenant"
+
+
+def _entry(row: RowMapping) -> AuditEntry:
+    at = row["at"]
+    assert isinstance(at, datetime)
+    detail = row["detail"]
+    return AuditEntry(
+        id=str(row["id"]),
+        at=at if at.tzinfo else at.replace(tzinfo=UTC),
+        actor_kind=str(row["actor_kind"]),
+        actor_key_id=_text(row["actor_key_id"]),
+        tenant_id=_text(row["tenant_id"]),
+        action=AuditAction(str(row["action"])),
+        target=_text(row["target"]),
+        request_id=_text(row["request_id"]),
+        outcome=str(row["outcome"]),
+        detail=msgspec.json.decode(str(detail), type=dict[str, str]) if detail else {},
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "audit" or not number.isdecimal():
+            raise ValueError(raw)
+        return int(number)
+    except ValueError:
+        raise ValidationFailed(
+            "the cursor is not one this gateway issued",
+            errors=[FieldError(field="query.cursor", message="use next_cursor as given")],
+        ) from None
