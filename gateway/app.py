@@ -107,16 +107,18 @@ def create_app(
     async def start(app: Litestar) -> None:
         services = await open_services(settings, tracer_provider, metrics, vendors)
         app.state.services = services
-        app.state.janitor = asyncio.create_task(
-            purge_expired_forever(services.records, services.idempotency)
-        )
+        app.state.background = [
+            asyncio.create_task(purge_expired_forever(services.records, services.idempotency)),
+            asyncio.create_task(services.pipeline.shaper.watch_epochs()),
+        ]
 
     async def stop(app: Litestar) -> None:
-        janitor: asyncio.Task[None] | None = getattr(app.state, "janitor", None)
-        if janitor is not None:
-            janitor.cancel()
+        background: list[asyncio.Task[None]] = getattr(app.state, "background", [])
+        for task in background:
+            task.cancel()
+        for task in background:
             with contextlib.suppress(asyncio.CancelledError):
-                await janitor
+                await task
         services: Services | None = getattr(app.state, "services", None)
         if services is not None:
             await services.aclose()

@@ -70,6 +70,15 @@ def reply_bytes(reply: bytes | str) -> bytes:
     raise _not_bytes(reply)
 
 
+def reply_text(reply: object) -> str:
+    """A short ASCII value read from Redis (a token), as text."""
+    if isinstance(reply, bytes):
+        return reply.decode()
+    if isinstance(reply, str):
+        return reply
+    raise _not_bytes(reply)
+
+
 def reply_members(reply: Iterable[object]) -> list[bytes]:
     """The members of a set or sorted-set reply (``SMEMBERS``, ``ZRANGE`` without scores)."""
     members: list[bytes] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -18,6 +20,8 @@ from policies.redis_client import REDIS_ERRORS
 from policies.sql import DatabaseUnavailable
 
 DATABASE_CHECK_SECONDS = 2.0
+RESEED_NOTICE = 600.0
+"""For how long readiness mentions that Redis was found emptied."""
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -71,6 +75,15 @@ async def _check_redis(services: Services) -> DependencyCheck | None:
         await services.redis.ping()
     except REDIS_ERRORS:
         return DependencyCheck("redis", "degraded", "unreachable: limiter and cache fall back")
+    shaper = services.pipeline.shaper
+    if shaper.last_reseed_at is not None and time.time() - shaper.last_reseed_at < RESEED_NOTICE:
+        when = datetime.fromtimestamp(shaper.last_reseed_at, UTC).isoformat(timespec="seconds")
+        return DependencyCheck(
+            "redis",
+            "ok",
+            f"found emptied at {when}: re-seeded {shaper.reseeds} rate window(s) from this "
+            "replica's admissions (cache and vendor tokens are rebuilt on use)",
+        )
     return DependencyCheck("redis", "ok")
 
 

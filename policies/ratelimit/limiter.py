@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from redis.asyncio import Redis
 
 from policies.clock import SYSTEM_CLOCK, Clock
+from policies.redis_client import reply_text
 
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
 _PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
 _BACKFILL = (Path(__file__).with_name("backfill.lua")).read_text()
+ANY_EPOCH = "*"
+"""Admit whatever the budget's epoch (for callers that do not re-seed)."""
+MAX_HISTORY_SECONDS = 3600.0
+"""How far back a process remembers its admissions (longer than any vendor's window)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,14 @@ class Decision:
     remaining: int
 
 
+@dataclass(frozen=True)
+class EpochChanged:
+    """Redis does not hold the budget's state this replica knows: it was emptied (or the
+    replica is new to the budget). ``epoch`` is the budget's epoch now; nothing was admitted."""
+
+    epoch: str
+
+
 class RedisLimiter:
     """The sliding-window log in Redis: one script call (one round trip) per decision."""
 
@@ -55,16 +69,30 @@ class RedisLimiter:
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
-        tag = f"{{{self._prefix}:rl:{key}}}"  # one hash slot for both keys under Redis Cluster
-        return [f"{tag}:log", f"{tag}:pause"]
+        tag = f"{{{self._prefix}:rl:{key}}}"  # one hash slot for the budget's keys (Cluster)
+        return [f"{tag}:log", f"{tag}:pause", f"{tag}:epoch"]
 
-    async def acquire(self, key: str, rate: Rate) -> Decision:
-        """Admit one request under ``key`` if ``rate`` allows it now."""
+    async def acquire(
+        self, key: str, rate: Rate, epoch: str = ANY_EPOCH
+    ) -> Decision | EpochChanged:
+        """Admit one request under ``key`` if ``rate`` allows it now, provided the budget's
+        epoch is ``epoch`` (the one this replica knows; ``""``: none yet)."""
         window_ms = int(rate.period_seconds * 1000)
-        admitted, wait_ms, remaining = await self._script(
-            keys=self._keys(key), args=[rate.limit, window_ms, uuid.uuid4().hex]
+        admitted, wait_ms, remaining, current = await self._script(
+            keys=self._keys(key),
+            args=[rate.limit, window_ms, uuid.uuid4().hex, epoch, uuid.uuid4().hex],
         )
+        if int(admitted) < 0:
+            return EpochChanged(reply_text(current))
         return Decision(bool(admitted), int(wait_ms) / 1000, int(remaining))
+
+    async def epochs(self, keys: Sequence[str]) -> list[str | None]:
+        """The epochs of several budgets now (``None``: emptied), in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.get(self._keys(key)[2])
+            replies = await pipe.execute()
+        return [None if reply is None else reply_text(reply) for reply in replies]
 
     async def backfill(self, key: str, ages_seconds: list[float], rate: Rate) -> None:
         """Count admissions made elsewhere (``ages_seconds`` ago) in ``key``'s window."""
@@ -103,8 +131,13 @@ class MemoryLimiter:
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
 
     def record(self, key: str) -> None:
-        """Note an admission decided elsewhere (by Redis), so a fallback starts from history."""
-        self._logs.setdefault(key, deque()).append(self._now())
+        """Note an admission decided elsewhere (by Redis), so a fallback (or a re-seed of an
+        emptied Redis) starts from history."""
+        now = self._now()
+        log = self._logs.setdefault(key, deque())
+        while log and log[0] <= now - MAX_HISTORY_SECONDS:
+            log.popleft()
+        log.append(now)
 
     def ages_since(self, key: str, since: float, period_seconds: float) -> list[float]:
         """Ages (seconds) of the admissions under ``key`` after ``since`` and within a period."""

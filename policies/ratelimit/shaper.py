@@ -15,7 +15,13 @@ import math
 from dataclasses import dataclass
 
 from policies.clock import SYSTEM_CLOCK, Clock
-from policies.ratelimit.limiter import Decision, MemoryLimiter, Rate, RedisLimiter
+from policies.ratelimit.limiter import (
+    Decision,
+    EpochChanged,
+    MemoryLimiter,
+    Rate,
+    RedisLimiter,
+)
 from policies.redis_client import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,9 @@ class ShapingSettings:
     """Share of a budget one process uses without Redis at all (1 / worker count)."""
     redis_retry_seconds: float = 1.0
     """After a Redis failure, how long to use the fallback before trying Redis again."""
+    reseed_grace_seconds: float = 1.0
+    """After finding Redis emptied, how long a budget admits nothing, so every replica can put
+    back its admissions first (each checks its budgets twice in that time)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,13 @@ class RateShaper:
         self._shared_down_until = 0.0
         self._fallback_since: float | None = None
         self._rates: dict[str, Rate] = {}
+        self._epochs: dict[str, str] = {}
         self.fallbacks = 0
         """How many decisions were taken by the in-memory fallback because Redis failed."""
+        self.reseeds = 0
+        """How many budgets this process re-seeded after finding Redis emptied."""
+        self.last_reseed_at: float | None = None
+        """When (wall clock) it last did."""
 
     @property
     def using_fallback(self) -> bool:
@@ -122,7 +136,7 @@ class RateShaper:
         if not self.using_fallback:
             try:
                 await self._backfill_after_outage(self._shared)
-                decision = await self._shared.acquire(key, window)
+                decision = await self._shared_decision(self._shared, key, window)
             except REDIS_ERRORS:
                 self._note_shared_failure()
             else:
@@ -131,6 +145,69 @@ class RateShaper:
                 return decision
         self.fallbacks += 1
         return await self._local.acquire(key, window.scaled(self._settings.fallback_share))
+
+    async def _shared_decision(self, shared: RedisLimiter, key: str, window: Rate) -> Decision:
+        """Redis's decision, after re-seeding the budget if Redis lost it since we last asked."""
+        answer = await shared.acquire(key, window, self._epochs.get(key, ""))
+        if isinstance(answer, EpochChanged):
+            await self._reseed(shared, key, window, answer.epoch)
+            answer = await shared.acquire(key, window, answer.epoch)
+        if isinstance(answer, EpochChanged):  # emptied again in between: let the caller wait
+            return Decision(False, self._settings.reseed_grace_seconds, 0)
+        return answer
+
+    async def _reseed(self, shared: RedisLimiter, key: str, window: Rate, epoch: str) -> None:
+        """Adopt the budget's new epoch; when this process knew an older one, Redis was emptied:
+        put back the admissions this process remembers, and hold the budget for a moment so
+        every other replica can put back its own before anyone admits more."""
+        known = self._epochs.get(key)
+        self._epochs[key] = epoch
+        if known is None:
+            return
+        ages = self._local.ages_since(key, float("-inf"), window.period_seconds)
+        await shared.backfill(key, ages, window)
+        await shared.pause(key, self._settings.reseed_grace_seconds)
+        self.reseeds += 1
+        self.last_reseed_at = self._clock.time()
+        log.warning(
+            "rate limiter: Redis lost a budget's window (emptied or restarted); re-seeded it "
+            "with this replica's admissions",
+            extra={"admissions": len(ages)},
+        )
+
+    async def watch_epochs(self, every_seconds: float | None = None) -> None:
+        """Until cancelled: notice an emptied Redis even while idle, and re-seed every budget
+        this process admitted under within its window (other replicas may be admitting)."""
+        shared = self._shared
+        if shared is None:
+            return
+        interval = every_seconds or self._settings.reseed_grace_seconds / 2
+        while True:
+            await self._clock.sleep(interval)
+            if self.using_fallback:
+                continue
+            keys = [k for k in self._epochs if k in self._rates and self._recent(k)]
+            if not keys:
+                continue
+            try:
+                current = await shared.epochs(keys)
+                for key, epoch in zip(keys, current, strict=True):
+                    if epoch != self._epochs.get(key):
+                        await self._shared_decision_probe(shared, key)
+            except REDIS_ERRORS:
+                self._note_shared_failure()
+
+    async def _shared_decision_probe(self, shared: RedisLimiter, key: str) -> None:
+        """Re-seed ``key`` without admitting anything (a zero-slot probe of its epoch)."""
+        window = self._rates[key]
+        probe = Rate(0, window.period_seconds)
+        answer = await shared.acquire(key, probe, self._epochs.get(key, ""))
+        if isinstance(answer, EpochChanged):
+            await self._reseed(shared, key, window, answer.epoch)
+
+    def _recent(self, key: str) -> bool:
+        window = self._rates[key]
+        return bool(self._local.ages_since(key, float("-inf"), window.period_seconds))
 
     async def _backfill_after_outage(self, shared: RedisLimiter) -> None:
         """Back on Redis: first add what this process admitted without it to the shared logs."""

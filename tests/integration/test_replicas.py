@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,3 +208,81 @@ def test_redis_stopping_mid_run_causes_no_5xx_and_shared_state_returns(
         assert client.keys("{gw:rl:trustcaller:*}:log"), "the limiter did not return to Redis"
     finally:
         client.close()
+
+
+async def _steady(
+    replicas: Replicas, seconds: float, per_second: float, key: str, midway: Callable[[], None]
+) -> list[httpx.Response]:
+    """Requests spread over both replicas at a steady pace; ``midway`` runs halfway through."""
+    headers = {"Authorization": f"Bearer {key}"}
+    params = {"number": replicas.numbers[0]}
+    async with httpx.AsyncClient(timeout=30) as client:
+        tasks = []
+        started = time.monotonic()
+        count = int(seconds * per_second)
+        for i in range(count):
+            if i == count // 2:
+                await asyncio.to_thread(midway)
+            tasks.append(
+                asyncio.create_task(
+                    client.get(
+                        replicas.urls[i % 2] + "/v1/calls/live", params=params, headers=headers
+                    )
+                )
+            )
+            await asyncio.sleep(max(0.0, started + (i + 1) / per_second - time.monotonic()))
+        return list(await asyncio.gather(*tasks))
+
+
+def _assert_the_vendor_saw_no_excess(replicas: Replicas, responses: list[httpx.Response]) -> None:
+    statuses = [r.status_code for r in responses]
+    assert 401 not in statuses, "a key stopped working: Redis must not hold what hurts to lose"
+    assert all(s in (200, 429) for s in statuses), statuses
+    assert all("vendor_status" not in r.json() for r in responses if r.status_code == 429), (
+        "the vendor itself answered 429"
+    )
+    seen = replicas.sim_control.get("/requests").json()
+    assert seen["peak_per_rate_window"] <= 60, seen["peak_per_rate_window"]
+    assert seen["by_token_key_id"][replicas.vendor_key_ids[0]] <= 60
+    assert statuses.count(200) == seen["by_token_key_id"][replicas.vendor_key_ids[0]]
+
+
+def test_redis_emptied_mid_traffic_loses_nothing_and_the_vendor_sees_no_429(
+    replicas: Replicas, redis_url: str
+) -> None:
+    client = redis.Redis(unix_socket_path=redis_url.removeprefix("unix://"))
+
+    def flushall() -> None:
+        client.flushall()
+
+    try:
+        responses = asyncio.run(_steady(replicas, 6, 25, replicas.tenant_key, flushall))
+    finally:
+        client.close()
+
+    _assert_the_vendor_saw_no_excess(replicas, responses)
+    readiness = httpx.get(replicas.urls[0] + "/readyz").json()
+    checks = {c["name"]: c for c in readiness["checks"]}
+    assert checks["redis"]["status"] == "ok" and "re-seeded" in checks["redis"]["detail"]
+
+
+def test_redis_restarted_without_persistence_loses_nothing(
+    replicas: Replicas, redis_server: RedisServer
+) -> None:
+    def restart_empty() -> None:
+        redis_server.stop()
+        for leftover in redis_server.directory.glob("appendonly*"):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        redis_server.start()
+
+    responses = asyncio.run(_steady(replicas, 6, 25, replicas.tenant_key, restart_empty))
+
+    _assert_the_vendor_saw_no_excess(replicas, responses)
+    numbers = httpx.get(
+        replicas.urls[1] + "/v1/numbers",
+        headers={"Authorization": f"Bearer {replicas.second_tenant_key}"},
+    )
+    assert numbers.status_code == 200, "tenants, keys and credentials survived the restart"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -72,9 +73,9 @@ async def test_a_pause_stops_every_replica(replicas: tuple[Redis, Redis]) -> Non
 
 
 def test_a_budgets_keys_share_one_cluster_slot(replicas: tuple[Redis, Redis]) -> None:
-    log_key, pause_key = RedisLimiter(replicas[0])._keys("vendor:cred")
+    keys = RedisLimiter(replicas[0])._keys("vendor:cred")
 
-    assert key_slot(log_key.encode()) == key_slot(pause_key.encode())
+    assert len({key_slot(key.encode()) for key in keys}) == 1
 
 
 async def test_the_shaper_waits_for_a_slot_then_refuses_with_retry_after(redis_url: str) -> None:
@@ -171,3 +172,26 @@ async def test_across_an_outage_the_budget_counts_admissions_on_both_sides(
 
     assert (before, during) == (3, 1)  # the fallback's 4 already hold the 3 admitted via Redis
     assert before + during + after == 8  # the outage's admission was added to the Redis log
+
+
+async def test_an_emptied_redis_is_re_seeded_by_every_replica_even_an_idle_one(
+    replicas: tuple[Redis, Redis],
+) -> None:
+    settings = ShapingSettings(max_wait_seconds=3.0, margin_seconds=0, reseed_grace_seconds=1.0)
+    busy, idle = (RateShaper(RedisLimiter(client), settings) for client in replicas)
+    for _ in range(30):
+        await busy.acquire("vendor:cred", MINUTE)
+        await idle.acquire("vendor:cred", MINUTE)
+    watcher = asyncio.create_task(idle.watch_epochs(every_seconds=0.2))
+    try:
+        await replicas[0].flushall()
+
+        with pytest.raises(ShapingRejected):
+            await busy.acquire("vendor:cred", MINUTE)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+    assert (busy.reseeds, idle.reseeds) == (1, 1)
+    assert await replicas[0].zcard("{gw:rl:vendor:cred}:log") == 60

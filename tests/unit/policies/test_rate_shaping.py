@@ -127,7 +127,7 @@ class FlakyShared:
         self.acquired = 0
         self.backfilled: list[str] = []
 
-    async def acquire(self, key: str, rate: Rate) -> Decision:
+    async def acquire(self, key: str, rate: Rate, epoch: str = "*") -> Decision:
         if self.down:
             raise RedisConnectionError("down")
         self.acquired += 1
