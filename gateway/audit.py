@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -62,6 +63,14 @@ class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None = None
 
 
+@dataclass
+class AuditNote:
+    """What an action block learns while it runs: its target, and facts worth keeping."""
+
+    target: str | None
+    detail: dict[str, str]
+
+
 class AuditLog:
     """Writes and reads the audit log."""
 
@@ -103,19 +112,27 @@ class AuditLog:
         tenant_id: str | None,
         target: str | None = None,
         detail: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[dict[str, str]]:
+    ) -> AsyncIterator[AuditNote]:
         """Record ``action`` when the block ends: ``ok``, or ``failed`` with the problem type
-        if it raised a gateway error. The block may add non-secret facts to the yielded dict."""
-        facts = dict(detail or {})
+        if it raised a gateway error (a refused permission included). The block may name the
+        target once it exists and add non-secret facts to the yielded note."""
+        note = AuditNote(target=target, detail=dict(detail or {}))
         try:
-            yield facts
+            yield note
         except GatewayError as exc:
-            facts["problem"] = exc.slug
+            note.detail["problem"] = exc.slug
             await self.record(
-                actor, action, tenant_id=tenant_id, target=target, outcome="failed", detail=facts
+                actor,
+                action,
+                tenant_id=tenant_id,
+                target=note.target,
+                outcome="failed",
+                detail=note.detail,
             )
             raise
-        await self.record(actor, action, tenant_id=tenant_id, target=target, detail=facts)
+        await self.record(
+            actor, action, tenant_id=tenant_id, target=note.target, detail=note.detail
+        )
 
     async def page(
         self,
@@ -134,9 +151,9 @@ class AuditLog:
         if action is not None:
             query = query.where(audit_log.c.action == action.value)
         if since is not None:
-            query = query.where(audit_log.c.at >= since)
+            query = query.where(audit_log.c.at >= _utc(since))
         if until is not None:
-            query = query.where(audit_log.c.at < until)
+            query = query.where(audit_log.c.at < _utc(until))
         if cursor is not None:
             query = query.where(audit_log.c.id < _decode_cursor(cursor))
         async with self._database.begin() as connection:
@@ -146,6 +163,11 @@ class AuditLog:
         return AuditPage(
             data=entries, next_cursor=_encode_cursor(int(rows[limit - 1]["id"])) if more else None
         )
+
+
+def _utc(moment: datetime) -> datetime:
+    """In UTC, as every entry is stored (SQLite compares times as text)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _actor_kind(actor: Principal | None) -> str:

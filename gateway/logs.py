@@ -121,3 +121,4 @@ def configure_logging(level: str, fmt: str, vendors: Sequence[VendorEntry] = VEN
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

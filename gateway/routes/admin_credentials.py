@@ -55,11 +55,11 @@ class CredentialsController(Controller):
         tenant = await managed_tenant(services, principal, tenant_id)
         async with services.audit.action(
             principal, AuditAction.CREDENTIAL_STORED, tenant_id=tenant.id, target=vendor
-        ) as facts:
+        ) as note:
             meta = await store_credential(
                 services.registry, services.vault, tenant.id, vendor, data.secret
             )
-            facts["fingerprint"] = meta.fingerprint
+            note.detail["fingerprint"] = meta.fingerprint
         services.dispatcher.forget_credentials(tenant.id)
         return _credential_out(meta)
 
@@ -122,10 +122,10 @@ class CredentialsController(Controller):
         async def rotate() -> RotationOut:
             async with services.audit.action(
                 principal, AuditAction.CREDENTIAL_ROTATED, tenant_id=tenant.id, target=vendor
-            ) as facts:
+            ) as note:
                 result = await rotate_vendor_credential(services, tenant.id, vendor)
-                facts["fingerprint"] = result.credential.fingerprint
-                facts["previous_revoked"] = str(result.previous_revoked).lower()
+                note.detail["fingerprint"] = result.credential.fingerprint
+                note.detail["previous_revoked"] = str(result.previous_revoked).lower()
             services.dispatcher.forget_credentials(tenant.id)
             return RotationOut(
                 credential=_credential_out(result.credential),

@@ -99,9 +99,9 @@ class TenantsController(Controller):
     ) -> TenantOut:
         """Operator only. A disabled tenant's keys stop working at once; nothing is deleted."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        _operator_only(principal, "disable or enable a tenant")
         action = AuditAction.TENANT_DISABLED if data.disabled else AuditAction.TENANT_ENABLED
         async with services.audit.action(principal, action, tenant_id=tenant.id, target=tenant.id):
+            _operator_only(principal, "disable or enable a tenant")
             updated = await services.tenants.set_disabled(
                 tenant.id, datetime.now(UTC) if data.disabled else None
             )
@@ -126,15 +126,17 @@ class TenantsController(Controller):
         them), operations, batches, verifications and idempotency records purged. The audit
         entries about the tenant remain."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        _operator_only(principal, "erase a tenant")
         async with services.audit.action(
             principal, AuditAction.TENANT_ERASED, tenant_id=tenant.id, target=tenant.id
-        ) as facts:
+        ) as note:
+            _operator_only(principal, "erase a tenant")
             await services.tenants.set_disabled(tenant.id, datetime.now(UTC))
             services.authenticator.forget_all()
-            facts["credentials"] = str(await services.vault_backend.delete_tenant(tenant.id))
-            facts["records"] = str(await services.records.purge_tenant(tenant.id))
-            facts["idempotency_records"] = str(await services.idempotency.purge_tenant(tenant.id))
+            note.detail["credentials"] = str(await services.vault_backend.delete_tenant(tenant.id))
+            note.detail["records"] = str(await services.records.purge_tenant(tenant.id))
+            note.detail["idempotency_records"] = str(
+                await services.idempotency.purge_tenant(tenant.id)
+            )
             await services.tenants.erase_tenant(tenant.id)
         services.dispatcher.forget_credentials(tenant.id)
 
@@ -163,20 +165,20 @@ class TenantsController(Controller):
     ) -> KeyCreated:
         """A new key; the answer is the only time the key itself is shown."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        beyond = sorted(set(data.scopes) - principal.scopes) if not principal.is_operator else []
-        if beyond:
-            raise Forbidden(
-                "a key grants only scopes it holds; this key lacks "
-                + ", ".join(scope.value for scope in beyond)
-            )
         async with services.audit.action(
             principal,
             AuditAction.KEY_MINTED,
             tenant_id=tenant.id,
             detail={"name": data.name, "scopes": ",".join(s.value for s in data.scopes)},
-        ) as facts:
+        ) as note:
+            beyond = set(data.scopes) - principal.scopes if not principal.is_operator else set()
+            if beyond:
+                raise Forbidden(
+                    "a key grants only scopes it holds; this key lacks "
+                    + ", ".join(sorted(scope.value for scope in beyond))
+                )
             key, record = await issue_key(services.tenants, tenant.id, data.name, data.scopes)
-            facts["key_id"] = record.id
+            note.target = record.id
         return KeyCreated(
             id=record.id,
             tenant_id=tenant.id,

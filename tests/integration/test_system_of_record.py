@@ -25,6 +25,7 @@ from tests.integration.conftest import create_sim_account
 from tests.postgres_server import PostgresServer
 
 PROPAGATION_BOUND = 2.0
+OUTAGE_SECONDS = 10.0
 
 
 @dataclass
@@ -181,7 +182,11 @@ def test_the_database_stopping_mid_traffic_degrades_and_recovers(
 
     postgres_server.stop()
     try:
-        reads = [pair.client(i % 2, key).get("/v1/numbers") for i in range(10)]
+        reads = []
+        stopped_at = time.monotonic()
+        while time.monotonic() - stopped_at < OUTAGE_SECONDS:
+            reads.append(pair.client(len(reads) % 2, key).get("/v1/numbers"))
+            time.sleep(0.5)
         with pair.admin(0) as admin:
             write = admin.post(
                 f"/v1/admin/tenants/{tenant}/keys", json={"name": "x", "scopes": ["numbers:read"]}
@@ -200,7 +205,8 @@ def test_the_database_stopping_mid_traffic_degrades_and_recovers(
             time.sleep(0.2)
         keys = admin.get(f"/v1/admin/tenants/{tenant}/keys").json()
 
-    assert [r.status_code for r in reads] == [200] * 10, "recently seen keys keep working"
+    assert len(reads) >= 15
+    assert [r.status_code for r in reads] == [200] * len(reads), "seen keys keep working"
     assert write.status_code == 503, write.text
     assert int(write.headers["retry-after"]) >= 1
     assert write.headers["content-type"] == "application/problem+json"
