@@ -10,6 +10,7 @@ meantime to the shared logs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ class RateShaper:
         self._fallback_since: float | None = None
         self._rates: dict[str, Rate] = {}
         self._epochs: dict[str, str] = {}
+        self._reseeding: dict[str, asyncio.Lock] = {}
         self.fallbacks = 0
         """How many decisions were taken by the in-memory fallback because Redis failed."""
         self.reseeds = 0
@@ -148,25 +150,31 @@ class RateShaper:
 
     async def _shared_decision(self, shared: RedisLimiter, key: str, window: Rate) -> Decision:
         """Redis's decision, after re-seeding the budget if Redis lost it since we last asked."""
-        answer = await shared.acquire(key, window, self._epochs.get(key, ""))
+        sent = self._epochs.get(key, "")
+        answer = await shared.acquire(key, window, sent)
         if isinstance(answer, EpochChanged):
-            await self._reseed(shared, key, window, answer.epoch)
+            await self._epoch_changed(shared, key, window, sent, answer.epoch)
             answer = await shared.acquire(key, window, answer.epoch)
         if isinstance(answer, EpochChanged):  # emptied again in between: let the caller wait
             return Decision(False, self._settings.reseed_grace_seconds, 0)
         return answer
 
-    async def _reseed(self, shared: RedisLimiter, key: str, window: Rate, epoch: str) -> None:
-        """Adopt the budget's new epoch; when this process knew an older one, Redis was emptied:
-        put back the admissions this process remembers, and hold the budget for a moment so
-        every other replica can put back its own before anyone admits more."""
-        known = self._epochs.get(key)
-        self._epochs[key] = epoch
-        if known is None:
-            return
-        ages = self._local.ages_since(key, float("-inf"), window.period_seconds)
-        await shared.backfill(key, ages, window)
-        await shared.pause(key, self._settings.reseed_grace_seconds)
+    async def _epoch_changed(
+        self, shared: RedisLimiter, key: str, window: Rate, sent: str, epoch: str
+    ) -> None:
+        """The budget's epoch is not the one we sent. New to this process (we sent none):
+        adopt it. Already adopted by a concurrent request of ours: nothing to do. Otherwise
+        Redis was emptied: put back the admissions this process remembers, and hold the budget
+        for a moment so every other replica can put back its own before anyone admits more."""
+        async with self._reseeding.setdefault(key, asyncio.Lock()):
+            known = self._epochs.get(key)
+            if not sent or known == epoch:
+                self._epochs[key] = epoch
+                return
+            ages = self._local.ages_since(key, float("-inf"), window.period_seconds)
+            await shared.backfill(key, ages, window)
+            await shared.pause(key, self._settings.reseed_grace_seconds)
+            self._epochs[key] = epoch
         self.reseeds += 1
         self.last_reseed_at = self._clock.time()
         log.warning(
@@ -200,10 +208,10 @@ class RateShaper:
     async def _shared_decision_probe(self, shared: RedisLimiter, key: str) -> None:
         """Re-seed ``key`` without admitting anything (a zero-slot probe of its epoch)."""
         window = self._rates[key]
-        probe = Rate(0, window.period_seconds)
-        answer = await shared.acquire(key, probe, self._epochs.get(key, ""))
+        sent = self._epochs.get(key, "")
+        answer = await shared.acquire(key, Rate(0, window.period_seconds), sent)
         if isinstance(answer, EpochChanged):
-            await self._reseed(shared, key, window, answer.epoch)
+            await self._epoch_changed(shared, key, window, sent, answer.epoch)
 
     def _recent(self, key: str) -> bool:
         window = self._rates[key]
