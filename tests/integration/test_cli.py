@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
-from simulators.server import bind_socket
 from tests.databases import migrated
+from tests.processes import free_port
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
 
@@ -29,14 +29,9 @@ def _env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with bind_socket() as sock:
-        return sock.getsockname()[1]
-
-
 def test_serve_refuses_to_start_without_a_master_key_outside_sandbox(tmp_path: Path) -> None:
     result = subprocess.run(
-        [*GATEWAY, "serve", "--port", str(_free_port())],
+        [*GATEWAY, "serve", "--port", str(free_port())],
         env=_env(GATEWAY_DATA_DIR=str(tmp_path)),
         capture_output=True,
         text=True,
@@ -72,7 +67,7 @@ def test_invalid_settings_are_all_reported_without_echoing_secrets(tmp_path: Pat
 @pytest.fixture
 def sandbox_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
     """``gateway serve --sandbox`` on a free port, JSON logs to a file."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "stderr.log"
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
@@ -235,7 +230,7 @@ def test_generate_key_prints_a_usable_spec() -> None:
 
 
 def test_a_simulator_runs_alone_and_prints_a_working_token() -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*GATEWAY, "sandbox", "trustcaller", "--port", str(port)],
         env=_env(),

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from policies.vault import generate_key_spec
-from simulators.server import bind_socket
+from tests.processes import free_port
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
 PASSWORD = "pw-canary-5f0c1e9a77"
@@ -31,11 +31,6 @@ def _env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(overrides)
     return env
-
-
-def _free_port() -> int:
-    with bind_socket() as sock:
-        return int(sock.getsockname()[1])
 
 
 def _with_password(url: str) -> str:
@@ -68,7 +63,7 @@ class Served:
     """A ``gateway serve`` process whose output goes to files."""
 
     def __init__(self, env: dict[str, str], directory: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.stdout_path = directory / f"serve-{self.port}.out"
         self.stderr_path = directory / f"serve-{self.port}.err"
@@ -129,7 +124,7 @@ def _serve_unmigrated(pg_url: str, tmp_path: Path) -> subprocess.CompletedProces
         GATEWAY_VAULT_KEYS=generate_key_spec(),
         GATEWAY_DATA_DIR=str(tmp_path / "data"),
     )
-    return _run("serve", "--port", str(_free_port()), env=env)
+    return _run("serve", "--port", str(free_port()), env=env)
 
 
 def test_serve_refuses_an_unmigrated_database_naming_the_command(
@@ -234,7 +229,7 @@ def test_redis_without_a_shared_database_is_refused_at_start(
         GATEWAY_REDIS_URL=redis_url,
     )
 
-    result = _run("serve", "--port", str(_free_port()), env=env)
+    result = _run("serve", "--port", str(free_port()), env=env)
 
     assert result.returncode == 2
     assert "GATEWAY_DATABASE_URL" in result.stderr
@@ -252,7 +247,7 @@ def test_an_unreachable_database_is_reported_without_its_password(tmp_path: Path
     check = _run("db", "check", env=env)
     upgrade = _run("db", "upgrade", env=env)
     served = _run(
-        "serve", "--port", str(_free_port()), env={**env, "GATEWAY_DATA_DIR": str(tmp_path)}
+        "serve", "--port", str(free_port()), env={**env, "GATEWAY_DATA_DIR": str(tmp_path)}
     )
 
     for result in (check, upgrade, served):

@@ -7,9 +7,11 @@ extra (the Dockerfile's) would, then run the ``gateway`` command as an operator 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -31,6 +33,10 @@ sys.meta_path.insert(0, NoSimulators())
 from gateway.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+
+
+IMAGE_PACKAGES = ("contract", "gateway", "adapters", "policies")
+"""What the Dockerfile copies into the image."""
 
 
 def gateway(*args: str) -> list[str]:
@@ -91,3 +97,40 @@ def test_the_dockerfile_installs_without_the_sandbox() -> None:
     assert "COPY simulators" not in dockerfile
     assert "[sandbox]" not in dockerfile
     assert "pip install --quiet ." in dockerfile
+
+
+def test_the_image_sources_build_a_wheel_with_migrations_and_without_simulators(
+    tmp_path: Path,
+) -> None:
+    """What the Dockerfile copies builds a distribution that can migrate its database."""
+    root = Path(__file__).parents[2]
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    dockerfile = (root / "Dockerfile").read_text()
+    for package in IMAGE_PACKAGES:
+        assert f"COPY {package} ./{package}" in dockerfile
+        shutil.copytree(
+            root / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+
+    built = subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
+            *("--wheel-dir", str(tmp_path / "dist"), str(source)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+
+    assert "policies/sql/migrations/env.py" in names
+    assert "policies/sql/migrations/script.py.mako" in names
+    assert any(n.startswith("policies/sql/migrations/versions/0001_") for n in names)
+    assert "policies/ratelimit/sliding_window.lua" in names
+    assert not any(n.startswith("simulators/") for n in names)

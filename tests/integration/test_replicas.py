@@ -18,8 +18,9 @@ import redis
 
 from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
-from simulators.server import RunningServer, bind_socket
+from simulators.server import RunningServer
 from tests.integration.conftest import create_sim_account
+from tests.processes import free_port, wait_until_up
 from tests.redis_server import RedisServer
 
 MAX_WAIT = 2
@@ -33,22 +34,6 @@ class Replicas:
     vendor_key_ids: tuple[str, str]
     sim_control: httpx.Client
     numbers: list[str]
-
-
-def _free_port() -> int:
-    with bind_socket() as sock:
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not become healthy")
 
 
 @pytest.fixture
@@ -76,7 +61,7 @@ def replicas(
     subprocess.run(
         [sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, check=True, timeout=60
     )
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
@@ -89,7 +74,7 @@ def replicas(
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url in urls:
-            _wait_healthy(url)
+            wait_until_up(url)
         admin = {"Authorization": f"Bearer {admin_key}"}
         keys, vendor_key_ids, numbers = [], [], []
         for name in ("first", "second"):

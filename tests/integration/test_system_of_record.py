@@ -20,9 +20,10 @@ import pytest
 
 from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
-from simulators.server import RunningServer, bind_socket
+from simulators.server import RunningServer
 from tests.integration.conftest import create_sim_account
 from tests.postgres_server import PostgresServer
+from tests.processes import free_port, wait_until_up
 
 PROPAGATION_BOUND = 2.0
 OUTAGE_SECONDS = 10.0
@@ -47,22 +48,6 @@ class Pair:
         )
 
 
-def _free_port() -> int:
-    with bind_socket() as sock:
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not start")
-
-
 @pytest.fixture
 def pair(
     tmp_path: Path, redis_url: str, postgres_url: str, trustcaller_sim: RunningServer
@@ -81,7 +66,7 @@ def pair(
     )
     gateway = [sys.executable, "-m", "gateway.cli"]
     subprocess.run([*gateway, "db", "upgrade"], env=env, check=True, timeout=60)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
             [*gateway, "serve", "--port", str(port)],
@@ -94,7 +79,7 @@ def pair(
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for url in urls:
-            _wait_ready(url)
+            wait_until_up(url)
         yield Pair(urls, admin_key, env)
     finally:
         for process in processes:
