@@ -18,21 +18,15 @@ import pytest
 
 from policies.vault import Keyring, SqlVaultBackend, Vault, generate_key_spec
 from tests.databases import migrated
-from tests.processes import free_port
+from tests.processes import clean_env, free_port
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
-
-
-def _env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(overrides)
-    return env
 
 
 def test_serve_refuses_to_start_without_a_master_key_outside_sandbox(tmp_path: Path) -> None:
     result = subprocess.run(
         [*GATEWAY, "serve", "--port", str(free_port())],
-        env=_env(GATEWAY_DATA_DIR=str(tmp_path)),
+        env=clean_env(GATEWAY_DATA_DIR=str(tmp_path)),
         capture_output=True,
         text=True,
         timeout=30,
@@ -47,7 +41,7 @@ def test_invalid_settings_are_all_reported_without_echoing_secrets(tmp_path: Pat
     secret_looking = "not-a-real-key-but-private"
     result = subprocess.run(
         [*GATEWAY, "serve"],
-        env=_env(
+        env=clean_env(
             GATEWAY_DATA_DIR=str(tmp_path),
             GATEWAY_PORT="eighty",
             GATEWAY_VAULT_KEYS=secret_looking,
@@ -72,7 +66,7 @@ def sandbox_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
             [*GATEWAY, "serve", "--sandbox", "--port", str(port)],
-            env=_env(GATEWAY_LOG_FORMAT="json", GATEWAY_DATA_DIR=str(tmp_path / "data")),
+            env=clean_env(GATEWAY_LOG_FORMAT="json", GATEWAY_DATA_DIR=str(tmp_path / "data")),
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,
@@ -196,7 +190,7 @@ def test_vault_rotate_rewraps_every_record_under_the_newest_key(tmp_path: Path) 
 
     result = subprocess.run(
         [*GATEWAY, "vault", "rotate"],
-        env=_env(GATEWAY_DATA_DIR=str(tmp_path), GATEWAY_VAULT_KEYS=f"{old},{new}"),
+        env=clean_env(GATEWAY_DATA_DIR=str(tmp_path), GATEWAY_VAULT_KEYS=f"{old},{new}"),
         capture_output=True,
         text=True,
         timeout=30,
@@ -233,7 +227,7 @@ def test_a_simulator_runs_alone_and_prints_a_working_token() -> None:
     port = free_port()
     process = subprocess.Popen(
         [*GATEWAY, "sandbox", "trustcaller", "--port", str(port)],
-        env=_env(),
+        env=clean_env(),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -8,7 +8,6 @@ the database password never reaches any output.
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -21,16 +20,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from policies.vault import generate_key_spec
-from tests.processes import free_port
+from tests.processes import clean_env, free_port
 
 GATEWAY = [sys.executable, "-m", "gateway.cli"]
 PASSWORD = "pw-canary-5f0c1e9a77"
-
-
-def _env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(overrides)
-    return env
 
 
 def _with_password(url: str) -> str:
@@ -110,7 +103,7 @@ def serve(tmp_path: Path) -> Iterator[list[Served]]:
 
 
 def test_db_check_on_a_fresh_database_fails_and_names_the_upgrade_command(pg_url: str) -> None:
-    result = _run("db", "check", env=_env(GATEWAY_DATABASE_URL=pg_url))
+    result = _run("db", "check", env=clean_env(GATEWAY_DATABASE_URL=pg_url))
 
     assert result.returncode != 0
     assert "gateway db upgrade" in result.stderr
@@ -119,7 +112,7 @@ def test_db_check_on_a_fresh_database_fails_and_names_the_upgrade_command(pg_url
 
 
 def _serve_unmigrated(pg_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = _env(
+    env = clean_env(
         GATEWAY_DATABASE_URL=pg_url,
         GATEWAY_VAULT_KEYS=generate_key_spec(),
         GATEWAY_DATA_DIR=str(tmp_path / "data"),
@@ -139,7 +132,7 @@ def test_serve_refuses_an_unmigrated_database_naming_the_command(
     assert "no schema" in refusal[0]
     assert result.stdout == ""
     _assert_quiet_about_secrets(result.stdout, result.stderr)
-    check = _run("db", "check", env=_env(GATEWAY_DATABASE_URL=pg_url))
+    check = _run("db", "check", env=clean_env(GATEWAY_DATABASE_URL=pg_url))
     assert check.returncode != 0, "serve must not have migrated the shared database itself"
 
 
@@ -157,7 +150,7 @@ def test_serve_refusing_an_unmigrated_database_prints_only_that_one_line(
 def test_upgrade_then_check_succeed_and_serve_starts(
     pg_url: str, tmp_path: Path, serve: list[Served]
 ) -> None:
-    env = _env(GATEWAY_DATABASE_URL=pg_url)
+    env = clean_env(GATEWAY_DATABASE_URL=pg_url)
 
     upgraded = _run("db", "upgrade", env=env)
     checked = _run("db", "check", env=env)
@@ -190,7 +183,7 @@ def test_embedded_serve_migrates_by_itself_into_a_private_file(
     tmp_path: Path, serve: list[Served]
 ) -> None:
     data_dir = tmp_path / "data"
-    env = _env(GATEWAY_DATA_DIR=str(data_dir), GATEWAY_VAULT_KEYS=generate_key_spec())
+    env = clean_env(GATEWAY_DATA_DIR=str(data_dir), GATEWAY_VAULT_KEYS=generate_key_spec())
 
     served = Served(env, tmp_path)
     serve.append(served)
@@ -199,7 +192,7 @@ def test_embedded_serve_migrates_by_itself_into_a_private_file(
     database = data_dir / "gateway.sqlite3"
     assert database.exists()
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
-    check = _run("db", "check", env=_env(GATEWAY_DATA_DIR=str(data_dir)))
+    check = _run("db", "check", env=clean_env(GATEWAY_DATA_DIR=str(data_dir)))
     assert check.returncode == 0, check.stderr
     assert "Operator (admin) key, shown once" in served.stdout_path.read_text()
 
@@ -209,7 +202,7 @@ def test_vault_rotate_refuses_a_directory_without_a_database_and_creates_none(
 ) -> None:
     empty = tmp_path / "not-the-data-dir"
     empty.mkdir()
-    env = _env(GATEWAY_DATA_DIR=str(empty), GATEWAY_VAULT_KEYS=generate_key_spec())
+    env = clean_env(GATEWAY_DATA_DIR=str(empty), GATEWAY_VAULT_KEYS=generate_key_spec())
 
     result = _run("vault", "rotate", env=env)
 
@@ -223,7 +216,7 @@ def test_vault_rotate_refuses_a_directory_without_a_database_and_creates_none(
 def test_redis_without_a_shared_database_is_refused_at_start(
     tmp_path: Path, redis_url: str
 ) -> None:
-    env = _env(
+    env = clean_env(
         GATEWAY_DATA_DIR=str(tmp_path / "data"),
         GATEWAY_VAULT_KEYS=generate_key_spec(),
         GATEWAY_REDIS_URL=redis_url,
@@ -242,7 +235,7 @@ def test_an_unreachable_database_is_reported_without_its_password(tmp_path: Path
     nowhere = tmp_path / "no-server-here"
     nowhere.mkdir()
     url = f"postgresql://postgres:{PASSWORD}@/gateway?host={nowhere}"
-    env = _env(GATEWAY_DATABASE_URL=url, GATEWAY_VAULT_KEYS=generate_key_spec())
+    env = clean_env(GATEWAY_DATABASE_URL=url, GATEWAY_VAULT_KEYS=generate_key_spec())
 
     check = _run("db", "check", env=env)
     upgrade = _run("db", "upgrade", env=env)
