@@ -25,6 +25,8 @@ from policies.sql import DatabaseUnavailable, SchemaMismatch, check_schema, upgr
 from policies.sql.engine import EMBEDDED_DATABASE
 from policies.sql.migrate import current_revision
 
+SHUTDOWN_GRACE_SECONDS = 10
+"""How long ``serve`` lets requests in flight finish after SIGTERM (orchestrators wait ~30 s)."""
 log = logging.getLogger("gateway")
 
 
@@ -125,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return 0
 

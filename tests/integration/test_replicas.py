@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
 from simulators.server import RunningServer
 from tests.integration.conftest import create_sim_account
-from tests.processes import free_port, wait_until_up
+from tests.processes import clean_env, free_port, stop, wait_until_up
 from tests.redis_server import RedisServer
 
 MAX_WAIT = 2
@@ -45,8 +44,7 @@ def replicas(
     sim_control: httpx.Client,
 ) -> Iterator[Replicas]:
     admin_key = generate_api_key()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(
+    env = clean_env(
         GATEWAY_DATA_DIR=str(tmp_path / "data"),
         GATEWAY_VAULT_KEYS=generate_key_spec(),
         GATEWAY_ADMIN_KEY=admin_key,
@@ -99,10 +97,12 @@ def replicas(
             urls, keys[0], keys[1], (vendor_key_ids[0], vendor_key_ids[1]), sim_control, numbers
         )
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
+        stop(
+            {
+                process: tmp_path / f"replica-{port}.log"
+                for process, port in zip(processes, ports, strict=True)
+            }
+        )
 
 
 async def _spread(

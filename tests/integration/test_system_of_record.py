@@ -7,7 +7,6 @@ tests start; the vendor is the TrustCaller simulator.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from policies.vault import generate_key_spec
 from simulators.server import RunningServer
 from tests.integration.conftest import create_sim_account
 from tests.postgres_server import PostgresServer
-from tests.processes import free_port, wait_until_up
+from tests.processes import clean_env, free_port, stop, wait_until_up
 
 PROPAGATION_BOUND = 2.0
 OUTAGE_SECONDS = 10.0
@@ -53,8 +52,7 @@ def pair(
     tmp_path: Path, redis_url: str, postgres_url: str, trustcaller_sim: RunningServer
 ) -> Iterator[Pair]:
     admin_key = generate_api_key()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(
+    env = clean_env(
         GATEWAY_DATA_DIR=str(tmp_path / "data"),
         GATEWAY_VAULT_KEYS=generate_key_spec(),
         GATEWAY_ADMIN_KEY=admin_key,
@@ -82,10 +80,12 @@ def pair(
             wait_until_up(url)
         yield Pair(urls, admin_key, env)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
+        stop(
+            {
+                process: tmp_path / f"replica-{port}.log"
+                for process, port in zip(processes, ports, strict=True)
+            }
+        )
 
 
 def make_tenant(pair: Pair, sim_control: httpx.Client, name: str) -> tuple[str, str]:
