@@ -6,8 +6,9 @@ import re
 
 import phonenumbers
 
-_E164_DIGITS = re.compile(r"^[1-9][0-9]{7,14}$")
-_MASKED = re.compile(r"^\+?([0-9]+)([Xx*]+)$")
+_E164_DIGITS = re.compile(r"[1-9][0-9]{7,14}")
+_MASKED = re.compile(r"\+?([0-9]+)([Xx*]+)")
+# Both are used with fullmatch: ``$`` would also match before a final newline.
 
 
 E164_INPUT_PATTERN = r"^\+?[1-9][0-9]{7,14}$"
@@ -27,7 +28,7 @@ def parse_e164(raw: str) -> str:
     """
     text = raw
     digits = text[1:] if text.startswith("+") else text
-    if not _E164_DIGITS.match(digits):
+    if not _E164_DIGITS.fullmatch(digits):
         raise InvalidNumber(
             "must be an international number of 8 to 15 digits, optionally starting with '+', "
             "without a leading 0"
@@ -55,4 +56,4 @@ def vendor_digits_to_e164(digits: str) -> str:
 
 def is_masked(number: str) -> bool:
     """Whether a vendor number has masked digits."""
-    return bool(_MASKED.match(number))
+    return bool(_MASKED.fullmatch(number))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -107,3 +108,20 @@ def test_live_call_check_validates_the_number(tenant: TenantHandle) -> None:
         response = tenant.client.get("/v1/calls/live", params=params)
         assert response.status_code == 422, params
         assert response.json()["errors"][0]["field"] == "query.number"
+
+
+def test_a_number_with_a_trailing_newline_is_refused_not_forwarded(
+    make_tenant: Callable[..., TenantHandle],
+) -> None:
+    tenant = make_tenant(name="newline", all_vendors=True)
+    task = "Confirm the appointment tomorrow at 3 PM"
+
+    live = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0] + "\n"})
+    placed = tenant.client.post(
+        "/v1/calls", json={"vendor": "topcalls", "to_number": "+4915112345678\n", "task": task}
+    )
+
+    assert live.status_code == 422
+    assert [e["field"] for e in live.json()["errors"]] == ["query.number"]
+    assert placed.status_code == 422
+    assert [e["field"] for e in placed.json()["errors"]] == ["body.to_number"]

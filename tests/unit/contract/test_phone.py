@@ -107,3 +107,17 @@ def test_vendor_digits_become_e164_and_masks_survive(digits: str, e164: str) -> 
 )
 def test_is_masked_detects_trailing_mask_characters(number: str, masked: bool) -> None:
     assert is_masked(number) is masked
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+4915112345678\n", "4915112345678\n", "+4915112345678\r\n", "\n+4915112345678"],
+    ids=["plus-newline", "digits-newline", "crlf", "leading-newline"],
+)
+def test_parse_e164_refuses_a_number_with_a_line_break(raw: str) -> None:
+    with pytest.raises(InvalidNumber):
+        parse_e164(raw)
+
+
+def test_is_masked_refuses_a_trailing_newline() -> None:
+    assert not is_masked("+8823412XXX\n")
