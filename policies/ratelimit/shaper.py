@@ -142,6 +142,7 @@ class RateShaper:
             except REDIS_ERRORS:
                 self._note_shared_failure()
             else:
+                self._note_shared_success()
                 if decision.admitted:
                     self._local.record(key)
                 return decision
@@ -226,8 +227,13 @@ class RateShaper:
             if rate is not None:
                 ages = self._local.ages_since(key, self._fallback_since, rate.period_seconds)
                 await shared.backfill(key, ages, rate)
-        self._fallback_since = None
-        log.warning("rate limiter: Redis reachable again, shared budgets restored")
+
+    def _note_shared_success(self) -> None:
+        """A decision came from Redis: if an outage was running, it is over (said once, only
+        after Redis answered, never while it is still down)."""
+        if self._fallback_since is not None:
+            self._fallback_since = None
+            log.warning("rate limiter: Redis reachable again, shared budgets restored")
 
     def _note_shared_failure(self) -> None:
         if not self.using_fallback:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -162,3 +163,27 @@ async def test_the_shaper_falls_back_for_its_retry_time_then_tries_redis_again()
 
     assert (shaper.fallbacks, shared.acquired) == (2, 1)
     assert shared.backfilled == ["k"]
+
+
+async def test_redis_is_said_to_be_back_once_and_only_after_it_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    shared = FlakyShared()
+    settings = ShapingSettings(redis_retry_seconds=1, fallback_share=1.0)
+    shaper = RateShaper(shared, settings, clock=clock)  # type: ignore[arg-type]
+    rate = Rate(1000, 60.0)
+    caplog.set_level(logging.WARNING, logger="policies.ratelimit.shaper")
+
+    for _ in range(5):  # still down: each retry of Redis fails again
+        clock.advance(1.1)
+        await shaper.acquire("k", rate)
+    back_while_down = [r for r in caplog.records if "reachable again" in r.getMessage()]
+    shared.down = False
+    for _ in range(3):
+        clock.advance(1.1)
+        await shaper.acquire("k", rate)
+    back = [r for r in caplog.records if "reachable again" in r.getMessage()]
+
+    assert back_while_down == []
+    assert len(back) == 1
