@@ -50,11 +50,6 @@ VENDORS: tuple[VendorEntry, ...] = (
 """Every vendor the gateway serves."""
 
 
-def declarations(vendors: Sequence[VendorEntry] = VENDORS) -> list[VendorDeclaration]:
-    """The declarations of ``vendors``, in registry order."""
-    return [vendor.declaration for vendor in vendors]
-
-
 class AdapterRegistry:
     """The adapters of one process, each on its own pooled HTTP client."""
 
@@ -67,10 +62,6 @@ class AdapterRegistry:
     def get(self, vendor: str) -> VendorAdapter | None:
         """The adapter for ``vendor``, if there is one."""
         return self._adapters.get(vendor)
-
-    def names(self) -> list[str]:
-        """Every vendor served, sorted."""
-        return sorted(self._adapters)
 
     def supporting(self, capability: type[P]) -> dict[str, P]:
         """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name."""

@@ -4,6 +4,7 @@ handed to the pipeline when a call needs one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import msgspec
 from cachetools import TTLCache
@@ -18,6 +19,8 @@ from policies.vault import CredentialMetadata, Vault
 FRESHNESS_SECONDS = 1.0
 """How stale this process's copy of a credential may be (a change elsewhere shows within it)."""
 CACHED_ENTRIES = 100_000
+_UNREAD: Any = object()
+"""Not in the fresh copy (``None`` there means: known to have no credential)."""
 
 
 async def store_credential(
@@ -68,9 +71,8 @@ class VaultCredentials:
         """The tenant's credential for the adapter's vendor (409 when none is stored)."""
         vendor = adapter.declaration.name
         key = (tenant_id, vendor)
-        if key in self._held:
-            held = self._held[key]
-        else:
+        held = self._held.get(key, _UNREAD)
+        if held is _UNREAD:
             secret = await self._vault.get_secret(tenant_id, vendor)
             held = (
                 Held(adapter.load_credential(secret), credential_id(secret))

@@ -7,12 +7,11 @@ cache hit only when every part was, and the rate information is the most restric
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
-U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -78,10 +77,6 @@ class Outcome(Generic[T]):
     def headers(self) -> dict[str, str]:
         """The response headers this outcome calls for."""
         return self.facts.headers()
-
-    def map(self, change: Callable[[T], U]) -> Outcome[U]:
-        """The same facts about another value."""
-        return Outcome(change(self.value), self.facts)
 
 
 def merge_facts(parts: Iterable[Facts]) -> Facts:

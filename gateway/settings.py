@@ -301,10 +301,6 @@ class Settings:
         """A copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
 
-    def with_server(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied to the server settings."""
-        return self.replace(server=dataclasses.replace(self.server, **changes))
-
     def with_stores(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied to the store settings."""
         return self.replace(stores=dataclasses.replace(self.stores, **changes))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from cachetools import TTLCache
 
@@ -16,6 +17,8 @@ from policies.last_known import LastKnown
 FRESHNESS_SECONDS = 1.0
 """How stale this process's copy of a key may be (a revocation elsewhere shows within it)."""
 CACHED_KEYS = 100_000
+_UNREAD: Any = object()
+"""Not in the fresh copy (``None`` there means: known not to be an active key)."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,8 @@ class Authenticator:
         key_hash = hash_api_key(token)
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
-        if key_hash in self._fresh:
-            record = self._fresh[key_hash]
-        else:
+        record = self._fresh.get(key_hash, _UNREAD)
+        if record is _UNREAD:
             record = await self._last_known.read(
                 ("key", key_hash), lambda: self._store.find_active_key(key_hash)
             )
