@@ -6,11 +6,19 @@ calls through the module named in the vendor's declaration:
 - ``start_sandbox(host) -> list[SandboxVendor]``: the simulator on a free local port, in a
   background thread, with a demo account (one simulator may serve several vendors);
 - ``run_standalone(host, port) -> None``: the simulator in the foreground (``gateway sandbox``).
+
+and two more that the test suite's fixtures use, so a registered vendor is tested without its
+name being written in them:
+
+- ``start_for_tests(host) -> StartedSimulator``: the simulator with its timings compressed;
+- ``new_account(server_url, name, **options) -> SimulatorAccount``: a fresh account on a running
+  simulator, with a working secret for each vendor it serves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from simulators.server import RunningServer
 
@@ -30,3 +38,23 @@ class SandboxVendor:
     ``$GW_KEY`` the demo tenant's key."""
     verification_origin: str | None = None
     """An origin the gateway must allow as a verification profile endpoint (the simulator's)."""
+
+
+@dataclass(frozen=True)
+class StartedSimulator:
+    """A simulator running for tests: where each vendor it serves is reached."""
+
+    server: RunningServer = field(repr=False)
+    base_urls: dict[str, str]
+    """The vendor's base URL (``GATEWAY_<VENDOR>_BASE_URL``), by vendor name."""
+    verification_origin: str | None = None
+    """An origin the gateway must allow as a verification profile endpoint, if any."""
+
+
+@dataclass(frozen=True)
+class SimulatorAccount:
+    """A fresh account on a simulator: a working secret per vendor, and the simulator's own
+    answer (its numbers, ids and keys, for tests that speak to the simulator directly)."""
+
+    secrets: dict[str, dict[str, str]] = field(repr=False)
+    details: dict[str, Any] = field(repr=False)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from simulators.sandbox import SandboxVendor
+from typing import Any
+
+import httpx
+
+from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
 from simulators.server import start_in_thread
 from simulators.topcalls.app import SimulatorConfig, create_simulator_app, run_standalone
 from simulators.topcalls.control import seed_demo_account
 
 SANDBOX_CONFIG = SimulatorConfig(queue_seconds=1.0, talk_seconds=8.0, post_processing_seconds=4.0)
 """Calls that finish while a newcomer watches (the vendor's own timings are minutes long)."""
+
+TEST_CONFIG = SimulatorConfig(
+    queue_seconds=0.2,
+    talk_seconds=0.5,
+    post_processing_seconds=0.3,
+    rate_limit=1_000_000,
+    webhook_retry_delays=(0.05, 0.05, 0.05, 0.05),
+)
+"""Calls that settle within a second and retries a test can wait for; a rate limit that tests
+sharing the simulator never reach (tests of the limit start their own)."""
 
 
 def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]:
@@ -40,4 +54,19 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [vendor]
 
 
-__all__ = ["run_standalone", "start_sandbox"]
+def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:
+    """The simulator on a free port with :data:`TEST_CONFIG`."""
+    server = start_in_thread(create_simulator_app(TEST_CONFIG), host)
+    return StartedSimulator(server=server, base_urls={"topcalls": server.url})
+
+
+def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
+    """A fresh demo account: a number, minutes, campaigns and call history."""
+    body = {"name": name, "demo": True, **options}
+    created = httpx.post(f"{server_url}/_sim/accounts", json=body, timeout=5)
+    created.raise_for_status()
+    details = created.json()
+    return SimulatorAccount(secrets={"topcalls": {"api_key": details["api_key"]}}, details=details)
+
+
+__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]

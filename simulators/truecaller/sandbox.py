@@ -7,7 +7,11 @@ the profile flow, whose endpoint origin the gateway must allow.
 
 from __future__ import annotations
 
-from simulators.sandbox import SandboxVendor
+from typing import Any
+
+import httpx
+
+from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
 from simulators.server import start_in_thread
 from simulators.truecaller.app import SimulatorConfig, create_simulator_app, run_standalone
 from simulators.truecaller.state import SimulatorState
@@ -15,6 +19,12 @@ from simulators.truecaller.state import SimulatorState
 VENDOR = "truecaller"
 PROFILE_VENDOR = "truecaller_profile"
 SANDBOX_APP = {"partner_key": "sandbox-partner-key", "partner_name": "Sandbox Demo"}
+TEST_CONFIG = SimulatorConfig(
+    number_processing_seconds=0.3,
+    batch_processing_seconds=0.3,
+    callback_retry_delays_seconds=(0.05, 0.05, 0.05),
+)
+"""Listings and batches that settle, and callbacks retried, within a second."""
 
 
 def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]:
@@ -65,4 +75,25 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [business, profile]
 
 
-__all__ = ["run_standalone", "start_sandbox"]
+def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:
+    """The simulator on a free port with :data:`TEST_CONFIG`, serving both vendors."""
+    server = start_in_thread(create_simulator_app(TEST_CONFIG), host)
+    return StartedSimulator(
+        server=server,
+        base_urls={VENDOR: server.url, PROFILE_VENDOR: server.url},
+        verification_origin=server.url,
+    )
+
+
+def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
+    """A fresh client account with one key; the profile flow's partner app named after it (the
+    profile flow has no account on the vendor side: any partner key is accepted)."""
+    created = httpx.post(f"{server_url}/_sim/accounts", json={"name": name, **options}, timeout=5)
+    created.raise_for_status()
+    details = created.json()
+    business = {k: details[k] for k in ("client_account_id", "key_id", "api_key")}
+    profile = {"partner_key": f"pk-{details['client_account_id']}", "partner_name": name}
+    return SimulatorAccount(secrets={VENDOR: business, PROFILE_VENDOR: profile}, details=details)
+
+
+__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]

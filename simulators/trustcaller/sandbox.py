@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from simulators.sandbox import SandboxVendor
+import httpx
+
+from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
 from simulators.server import start_in_thread
 from simulators.trustcaller.app import SimulatorConfig, create_simulator_app, run_standalone
 
@@ -34,4 +37,21 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [vendor]
 
 
-__all__ = ["run_standalone", "start_sandbox"]
+def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:
+    """The simulator on a free port with the vendor's own limits (it has no slow timings)."""
+    config = SimulatorConfig()
+    server = start_in_thread(create_simulator_app(config), host)
+    return StartedSimulator(
+        server=server, base_urls={"trustcaller": server.url + config.api_prefix}
+    )
+
+
+def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
+    """A fresh account (``options`` as ``POST /_sim/accounts`` takes them: numbers, limits...)."""
+    created = httpx.post(f"{server_url}/_sim/accounts", json={"name": name, **options}, timeout=5)
+    created.raise_for_status()
+    details = created.json()
+    return SimulatorAccount(secrets={"trustcaller": {"token": details["token"]}}, details=details)
+
+
+__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]

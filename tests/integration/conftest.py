@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,47 +12,111 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from adapters.registry import VENDORS, VendorEntry
 from gateway.app import create_app
 from gateway.auth.keys import Scope, generate_api_key
+from gateway.sandbox import simulator_modules
 from gateway.settings import PolicySettings, Settings, StoreSettings, VendorHttpSettings
 from policies.vault import Keyring, generate_key_spec
+from simulators.sandbox import SimulatorAccount, StartedSimulator
 from simulators.server import RunningServer, start_in_thread
-from simulators.topcalls.app import SimulatorConfig as TopCallsConfig
-from simulators.topcalls.app import create_simulator_app as create_topcalls_app
-from simulators.truecaller.app import SimulatorConfig as TruecallerConfig
-from simulators.truecaller.app import create_simulator_app as create_truecaller_app
 
 ALL_SCOPES = tuple(scope.value for scope in Scope)
-TOPCALLS_FAST = TopCallsConfig(
-    queue_seconds=0.2,
-    talk_seconds=0.5,
-    post_processing_seconds=0.3,
-    rate_limit=1_000_000,
-    webhook_retry_delays=(0.05, 0.05, 0.05, 0.05),
-)
-TRUECALLER_FAST = TruecallerConfig(
-    number_processing_seconds=0.3,
-    batch_processing_seconds=0.3,
-    callback_retry_delays_seconds=(0.05, 0.05, 0.05),
-)
 VENDOR_READ_TIMEOUT = 1.0
 BREAKER_OPEN_SECONDS = 1.0
+FRESH_VENDOR = "trustcaller"
+"""The vendor whose simulator each test gets fresh (the ``trustcaller_sim`` fixture): the
+suite's fault injection and request counting target it. Every other registered vendor's
+simulator is shared by the session (tests that count its requests start their own)."""
+
+
+@dataclass(frozen=True)
+class Simulators:
+    """The running simulators of the registered vendors, by the module that serves them."""
+
+    started: dict[str, StartedSimulator]
+    """By simulator module name (one simulator may serve several vendors)."""
+
+    def base_urls(self) -> dict[str, str]:
+        """Every served vendor's base URL."""
+        return {v: url for s in self.started.values() for v, url in s.base_urls.items()}
+
+    def verification_origins(self) -> tuple[str, ...]:
+        """Origins the gateway must allow as verification profile endpoints."""
+        return tuple(s.verification_origin for s in self.started.values() if s.verification_origin)
+
+    def server_for(self, vendor: str) -> RunningServer:
+        """The simulator serving ``vendor``."""
+        return next(s.server for s in self.started.values() if vendor in s.base_urls)
+
+    def with_fresh(self, module: str, started: StartedSimulator) -> Simulators:
+        """These simulators with ``module``'s replaced by ``started``."""
+        return Simulators({**self.started, module: started})
+
+    def new_accounts(
+        self, name: str, only: str | None, options_for: str, **options: object
+    ) -> dict[str, SimulatorAccount]:
+        """A fresh account on each simulator (or only on the one serving vendor ``only``), by
+        module; ``options`` go to the one serving vendor ``options_for``."""
+        accounts: dict[str, SimulatorAccount] = {}
+        for module, started in self.started.items():
+            if only is None or only in started.base_urls:
+                extra = options if options_for in started.base_urls else {}
+                accounts[module] = importlib.import_module(module).new_account(
+                    started.server.url, name, **extra
+                )
+        return accounts
+
+
+def start_simulators(vendors: Sequence[VendorEntry] = VENDORS) -> Simulators:
+    """Every simulator the registered ``vendors`` name, with timings compressed for tests."""
+    modules = simulator_modules(vendors)
+    return Simulators({module.__name__: module.start_for_tests() for module in modules.values()})
+
+
+def stop_simulators(simulators: Simulators) -> None:
+    """Stop every simulator in ``simulators``."""
+    for started in simulators.started.values():
+        started.server.stop()
+
+
+def simulator_module_of(vendor: str, vendors: Sequence[VendorEntry] = VENDORS) -> str:
+    """The module of the simulator serving ``vendor``."""
+    module = next(v.declaration.simulator for v in vendors if v.name == vendor)
+    assert module is not None, f"{vendor} has no simulator"
+    return module
 
 
 @pytest.fixture(scope="session")
-def shared_topcalls_sim() -> Iterator[RunningServer]:
-    """One TopCalls simulator for the session (tests that count its requests start their own)."""
-    server = start_in_thread(create_topcalls_app(TOPCALLS_FAST))
-    yield server
-    server.stop()
+def shared_simulators() -> Iterator[Simulators]:
+    """One simulator per registered vendor for the session."""
+    simulators = start_simulators()
+    yield simulators
+    stop_simulators(simulators)
+
+
+@pytest.fixture
+def simulators(shared_simulators: Simulators, trustcaller_sim: RunningServer) -> Simulators:
+    """The session's simulators, with the fresh-per-test one of :data:`FRESH_VENDOR`."""
+    module = simulator_module_of(FRESH_VENDOR)
+    base = shared_simulators.started[module].base_urls[FRESH_VENDOR]
+    path = base.removeprefix(shared_simulators.server_for(FRESH_VENDOR).url)
+    fresh = StartedSimulator(
+        server=trustcaller_sim, base_urls={FRESH_VENDOR: trustcaller_sim.url + path}
+    )
+    return shared_simulators.with_fresh(module, fresh)
 
 
 @pytest.fixture(scope="session")
-def shared_truecaller_sim() -> Iterator[RunningServer]:
-    """One Truecaller simulator for the session, business API and profile host together."""
-    server = start_in_thread(create_truecaller_app(TRUECALLER_FAST))
-    yield server
-    server.stop()
+def shared_topcalls_sim(shared_simulators: Simulators) -> RunningServer:
+    """The session's TopCalls simulator (for tests that speak to it directly)."""
+    return shared_simulators.server_for("topcalls")
+
+
+@pytest.fixture(scope="session")
+def shared_truecaller_sim(shared_simulators: Simulators) -> RunningServer:
+    """The session's Truecaller simulator, business API and profile host together."""
+    return shared_simulators.server_for("truecaller")
 
 
 @pytest.fixture
@@ -63,16 +128,38 @@ def sim_control(trustcaller_sim: RunningServer) -> Iterator[httpx.Client]:
 
 @dataclass
 class TenantHandle:
-    """A tenant with a key, and the simulator account whose credential it stores."""
+    """A tenant with a key, and the simulator accounts whose credentials it stores."""
 
     id: str
     key: str
     client: httpx.Client
-    vendor_token: str = field(repr=False)
-    vendor_numbers: list[str]
-    vendor_account_id: int
-    topcalls_account: dict[str, Any] | None = field(default=None, repr=False)
-    truecaller_account: dict[str, Any] | None = field(default=None, repr=False)
+    accounts: dict[str, dict[str, Any]] = field(repr=False)
+    """Each simulator's answer for the account this tenant's credential names, by vendor."""
+
+    @property
+    def vendor_token(self) -> str:
+        """The TrustCaller account's API token."""
+        return str(self.accounts["trustcaller"]["token"])
+
+    @property
+    def vendor_numbers(self) -> list[str]:
+        """The TrustCaller account's numbers in E.164."""
+        return ["+" + n for n in self.accounts["trustcaller"]["numbers"]]
+
+    @property
+    def vendor_account_id(self) -> int:
+        """The TrustCaller account's id."""
+        return int(self.accounts["trustcaller"]["account_id"])
+
+    @property
+    def topcalls_account(self) -> dict[str, Any] | None:
+        """The TopCalls demo account, when the tenant has every vendor."""
+        return self.accounts.get("topcalls")
+
+    @property
+    def truecaller_account(self) -> dict[str, Any] | None:
+        """The Truecaller client account, when the tenant has every vendor."""
+        return self.accounts.get("truecaller")
 
 
 @dataclass
@@ -98,13 +185,9 @@ class GatewayStack:
 
 
 @pytest.fixture
-def gateway_settings(
-    trustcaller_sim: RunningServer,
-    shared_topcalls_sim: RunningServer,
-    shared_truecaller_sim: RunningServer,
-    tmp_path: Path,
-) -> Settings:
-    """Settings pointing the gateway at the simulators, with a fresh vault and data dir."""
+def gateway_settings(simulators: Simulators, tmp_path: Path) -> Settings:
+    """Settings pointing the gateway at every registered vendor's simulator, with a fresh vault
+    and data dir."""
     timeouts = {"connect_timeout": 1.0, "read_timeout": VENDOR_READ_TIMEOUT}
     return Settings(
         stores=StoreSettings(
@@ -113,14 +196,10 @@ def gateway_settings(
             vault_keys=Keyring.from_spec(generate_key_spec()),
         ),
         policies=PolicySettings(breaker_open_seconds=BREAKER_OPEN_SECONDS),
-        verification_endpoints=(shared_truecaller_sim.url,),
+        verification_endpoints=simulators.verification_origins(),
         vendors={
-            "trustcaller": VendorHttpSettings(base_url=trustcaller_sim.url + "/api/v1", **timeouts),
-            "topcalls": VendorHttpSettings(base_url=shared_topcalls_sim.url, **timeouts),
-            "truecaller": VendorHttpSettings(base_url=shared_truecaller_sim.url, **timeouts),
-            "truecaller_profile": VendorHttpSettings(
-                base_url=shared_truecaller_sim.url, **timeouts
-            ),
+            vendor: VendorHttpSettings(base_url=url, **timeouts)
+            for vendor, url in simulators.base_urls().items()
         },
     )
 
@@ -168,14 +247,10 @@ def create_sim_account(sim_control: httpx.Client, **options: object) -> dict[str
 
 
 @pytest.fixture
-def make_tenant(
-    gateway: GatewayStack,
-    sim_control: httpx.Client,
-    shared_topcalls_sim: RunningServer,
-    shared_truecaller_sim: RunningServer,
-) -> Callable[..., TenantHandle]:
-    """Create a tenant with a key of the given scopes and a working TrustCaller credential;
-    with ``all_vendors``, also TopCalls (a demo account) and both Truecaller credentials."""
+def make_tenant(gateway: GatewayStack, simulators: Simulators) -> Callable[..., TenantHandle]:
+    """Create a tenant with a key of the given scopes and a working credential for
+    :data:`FRESH_VENDOR`; with ``all_vendors``, one for every registered vendor. ``account``
+    options go to the fresh vendor's simulator account."""
 
     def make(
         name: str = "acme",
@@ -191,37 +266,21 @@ def make_tenant(
             f"/v1/admin/tenants/{tenant_id}/keys", json={"name": "tests", "scopes": list(scopes)}
         )
         assert key.status_code == 201, key.text
-        sim_account = create_sim_account(sim_control, **account)
-        secrets = {"trustcaller": {"token": str(sim_account["token"])}}
-        topcalls = truecaller = None
-        if all_vendors:
-            topcalls = httpx.post(
-                shared_topcalls_sim.url + "/_sim/accounts", json={"name": name, "demo": True}
-            ).json()
-            truecaller = httpx.post(
-                shared_truecaller_sim.url + "/_sim/accounts", json={"name": name}
-            ).json()
-            secrets["topcalls"] = {"api_key": topcalls["api_key"]}
-            secrets["truecaller"] = {
-                "client_account_id": truecaller["client_account_id"],
-                "key_id": truecaller["key_id"],
-                "api_key": truecaller["api_key"],
-            }
-            secrets["truecaller_profile"] = {"partner_key": "pk", "partner_name": name}
-        for vendor, secret in secrets.items():
-            stored = admin.put(
-                f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}", json={"secret": secret}
-            )
-            assert stored.status_code == 200, stored.text
+        only = None if all_vendors else FRESH_VENDOR
+        made = simulators.new_accounts(name, only, FRESH_VENDOR, **account)
+        accounts: dict[str, dict[str, Any]] = {}
+        for created in made.values():
+            for vendor, secret in created.secrets.items():
+                accounts[vendor] = created.details
+                stored = admin.put(
+                    f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}", json={"secret": secret}
+                )
+                assert stored.status_code == 200, stored.text
         return TenantHandle(
             id=tenant_id,
             key=key.json()["key"],
             client=gateway.client(key.json()["key"]),
-            vendor_token=str(sim_account["token"]),
-            vendor_numbers=["+" + n for n in sim_account["numbers"]],  # type: ignore[union-attr]
-            vendor_account_id=int(sim_account["account_id"]),  # type: ignore[arg-type]
-            topcalls_account=topcalls,
-            truecaller_account=truecaller,
+            accounts=accounts,
         )
 
     return make

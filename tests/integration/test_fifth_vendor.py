@@ -22,25 +22,28 @@ from gateway.settings import Settings, StoreSettings, VendorHttpDefaults
 from policies.vault import Keyring, generate_key_spec
 from simulators.server import RunningServer, start_in_thread
 from tests.fifth_vendor.echocall.adapter import EchoCallAdapter
-from tests.fifth_vendor.echocall_sim.app import API
-from tests.fifth_vendor.echocall_sim.app import create_app as create_echocall_app
+from tests.integration.conftest import Simulators, start_simulators, stop_simulators
 
 WITH_ECHOCALL = (*VENDORS, VendorEntry(EchoCallAdapter.declaration, EchoCallAdapter))
 """The registry's list plus one entry: all it takes to add a vendor."""
 
 
-@pytest.fixture
-def echocall_sim() -> Iterator[RunningServer]:
-    server = start_in_thread(create_echocall_app())
-    yield server
-    server.stop()
+@pytest.fixture(scope="module")
+def simulators() -> Iterator[Simulators]:
+    """Every simulator the list with EchoCall names: the test fixtures follow the registry."""
+    started = start_simulators(WITH_ECHOCALL)
+    yield started
+    stop_simulators(started)
 
 
 @pytest.fixture
-def gateway_url(
-    echocall_sim: RunningServer, trustcaller_sim: RunningServer, tmp_path: Path
-) -> Iterator[tuple[str, str]]:
-    """A gateway serving EchoCall and TrustCaller; its URL and operator key."""
+def echocall_sim(simulators: Simulators) -> RunningServer:
+    return simulators.server_for("echocall")
+
+
+@pytest.fixture
+def gateway_url(simulators: Simulators, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A gateway serving EchoCall and the registered vendors; its URL and operator key."""
     admin_key = generate_api_key()
     defaults = VendorHttpDefaults(connect_timeout=1.0, read_timeout=2.0)
     settings = Settings(
@@ -49,9 +52,9 @@ def gateway_url(
             admin_key=admin_key,
             vault_keys=Keyring.from_spec(generate_key_spec()),
         ),
+        verification_endpoints=simulators.verification_origins(),
         vendors={
-            "echocall": defaults.for_vendor(echocall_sim.url + API),
-            "trustcaller": defaults.for_vendor(trustcaller_sim.url + "/api/v1"),
+            vendor: defaults.for_vendor(url) for vendor, url in simulators.base_urls().items()
         },
     )
     server = start_in_thread(create_app(settings, vendors=WITH_ECHOCALL))
@@ -93,19 +96,12 @@ def test_the_settings_variable_follows_from_the_registry() -> None:
 
 
 def test_the_unified_routes_serve_the_new_vendor(
-    gateway_url: tuple[str, str],
-    echocall_sim: RunningServer,
-    trustcaller_sim: RunningServer,
+    gateway_url: tuple[str, str], simulators: Simulators
 ) -> None:
-    account = echocall_account(echocall_sim)
-    trustcaller = httpx.post(trustcaller_sim.url + "/_sim/accounts", json={"name": "t"}).json()
-    client = tenant_with(
-        gateway_url,
-        {
-            "echocall": {"api_key": account["api_key"]},
-            "trustcaller": {"token": trustcaller["token"]},
-        },
-    )
+    accounts = simulators.new_accounts("fifth", only=None, options_for="echocall")
+    account = accounts["tests.fifth_vendor.echocall_sim.sandbox"].details
+    secrets = {v: s for made in accounts.values() for v, s in made.secrets.items()}
+    client = tenant_with(gateway_url, secrets)
 
     own = client.get("/v1/numbers", params={"vendor": "echocall"})
     merged = client.get("/v1/numbers", params={"limit": 1000})
@@ -113,7 +109,7 @@ def test_the_unified_routes_serve_the_new_vendor(
 
     assert own.status_code == 200, own.text
     assert [n["id"] for n in own.json()["data"]] == [f"echocall:{i}" for i in account["lines"]]
-    assert {n["vendor"] for n in merged.json()["data"]} == {"echocall", "trustcaller"}
+    assert {"echocall", "trustcaller", "topcalls"} <= {n["vendor"] for n in merged.json()["data"]}
     assert one.json()["number"].startswith("+4930")
 
     placed = client.post(

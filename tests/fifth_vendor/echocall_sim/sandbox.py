@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import uvicorn
 
-from simulators.sandbox import SandboxVendor
+from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
 from simulators.server import start_in_thread
 from tests.fifth_vendor.echocall_sim.app import API, EchoCallState, create_app
 
@@ -34,3 +37,17 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
 def run_standalone(host: str, port: int) -> None:
     """The simulator in the foreground."""
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:
+    """The simulator on a free port."""
+    server = start_in_thread(create_app(), host)
+    return StartedSimulator(server=server, base_urls={"echocall": server.url + API})
+
+
+def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
+    """A fresh account with two lines."""
+    created = httpx.post(f"{server_url}/_sim/accounts", timeout=5)
+    created.raise_for_status()
+    details = created.json()
+    return SimulatorAccount(secrets={"echocall": {"api_key": details["api_key"]}}, details=details)

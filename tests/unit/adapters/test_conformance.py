@@ -122,3 +122,5 @@ def test_it_has_a_simulator_with_the_sandbox_functions(entry: VendorEntry) -> No
 
     assert callable(module.start_sandbox)
     assert callable(module.run_standalone)
+    assert callable(module.start_for_tests), "the test fixtures start it through this"
+    assert callable(module.new_account), "the test fixtures open accounts through this"
