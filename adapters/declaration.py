@@ -69,6 +69,10 @@ class RateBudget:
     scope: str = "credential"
     """``credential`` (counted per stored key) or ``account`` (per vendor account, which the
     adapter names)."""
+    counts_refused: bool = True
+    """Whether the vendor counts a request it refuses for a bad credential. When it does not, the
+    gateway gives the slot back on such a refusal: whoever names an account with a wrong key
+    spends nothing of the budget the account's real holder depends on."""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.telemetry import annotate
 from policies.cache import TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
-from policies.ratelimit import Rate, RateShaper, ShapingRejected
+from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
 from policies.resilience import (
     BreakerOpen,
     Bulkhead,
@@ -71,6 +71,11 @@ MAX_VENDOR_STATES = 1024
 log = logging.getLogger(__name__)
 
 
+def _counts_refused(declaration: VendorDeclaration, spec: OperationSpec) -> bool:
+    budget = declaration.budgets.get(spec.budget) if spec.budget else None
+    return budget is None or budget.counts_refused
+
+
 def credential_id(secret: object) -> str:
     """A stable, non-reversible id of a credential, to key its budget and breaker."""
     digest = hashlib.sha256(msgspec.json.encode(secret, order="sorted"))
@@ -79,10 +84,23 @@ def credential_id(secret: object) -> str:
 
 @dataclass(frozen=True)
 class Held:
-    """A credential ready for its adapter, and the non-reversible key its budgets count on."""
+    """A credential ready for its adapter, and the non-reversible key its breaker and budgets
+    count on."""
 
     credential: object
     key: str
+    budget_key: str | None = None
+    """Where its budgets count instead, when the vendor counts per account rather than per
+    credential (several credentials naming one account share the account's budget, while each
+    keeps its own breaker)."""
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Where one credential's breaker and budgets live."""
+
+    breaker: str
+    budget: str
 
 
 class CredentialSource(Protocol):
@@ -264,7 +282,9 @@ class VendorPipeline:
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
         declaration = call.adapter.declaration
-        key = f"{declaration.name}:{held.key}"
+        key = _Keys(
+            f"{declaration.name}:{held.key}", f"{declaration.name}:{held.budget_key or held.key}"
+        )
         budget = self._retry_budget(declaration.name)
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
@@ -290,7 +310,7 @@ class VendorPipeline:
         self,
         call: VendorCall[T],
         spec: OperationSpec,
-        key: str,
+        key: _Keys,
         credential: object,
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
@@ -298,10 +318,11 @@ class VendorPipeline:
 
         The breaker comes first so an open one spends nothing; shaping comes last before the
         call so the time between taking a budget slot and the vendor receiving the request stays
-        within the window margin.
+        within the window margin. A slot of a budget whose vendor does not count refused
+        credentials is given back when the vendor refuses this one.
         """
         declaration = call.adapter.declaration
-        breaker = self.breakers.get(key)
+        breaker = self.breakers.get(key.breaker)
         annotate(breaker_state=breaker.state.value)
         try:
             breaker.before_call()
@@ -319,9 +340,14 @@ class VendorPipeline:
                     await self._enforce_tenant_quota(
                         call.tenant_id, self._limits.tenant_quota, deadline
                     )
-                rate = await self._shape(declaration, spec, key, deadline)
+                rate, admission = await self._shape(declaration, spec, key.budget, deadline)
                 called = True
-                value = await self._call_vendor(call, key, breaker, credential)
+                try:
+                    value = await self._call_vendor(call, key.budget, breaker, credential)
+                except VendorCredentialRejected:
+                    if admission is not None and not _counts_refused(declaration, spec):
+                        await self.shaper.release(admission)
+                    raise
                 return value, rate
         except BulkheadFull:
             raise VendorBusy(
@@ -374,10 +400,10 @@ class VendorPipeline:
 
     async def _shape(
         self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
-    ) -> RateFacts | None:
+    ) -> tuple[RateFacts | None, Admission | None]:
         budget = declaration.budgets.get(spec.budget) if spec.budget else None
         if budget is None:
-            return None
+            return None, None
         rate = Rate(budget.limit, budget.period_seconds)
         budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
         try:
@@ -392,7 +418,7 @@ class VendorPipeline:
             ) from None
         self.metrics.shaping_wait.labels(declaration.name).observe(admission.waited_seconds)
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
-        return RateFacts(budget.limit, admission.remaining, budget.period_seconds)
+        return RateFacts(budget.limit, admission.remaining, budget.period_seconds), admission
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:

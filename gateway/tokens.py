@@ -125,7 +125,7 @@ class VendorTokens:
                 op=Op.EXCHANGE_TOKEN,
                 tenant_id=slot.tenant_id,
                 invoke=adapter.exchange_token,
-                held=Held(slot.held.credential, account_key),
+                held=Held(slot.held.credential, slot.held.key, budget_key=account_key),
                 deadline=slot.deadline,
             )
         )

@@ -2,7 +2,8 @@
 
 Budgets are the documented limits: 100 requests a second per token for real-time
 personalization (assumed for the undocumented endpoints too), 60 batch calls a minute, and 10
-token creations per 30 minutes per client account. Nothing that acts at the vendor is retried:
+token creations per 30 minutes per client account (a refused exchange creates nothing and is not
+counted: see ``counts_refused``). Nothing that acts at the vendor is retried:
 it takes no idempotency key, so a retry could act twice.
 """
 
@@ -23,7 +24,7 @@ DECLARATION = VendorDeclaration(
         "default": RateBudget(limit=100, period_seconds=1.0),
         "realtime": RateBudget(limit=100, period_seconds=1.0),
         "batch": RateBudget(limit=60, period_seconds=60.0),
-        "token": RateBudget(limit=10, period_seconds=1800.0, scope="account"),
+        "token": RateBudget(limit=10, period_seconds=1800.0, scope="account", counts_refused=False),
     },
     operations={
         Op.EXCHANGE_TOKEN: OperationSpec(budget="token"),

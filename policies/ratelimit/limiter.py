@@ -48,6 +48,10 @@ class Decision:
     admitted: bool
     wait_seconds: float
     remaining: int
+    member: str | None = None
+    """The admission's entry in a shared log (to give it back); ``None`` for a local one."""
+    at: float | None = None
+    """When a local limiter admitted it, on its clock (to give it back)."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +82,19 @@ class RedisLimiter:
         """Admit one request under ``key`` if ``rate`` allows it now, provided the budget's
         epoch is ``epoch`` (the one this replica knows; ``""``: none yet)."""
         window_ms = int(rate.period_seconds * 1000)
+        member = uuid.uuid4().hex
         admitted, wait_ms, remaining, current = await self._script(
             keys=self._keys(key),
-            args=[rate.limit, window_ms, uuid.uuid4().hex, epoch, uuid.uuid4().hex],
+            args=[rate.limit, window_ms, member, epoch, uuid.uuid4().hex],
         )
         if int(admitted) < 0:
             return EpochChanged(reply_text(current))
-        return Decision(bool(admitted), int(wait_ms) / 1000, int(remaining))
+        granted = bool(admitted)
+        return Decision(granted, int(wait_ms) / 1000, int(remaining), member if granted else None)
+
+    async def release(self, key: str, member: str) -> None:
+        """Give back one admission (the vendor did not count the request it let through)."""
+        await self._redis.zrem(self._keys(key)[0], member)
 
     async def epochs(self, keys: Sequence[str]) -> list[str | None]:
         """The epochs of several budgets now (``None``: emptied), in one round trip."""
@@ -127,17 +137,24 @@ class MemoryLimiter:
             log.popleft()
         if len(log) < rate.limit:
             log.append(now)
-            return Decision(True, 0.0, rate.limit - len(log))
+            return Decision(True, 0.0, rate.limit - len(log), at=now)
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
 
-    def record(self, key: str) -> None:
+    def record(self, key: str) -> float:
         """Note an admission decided elsewhere (by Redis), so a fallback (or a re-seed of an
-        emptied Redis) starts from history."""
+        emptied Redis) starts from history; when it was noted."""
         now = self._now()
         log = self._logs.setdefault(key, deque())
         while log and log[0] <= now - MAX_HISTORY_SECONDS:
             log.popleft()
         log.append(now)
+        return now
+
+    def release(self, key: str, at: float) -> None:
+        """Forget the admission noted at ``at`` under ``key`` (gone already: nothing to do)."""
+        log = self._logs.get(key)
+        if log is not None and at in log:
+            log.remove(at)
 
     def ages_since(self, key: str, since: float, period_seconds: float) -> list[float]:
         """Ages (seconds) of the admissions under ``key`` after ``since`` and within a period."""

@@ -66,6 +66,11 @@ class Admission:
 
     waited_seconds: float
     remaining: int
+    key: str = ""
+    member: str | None = None
+    """Its entry in the shared log, if Redis admitted it."""
+    at: float | None = None
+    """When this process noted it, on the shaper's clock."""
 
 
 class RateShaper:
@@ -117,10 +122,23 @@ class RateShaper:
             decision = await self._decide(key, window)
             now = self._clock.monotonic()
             if decision.admitted:
-                return Admission(now - started, decision.remaining)
+                return Admission(
+                    now - started, decision.remaining, key, decision.member, decision.at
+                )
             if now + decision.wait_seconds > deadline:
                 raise ShapingRejected(decision.wait_seconds)
             await self._clock.sleep(decision.wait_seconds)
+
+    async def release(self, admission: Admission) -> None:
+        """Give a slot back: the vendor refused the request without counting it (a budget
+        whose vendor counts only what it accepts), so it must not count here either."""
+        if admission.at is not None:
+            self._local.release(admission.key, admission.at)
+        if admission.member is not None and self._shared is not None:
+            try:
+                await self._shared.release(admission.key, admission.member)
+            except REDIS_ERRORS:
+                self._note_shared_failure()
 
     async def pause(self, key: str, seconds: float) -> None:
         """The vendor answered 429: stop admitting under ``key`` for ``seconds``, everywhere."""
@@ -144,7 +162,8 @@ class RateShaper:
             else:
                 self._note_shared_success()
                 if decision.admitted:
-                    self._local.record(key)
+                    at = self._local.record(key)
+                    return Decision(True, 0.0, decision.remaining, decision.member, at)
                 return decision
         self.fallbacks += 1
         return await self._local.acquire(key, window.scaled(self._settings.fallback_share))

@@ -219,6 +219,34 @@ def test_a_wrong_key_pair_is_a_credential_problem_not_a_loop(
     assert vendor_requests(tc_control, "POST /clients/{clientAccountId}/token") == 1
 
 
+def test_another_tenant_naming_this_account_spends_nothing_of_its_token_budget(
+    gateway: GatewayStack,
+    make_tenant: Callable[..., TenantHandle],
+    tenant_tc: CallerIdTenant,
+    tc_control: httpx.Client,
+) -> None:
+    intruder = make_tenant("intruder")
+    stored = gateway.admin().put(
+        f"/v1/admin/tenants/{intruder.id}/credentials/truecaller",
+        params={"verify": "false"},
+        json={
+            "secret": {
+                "client_account_id": tenant_tc.account_id,
+                "key_id": tenant_tc.account["key_id"],
+                "api_key": "00000000-0000-0000-0000-000000000000",
+            }
+        },
+    )
+    assert stored.status_code == 200, stored.text
+
+    refused = [intruder.client.get("/v1/caller-id/labels").status_code for _ in range(12)]
+    owner = tenant_tc.client.get("/v1/caller-id/labels")
+
+    assert refused == [502] * 12, "each refusal is the vendor's, never a budget we spent"
+    assert owner.status_code == 200, owner.text
+    assert token_creations(tc_control, tenant_tc.account_id) == 1
+
+
 # --- numbers --------------------------------------------------------------------------------------
 
 

@@ -195,3 +195,22 @@ async def test_an_emptied_redis_is_re_seeded_by_every_replica_even_an_idle_one(
 
     assert (busy.reseeds, idle.reseeds) == (1, 1)
     assert await replicas[0].zcard("{gw:rl:vendor:cred}:log") == 60
+
+
+async def test_a_slot_given_back_is_free_again_for_every_replica(redis_url: str) -> None:
+    clients = [create_redis(RedisSettings(url=redis_url)) for _ in range(2)]
+    settings = ShapingSettings(max_wait_seconds=0, margin_seconds=0)
+    first, second = (RateShaper(RedisLimiter(client), settings) for client in clients)
+    rate = Rate(limit=2, period_seconds=60)
+    try:
+        kept = await first.acquire("account", rate)
+        given_back = await first.acquire("account", rate)
+        await first.release(given_back)
+        third = await second.acquire("account", rate)
+        with pytest.raises(ShapingRejected):
+            await second.acquire("account", rate)
+    finally:
+        for client in clients:
+            await client.aclose()
+
+    assert (kept.remaining, third.remaining) == (1, 0)

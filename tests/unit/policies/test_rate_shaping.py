@@ -187,3 +187,19 @@ async def test_redis_is_said_to_be_back_once_and_only_after_it_answered(
 
     assert back_while_down == []
     assert len(back) == 1
+
+
+async def test_a_slot_given_back_is_admitted_again_without_waiting() -> None:
+    clock = FakeClock()
+    shaper = RateShaper(None, ShapingSettings(max_wait_seconds=0, margin_seconds=0), clock=clock)
+    rate = Rate(2, 60.0)
+    await shaper.acquire("k", rate)
+    clock.advance(1)
+    given_back = await shaper.acquire("k", rate)
+
+    await shaper.release(given_back)
+    again = await shaper.acquire("k", rate)
+
+    assert again.remaining == 0
+    with pytest.raises(ShapingRejected):
+        await shaper.acquire("k", rate)
