@@ -335,7 +335,7 @@ class VendorPipeline:
             ) from None
         called = False
         try:
-            async with self._bulkhead(declaration.name).slot():
+            async with self._bulkhead(declaration.name).slot(call.tenant_id):
                 if self._limits.tenant_quota is not None:
                     await self._enforce_tenant_quota(
                         call.tenant_id, self._limits.tenant_quota, deadline

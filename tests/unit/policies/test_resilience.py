@@ -261,3 +261,28 @@ def test_a_breaker_map_of_open_breakers_forgets_the_least_recently_used() -> Non
 def test_a_breaker_map_holds_at_least_one_breaker() -> None:
     with pytest.raises(ValueError, match="max_entries"):
         CircuitBreakers(BreakerSettings(), max_entries=0)
+
+
+async def test_one_owner_cannot_take_every_slot_of_a_bulkhead() -> None:
+    bulkhead = Bulkhead(limit=5, max_wait=0.05)
+    release = asyncio.Event()
+
+    async def hold(owner: str) -> None:
+        async with bulkhead.slot(owner):
+            await release.wait()
+
+    greedy = [asyncio.create_task(hold("tenant-a")) for _ in range(bulkhead.per_owner)]
+    await asyncio.sleep(0.01)
+    try:
+        with pytest.raises(BulkheadFull, match="this tenant"):
+            async with bulkhead.slot("tenant-a"):
+                pass
+        async with bulkhead.slot("tenant-b"):
+            served = True
+    finally:
+        release.set()
+        await asyncio.gather(*greedy)
+
+    assert served and bulkhead.per_owner == 4
+    async with bulkhead.slot("tenant-a"):
+        pass
