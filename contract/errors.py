@@ -44,6 +44,13 @@ class Problem(msgspec.Struct, omit_defaults=True):
     vendor_status: int | None = None
     errors: list[FieldError] | None = None
     retry_after: int | None = None
+    deadline_seconds: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="The request's deadline at this vendor (attempts, backoff and waits for "
+            "budget slots included), when it is what ended the request."
+        ),
+    ] = None
 
 
 class GatewayError(Exception):
@@ -184,7 +191,17 @@ class VendorUnreachable(VendorError, VendorFailure):
 
 
 class VendorTimeout(VendorFailure):
+    """The vendor did not answer within the request's deadline there."""
+
     status, title, slug = 504, "Vendor timeout", "vendor-timeout"
+    deadline_seconds: float | None = None
+    """Set when the request's deadline, not one read, is what ran out."""
+
+    def to_problem(self, request_id: str) -> Problem:
+        """The problem body, with the deadline that fired."""
+        problem = super().to_problem(request_id)
+        problem.deadline_seconds = self.deadline_seconds
+        return problem
 
 
 class ServiceUnavailable(GatewayError):

@@ -46,6 +46,7 @@ from contract.errors import (
 )
 from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
+from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
 from policies.cache import TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
@@ -203,12 +204,21 @@ class VendorPipeline:
         """One vendor operation through every policy its vendor declares."""
         declaration = call.adapter.declaration
         spec = declaration.spec(call.op)
-        deadline = call.deadline if call.deadline is not None else self.shaper.wait_deadline()
+        deadline = call.deadline if call.deadline is not None else self._request_deadline(call)
         annotate(vendor=declaration.name, operation=call.op.value)
         if spec.cache_ttl_seconds and call.cache is not None:
             return await self._cached(call, call.cache, spec.cache_ttl_seconds, spec, deadline)
         value, rate = await self._uncached(call, spec, deadline)
         return Outcome(value, Facts(rate=rate))
+
+    def _request_deadline(self, call: VendorCall[T]) -> float:
+        """When everything this request does at the vendor must be over: its arrival plus the
+        vendor's total timeout (attempts, backoff, budget waits and token exchanges included)."""
+        total = self._total_timeout(call.adapter.declaration.name)
+        return self._clock.monotonic() - seconds_since_request_start() + total
+
+    def _total_timeout(self, vendor: str) -> float:
+        return self._limits.total_timeouts.get(vendor, DEFAULT_TOTAL_TIMEOUT)
 
     async def _cached(
         self,
@@ -343,7 +353,7 @@ class VendorPipeline:
                 rate, admission = await self._shape(declaration, spec, key.budget, deadline)
                 called = True
                 try:
-                    value = await self._call_vendor(call, key.budget, breaker, credential)
+                    value = await self._call_vendor(call, key.budget, breaker, credential, deadline)
                 except VendorCredentialRejected:
                     if admission is not None and not _counts_refused(declaration, spec):
                         await self.shaper.release(admission)
@@ -358,15 +368,20 @@ class VendorPipeline:
                 breaker.release_probe()
 
     async def _call_vendor(
-        self, call: VendorCall[T], key: str, breaker: CircuitBreaker, credential: object
+        self,
+        call: VendorCall[T],
+        key: str,
+        breaker: CircuitBreaker,
+        credential: object,
+        deadline: float,
     ) -> T:
         declaration = call.adapter.declaration
-        total = self._limits.total_timeouts.get(declaration.name, DEFAULT_TOTAL_TIMEOUT)
+        total = self._total_timeout(declaration.name)
         started = time.perf_counter()
         outcome = "ok"
         recorded = False
         try:
-            async with asyncio.timeout(total):
+            async with asyncio.timeout(max(0.0, deadline - self._clock.monotonic())):
                 result = await call.invoke(credential)
             breaker.record_success()
             recorded = True
@@ -375,10 +390,13 @@ class VendorPipeline:
             outcome = "vendor-timeout"
             breaker.record_failure()
             recorded = True
-            raise VendorTimeout(
-                f"{declaration.display_name} did not finish within {total:g} s",
+            timeout = VendorTimeout(
+                f"{declaration.display_name} did not answer within this request's deadline of "
+                f"{total:g} s (attempts, retries and waits for budget slots included)",
                 vendor=declaration.name,
-            ) from None
+            )
+            timeout.deadline_seconds = total
+            raise timeout from None
         except RateLimited as exc:
             outcome = exc.slug
             await self.shaper.pause(key, exc.retry_after or VENDOR_PAUSE_WITHOUT_RETRY_AFTER)
@@ -407,7 +425,7 @@ class VendorPipeline:
         rate = Rate(budget.limit, budget.period_seconds)
         budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
         try:
-            admission = await self.shaper.acquire(budget_key, rate, deadline)
+            admission = await self.shaper.acquire(budget_key, rate, self._wait_bound(deadline))
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
             raise RateLimited(
@@ -422,7 +440,7 @@ class VendorPipeline:
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:
-            await self.shaper.acquire(f"tenant:{tenant_id}", quota, deadline)
+            await self.shaper.acquire(f"tenant:{tenant_id}", quota, self._wait_bound(deadline))
         except ShapingRejected as exc:
             raise RateLimited(
                 f"this tenant's quota of {quota.limit} vendor calls per "
@@ -435,6 +453,11 @@ class VendorPipeline:
         if budget is None:
             budget = self._retry_budgets[vendor] = RetryBudget(self._retry, clock=self._clock)
         return budget
+
+    def _wait_bound(self, deadline: float) -> float:
+        """How long a wait for a budget slot may last: the shaping bound, within the request's
+        deadline."""
+        return min(deadline, self.shaper.wait_deadline())
 
     def _bulkhead(self, vendor: str) -> Bulkhead:
         if vendor not in self._bulkheads:

@@ -23,6 +23,8 @@ _ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 tenant_id_var: ContextVar[str] = ContextVar("tenant_id", default="")
+request_started_var: ContextVar[float | None] = ContextVar("request_started", default=None)
+"""When the request being served arrived (``time.monotonic``)."""
 
 access_log = logging.getLogger("gateway.access")
 
@@ -30,6 +32,12 @@ access_log = logging.getLogger("gateway.access")
 def current_request_id() -> str:
     """The id of the request being served, or a fresh one outside a request."""
     return request_id_var.get() or uuid.uuid4().hex
+
+
+def seconds_since_request_start() -> float:
+    """How long the request being served has run (0 outside a request)."""
+    started = request_started_var.get()
+    return 0.0 if started is None else max(0.0, time.monotonic() - started)
 
 
 def _incoming_request_id(scope: Scope) -> str:
@@ -56,6 +64,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         id_token = request_id_var.set(request_id)
         tenant_token = tenant_id_var.set("")
+        started_token = request_started_var.set(time.monotonic())
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500, "trace_id": None}
 
@@ -86,4 +95,5 @@ class RequestContextMiddleware:
                 route = scope.get("path_template") or "unmatched"
                 self.metrics.requests.labels(route, scope.get("method"), status["code"]).inc()
             tenant_id_var.reset(tenant_token)
+            request_started_var.reset(started_token)
             request_id_var.reset(id_token)

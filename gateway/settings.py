@@ -224,7 +224,8 @@ class VendorHttpDefaults:
     max_connections: int = setting("GATEWAY_VENDOR_MAX_CONNECTIONS", _positive_int, 50)
     """Pooled connections per vendor per process."""
     total_timeout: float = setting("GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0)
-    """Seconds one vendor call may take in all."""
+    """Seconds a consumer's request may spend at this vendor, from its arrival: every attempt,
+    backoff and wait for a budget slot included."""
     transport: str = setting("GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "httpx")
     """``httpx`` or ``aiohttp`` (httpx's API on aiohttp's pool)."""
 
