@@ -16,14 +16,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class CacheFacts:
-    """Whether an answer came from the cache, and how old it is."""
+    """Whether an answer came from the cache, how old it is, and whether it is stale (served past
+    its TTL because the vendor could not give a fresh one)."""
 
     hit: bool
     age_seconds: int = 0
+    stale: bool = False
 
     def headers(self) -> dict[str, str]:
-        """``X-Cache`` and ``Age``."""
-        return {"X-Cache": "HIT" if self.hit else "MISS", "Age": str(self.age_seconds)}
+        """``X-Cache`` (``HIT``, ``MISS`` or ``STALE``) and ``Age``."""
+        state = "STALE" if self.stale else "HIT" if self.hit else "MISS"
+        return {"X-Cache": state, "Age": str(self.age_seconds)}
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def merge_facts(parts: Iterable[Facts]) -> Facts:
     cache = None
     if caches:
         hit = all(c.hit for c in caches)
-        cache = CacheFacts(hit, max(c.age_seconds for c in caches if c.hit) if hit else 0)
+        stale = any(c.stale for c in caches)
+        age = max(c.age_seconds for c in caches if c.hit) if hit else 0
+        cache = CacheFacts(hit, age, stale)
     rate = min(rates, key=RateFacts.restrictiveness) if rates else None
     return Facts(cache, rate)

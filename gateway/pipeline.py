@@ -48,7 +48,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
-from policies.cache import TwoTierCache
+from policies.cache import Cached, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
 from policies.resilience import (
@@ -67,6 +67,14 @@ VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
 DEFAULT_CONCURRENCY = 50
 DEFAULT_SLOT_WAIT = 5.0
 DEFAULT_TOTAL_TIMEOUT = 30.0
+CANNOT_ASK: tuple[type[GatewayError], ...] = (
+    VendorFailure,
+    RateLimited,
+    VendorCircuitOpen,
+    VendorBusy,
+)
+"""Failures that mean the vendor could not be asked for a fresh answer (not that it said no):
+a cached read answers with its stale copy instead, within the cache's stale bound."""
 MAX_VENDOR_STATES = 1024
 """Retry budgets and bulkheads kept per vendor (bounded, though vendors are few)."""
 log = logging.getLogger(__name__)
@@ -238,13 +246,33 @@ class VendorPipeline:
             return msgspec.json.encode(value)
 
         key = cache_key(call.tenant_id, declaration.name, call.op, use.params)
-        entry, hit = await self.cache.get_or_load(key, ttl, load, use.refresh)
+        try:
+            entry, hit = await self.cache.get_or_load(key, ttl, load, use.refresh)
+        except CANNOT_ASK as exc:
+            stale = None if use.refresh else await self.cache.stale(key)
+            if stale is None:
+                raise
+            return self._stale_answer(call, use, stale, exc)
         result = "hit" if hit else "miss"
         self.metrics.cache.labels(declaration.name, call.op.value, result).inc()
         annotate(cache=result)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
         return Outcome(value, facts)
+
+    def _stale_answer(
+        self, call: VendorCall[T], use: CacheUse[T], stale: Cached, failure: GatewayError
+    ) -> Outcome[T]:
+        """The last answer, past its TTL, because the vendor cannot give a fresh one now."""
+        declaration = call.adapter.declaration
+        self.metrics.cache.labels(declaration.name, call.op.value, "stale").inc()
+        annotate(cache="stale")
+        log.warning(
+            "serving a stale answer: the vendor cannot be asked now",
+            extra={"vendor": declaration.name, "operation": call.op.value, "error": failure.slug},
+        )
+        value = msgspec.json.decode(stale.payload, type=use.result_type)
+        return Outcome(value, Facts(CacheFacts(True, self.cache.age(stale), stale=True)))
 
     async def _uncached(
         self, call: VendorCall[T], spec: OperationSpec, deadline: float

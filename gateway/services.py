@@ -157,7 +157,12 @@ def build_pipeline(
         clock=clock,
     )
     cache = TwoTierCache(
-        redis, CacheSettings(local_seconds=policies.cache_local_seconds), clock=clock
+        redis,
+        CacheSettings(
+            local_seconds=policies.cache_local_seconds,
+            stale_if_error_seconds=policies.cache_stale_if_error_seconds,
+        ),
+        clock=clock,
     )
     bulkheads = {
         vendor: Bulkhead(http.max_connections, http.connect_timeout + http.read_timeout)

@@ -201,6 +201,11 @@ class PolicySettings:
     """Share of a vendor budget one process uses while Redis is unreachable."""
     cache_local_seconds: float = setting("GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, 5.0)
     """How long the in-process cache tier keeps an entry."""
+    cache_stale_if_error_seconds: float = setting(
+        "GATEWAY_CACHE_STALE_IF_ERROR_SECONDS", _non_negative_float, 300.0
+    )
+    """How long past its TTL a cached answer may still be served (``X-Cache: STALE``) when the
+    vendor cannot be asked: failing, its breaker open, or its budget spent."""
     tenant_quota_per_minute: int | None = setting(
         "GATEWAY_TENANT_QUOTA_PER_MINUTE", _positive_int, None
     )

@@ -3,6 +3,10 @@
 Concurrent misses for one key make one load: in a process they await the same future; across
 replicas the first takes a short Redis lock and the others wait for its value to appear in Redis.
 Only successful loads are stored. Redis failures degrade to the in-process tier, never to errors.
+
+An answer outlives its TTL by ``stale_if_error_seconds`` (RFC 5861's ``stale-if-error``): not to
+be served as fresh, only when the caller cannot get a new one (:meth:`TwoTierCache.stale`). Each
+process keeps its own stale copies, so a Redis outage cannot take them away.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import msgspec
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 from redis.asyncio import Redis
 
 from policies.clock import SYSTEM_CLOCK, Clock
@@ -50,6 +54,8 @@ class CacheSettings:
     longer than a vendor call with its waits, timeouts and retries can take."""
     poll_seconds: float = 0.025
     """How often a waiting replica looks for the loader's value."""
+    stale_if_error_seconds: float = 300.0
+    """How long past its expiry an answer may still be served when no fresh one can be had."""
 
 
 _encoder = msgspec.msgpack.Encoder()
@@ -69,6 +75,7 @@ class TwoTierCache:
         self._local: TTLCache[str, Cached] = TTLCache(
             maxsize=settings.local_entries, ttl=settings.local_seconds, timer=clock.monotonic
         )
+        self._stale: LRUCache[str, Cached] = LRUCache(maxsize=settings.local_entries)
         self._inflight: dict[str, asyncio.Future[tuple[Cached, bool]]] = {}
         self.redis_failures = 0
 
@@ -96,6 +103,25 @@ class TwoTierCache:
         cached, hit = await asyncio.shield(loading)
         return cached, hit or joined
 
+    async def stale(self, key: str) -> Cached | None:
+        """The last answer for ``key``, expired less than ``stale_if_error_seconds`` ago: for
+        a caller that could not get a fresh one (the vendor failed, or may not be asked now)."""
+        candidates = [self._stale.get(key)]
+        if self._redis is not None:
+            try:
+                raw = await self._redis.get(self._value_key(key))
+            except REDIS_ERRORS:
+                self._note_redis_failure()
+            else:
+                candidates.append(None if raw is None else _decoder.decode(reply_bytes(raw)))
+        usable = [
+            c
+            for c in candidates
+            if c is not None
+            and self._clock.time() - c.expires_at <= self._settings.stale_if_error_seconds
+        ]
+        return max(usable, key=lambda c: c.stored_at, default=None)
+
     def age(self, cached: Cached) -> int:
         """Whole seconds since ``cached`` was loaded, on this cache's clock (the ``Age`` header)."""
         return cached.age(self._clock.time())
@@ -114,6 +140,9 @@ class TwoTierCache:
         if raw is None:
             return None
         cached = _decoder.decode(reply_bytes(raw))
+        self._stale[key] = cached
+        if cached.expires_at <= self._clock.time():
+            return None
         self._local[key] = cached
         return cached
 
@@ -163,10 +192,12 @@ class TwoTierCache:
 
     async def _store(self, key: str, cached: Cached, ttl: float) -> None:
         self._local[key] = cached
+        self._stale[key] = cached
         if self._redis is None:
             return
+        keep_ms = int((ttl + self._settings.stale_if_error_seconds) * 1000)
         try:
-            await self._redis.set(self._value_key(key), _encoder.encode(cached), px=int(ttl * 1000))
+            await self._redis.set(self._value_key(key), _encoder.encode(cached), px=keep_ms)
         except REDIS_ERRORS:
             self._note_redis_failure()
 

@@ -291,3 +291,30 @@ async def test_a_held_credential_is_used_instead_of_the_vaults(rig: Rig) -> None
 
     assert rig.vendor.calls == ["in-hand"]
     assert rig.credentials.opened == 0
+
+
+async def test_an_expired_answer_is_served_stale_only_when_the_vendor_cannot_be_asked(
+    rig: Rig,
+) -> None:
+    def call(refresh: bool = False) -> VendorCall[str]:
+        use = CacheUse(("+86",), str, refresh=refresh)
+        return VendorCall(rig.vendor, Op.LIST_TEST_NUMBERS, TENANT, rig.vendor.answer, cache=use)
+
+    await rig.pipeline.run(call())
+    rig.clock.advance(301)  # past the operation's 300 s TTL
+    rig.vendor.script = [NotFound("gone")]
+    with pytest.raises(NotFound):
+        await rig.pipeline.run(call())  # an answer, not a failure: never papered over
+    rig.vendor.script = [VendorServerError("down")] * 3
+    stale = await rig.pipeline.run(call())
+    with pytest.raises((VendorServerError, VendorCircuitOpen)):
+        await rig.pipeline.run(call(refresh=True))
+    rig.clock.advance(300)  # past the stale bound too
+    rig.vendor.script = [VendorServerError("down")] * 3
+    with pytest.raises((VendorServerError, VendorCircuitOpen)):
+        await rig.pipeline.run(call())
+
+    assert stale.value == "ok"
+    assert stale.facts.cache is not None and stale.facts.cache.stale
+    assert stale.facts.headers()["X-Cache"] == "STALE"
+    assert stale.facts.headers()["Age"] == "301"

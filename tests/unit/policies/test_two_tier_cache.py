@@ -67,3 +67,20 @@ def test_an_age_is_whole_seconds_since_loading_and_never_negative() -> None:
 
     assert cached.age(1_007.9) == 7
     assert cached.age(999.0) == 0
+
+
+async def test_an_expired_answer_is_kept_as_stale_for_a_bound_only() -> None:
+    clock = FakeClock()
+    cache = TwoTierCache(None, CacheSettings(stale_if_error_seconds=30), clock=clock)
+    vendor = Vendor()
+    await cache.get_or_load("k", 3, vendor.load)
+
+    clock.advance(3 + 29)
+    stale = await cache.stale("k")
+    age = None if stale is None else cache.age(stale)
+    clock.advance(2)
+    too_old = await cache.stale("k")
+
+    assert stale is not None and stale.payload == b"answer 1" and age == 32
+    assert too_old is None
+    assert await cache.stale("never-stored") is None
