@@ -17,9 +17,12 @@ from adapters.capabilities import VendorAdapter
 from adapters.declaration import VendorDeclaration
 from adapters.http import ClientHook, VendorHttpSettings, build_vendor_client
 from adapters.topcalls.adapter import TopCallsAdapter
+from adapters.topcalls.events import TopCallsWebhooks
 from adapters.truecaller.adapter import TruecallerAdapter
+from adapters.truecaller.events import TruecallerWebhooks
 from adapters.truecaller.profile_adapter import TruecallerProfileAdapter
 from adapters.trustcaller.adapter import TrustCallerAdapter
+from adapters.webhooks import WebhookReceiver
 
 P = TypeVar("P")
 
@@ -34,6 +37,8 @@ class VendorEntry:
     declaration: VendorDeclaration
     factory: AdapterFactory
     """Builds the adapter on the vendor's pooled HTTP client (the adapter class itself)."""
+    webhooks: WebhookReceiver | None = None
+    """Reads the vendor's webhooks, when it sends any."""
 
     @property
     def name(self) -> str:
@@ -43,8 +48,8 @@ class VendorEntry:
 
 VENDORS: tuple[VendorEntry, ...] = (
     VendorEntry(TrustCallerAdapter.declaration, TrustCallerAdapter),
-    VendorEntry(TopCallsAdapter.declaration, TopCallsAdapter),
-    VendorEntry(TruecallerAdapter.declaration, TruecallerAdapter),
+    VendorEntry(TopCallsAdapter.declaration, TopCallsAdapter, TopCallsWebhooks()),
+    VendorEntry(TruecallerAdapter.declaration, TruecallerAdapter, TruecallerWebhooks()),
     VendorEntry(TruecallerProfileAdapter.declaration, TruecallerProfileAdapter),
 )
 """Every vendor the gateway serves."""

@@ -28,11 +28,13 @@ from gateway.routes.admin_audit import AuditController
 from gateway.routes.admin_credentials import CredentialsController
 from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
+from gateway.routes.admin_webhook_endpoints import WebhookEndpointsController
 from gateway.routes.agents import AgentsController
 from gateway.routes.caller_id import CallerIdController
 from gateway.routes.calls import CallsController
 from gateway.routes.campaigns import CampaignsController
 from gateway.routes.carriers import CarriersController
+from gateway.routes.events import EventsController
 from gateway.routes.guards import (
     authorize,
     is_automatic_options,
@@ -45,6 +47,7 @@ from gateway.routes.numbers import NumbersController
 from gateway.routes.operations import OperationsController
 from gateway.routes.vendor_webhooks import VendorWebhooksController
 from gateway.routes.verifications import VerificationsController, verification_callback
+from gateway.routes.webhooks_inbound import receive_vendor_webhook
 from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
@@ -94,6 +97,8 @@ def create_app(
             TenantsController,
             CredentialsController,
             AuditController,
+            EventsController,
+            WebhookEndpointsController,
         ],
         guards=[authorize],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
@@ -110,6 +115,7 @@ def create_app(
         app.state.background = [
             asyncio.create_task(purge_expired_forever(services.records, services.idempotency)),
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
+            asyncio.create_task(services.ingestor.run_forever()),
         ]
 
     async def stop(app: Litestar) -> None:
@@ -125,7 +131,14 @@ def create_app(
         tracer_provider.shutdown()
 
     app = Litestar(
-        route_handlers=[healthz, readyz, metrics_endpoint, verification_callback, api],
+        route_handlers=[
+            healthz,
+            readyz,
+            metrics_endpoint,
+            verification_callback,
+            receive_vendor_webhook,
+            api,
+        ],
         plugins=[
             OpenTelemetryPlugin(
                 OpenTelemetryConfig(

@@ -17,6 +17,10 @@ from gateway.auth.principal import Authenticator
 from gateway.auth.sql_store import SqlTenantStore
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
+from gateway.events.endpoints import WebhookEndpoints
+from gateway.events.hydrate import call_hydrator
+from gateway.events.ingest import EventIngestor
+from gateway.events.log import EventLog
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
@@ -64,6 +68,9 @@ class Services:
     number_operations: NumberOperations
     personalizations: Personalizations
     verifications: Verifications
+    events: EventLog
+    webhook_endpoints: WebhookEndpoints
+    ingestor: EventIngestor
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -218,6 +225,9 @@ async def open_services(
             pipeline.breakers.not_closed_by_group, partial(_fallbacks, pipeline, last_known)
         )
     )
+    events = EventLog(stores.database)
+    webhook_endpoints = WebhookEndpoints(stores.database, stores.vault)
+    receivers = {v.name: v.webhooks for v in vendors if v.webhooks is not None}
     return Services(
         settings=settings,
         database=stores.database,
@@ -237,6 +247,11 @@ async def open_services(
         personalizations=Personalizations(dispatcher, records),
         verifications=Verifications(
             dispatcher, records, stores.vault, settings.verification_endpoints
+        ),
+        events=events,
+        webhook_endpoints=webhook_endpoints,
+        ingestor=EventIngestor(
+            stores.database, webhook_endpoints, receivers, events, call_hydrator(dispatcher)
         ),
     )
 

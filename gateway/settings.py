@@ -162,6 +162,9 @@ class ServerSettings:
     log_level: str = setting("GATEWAY_LOG_LEVEL", _choice(LOG_LEVELS, str.upper), "INFO")
     log_format: str = setting("GATEWAY_LOG_FORMAT", _choice(LOG_FORMATS, str.lower), "auto")
     """``json``, ``text``, or ``auto`` (JSON unless stderr is a terminal)."""
+    public_url: str | None = setting("GATEWAY_PUBLIC_URL", _parse_url, None)
+    """How vendors reach the gateway (``https://gateway.example.com``): the base of the webhook
+    URLs to register at them. Unset: the URL the administrator's request used."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,8 @@ class PolicySettings:
     """Share of a vendor budget one process uses while Redis is unreachable."""
     cache_local_seconds: float = setting("GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, 5.0)
     """How long the in-process cache tier keeps an entry."""
+    event_retention_days: float = setting("GATEWAY_EVENT_RETENTION_DAYS", _positive_float, 30.0)
+    """How long events and raw vendor deliveries are kept."""
     cache_stale_if_error_seconds: float = setting(
         "GATEWAY_CACHE_STALE_IF_ERROR_SECONDS", _non_negative_float, 300.0
     )

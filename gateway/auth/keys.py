@@ -26,6 +26,8 @@ class Scope(StrEnum):
     CALLER_ID_READ = "caller_id:read"
     CALLER_ID_WRITE = "caller_id:write"
     VERIFICATIONS = "verifications"
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
     ADMIN = "admin"
 
 

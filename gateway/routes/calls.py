@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
@@ -18,9 +18,11 @@ from contract.errors import FieldError, ValidationFailed
 from contract.schema import Call, CallPage, LiveCallCheck, newest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
+from gateway.events.registration import with_gateway_webhook
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
+from gateway.routes.admin_webhook_endpoints import public_url
 from gateway.routes.answers import answer
 from gateway.routes.params import (
     CursorParam,
@@ -136,12 +138,16 @@ class CallsController(Controller):
     )
     async def place_call(
         self,
+        request: Request,
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         data: JSONBody[CallCreate],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[Call]:
-        """Queue an AI call; poll `GET /v1/calls/{id}` (or use `webhook_url`) to follow it.
+        """Queue an AI call; follow it with `GET /v1/calls/{id}`, the event log, or `webhook_url`.
+
+        When the tenant has a webhook endpoint for the vendor and no `webhook_url` is given, the
+        call's events come to the gateway and land in `GET /v1/events` as unified events.
 
         With `Idempotency-Key`, a retry never dials twice: the gateway replays its first answer,
         and forwards a key derived from yours to the vendor, which deduplicates too.
@@ -156,13 +162,21 @@ class CallsController(Controller):
                 f"{bound.vendor} cannot place this call as asked", errors=problems
             )
         vendor_key = vendor_idempotency_key(tenant_id, "place_call", idempotency_key)
+        sent = await with_gateway_webhook(
+            services.webhook_endpoints,
+            services.ingestor,
+            tenant_id,
+            bound.vendor,
+            data,
+            public_url(services, request),
+        )
 
         async def place() -> Call:
             outcome = await services.dispatcher.call(
                 bound,
                 Op.PLACE_CALL,
                 lambda adapter, credential: adapter.place_call(
-                    credential, data, to_e164, from_e164, vendor_key
+                    credential, sent, to_e164, from_e164, vendor_key
                 ),
             )
             return outcome.value

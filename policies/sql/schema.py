@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -109,4 +110,56 @@ audit_log = Table(
     Column("detail", Text),
     Index("ix_audit_log_tenant_id", "tenant_id", "id"),
     Index("ix_audit_log_action", "action"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("vendor", String(64), primary_key=True),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("sealed_token", LargeBinary, nullable=False, comment="the vault's envelope"),
+    Column("sealed_signing_secret", LargeBinary, comment="the vault's envelope, when it signs"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rotated_at", DateTime(timezone=True)),
+)
+
+inbound_webhooks = Table(
+    "inbound_webhooks",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("vendor", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("headers", Text, nullable=False, comment="the vendor's own headers, as JSON"),
+    Column("body", LargeBinary, nullable=False),
+    Column("state", String(16), nullable=False, comment="pending, done or malformed"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_until", Double, comment="epoch seconds: read again after (a lease)"),
+    Column("error", Text),
+    Index("ix_inbound_webhooks_state", "state", "id"),
+    Index("ix_inbound_webhooks_tenant_id", "tenant_id"),
+    Index("ix_inbound_webhooks_received_at", "received_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("vendor", String(64)),
+    Column("subject", String(256)),
+    Column("identity", String(512), nullable=False, comment="the vendor's identity of the event"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("data", Text, nullable=False),
+    UniqueConstraint("tenant_id", "vendor", "identity", name="uq_events_identity"),
+    Index("ix_events_tenant_id", "tenant_id", "seq"),
+    Index("ix_events_created_at", "created_at"),
 )

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from policies.sql import Database, SchemaMismatch, check_schema, database_url, upgrade
@@ -52,11 +54,33 @@ async def test_the_latest_migration_round_trips(database: Database) -> None:
         )
 
     await downgrade(database, "-1")
-    assert await tables(database) == set()
+    assert await current_revision(database) != head_revision()
+    assert await tables(database) < set(metadata.tables)
     await upgrade(database)
 
     assert await tables(database) == set(metadata.tables)
     await check_schema(database)
+
+
+async def test_the_migrations_build_exactly_the_schema_the_code_declares(
+    database: Database,
+) -> None:
+    await upgrade(database)
+
+    async with database.begin() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+
+    assert differences == []
+
+
+async def test_every_migration_downgrades_to_an_empty_database(database: Database) -> None:
+    await upgrade(database)
+
+    await downgrade(database, "base")
+
+    assert await tables(database) == set()
 
 
 async def test_a_schema_newer_than_the_gateway_is_refused(database: Database) -> None:

@@ -1,0 +1,1 @@
+"""Events: vendor webhooks in, the event log, and what the gateway observes itself."""
