@@ -201,7 +201,7 @@ class TenantsController(Controller):
         principal: NamedDependency[Principal],
         tenant_id: FromPath[str],
     ) -> list[KeyOut]:
-        """A tenant's keys, revoked ones included (with ``revoked_at``)."""
+        """A tenant's keys, revoked ones included (with `revoked_at`)."""
         tenant = await managed_tenant(services, principal, tenant_id)
         return [_key_out(r) for r in await services.tenants.list_keys(tenant.id)]
 

@@ -133,6 +133,7 @@ async def readyz(services: NamedDependency[Services]) -> Response[Readiness]:
     operation_id="getMetrics",
     summary="Prometheus metrics",
     tags=["operations"],
+    security=[],
     media_type=CONTENT_TYPE_LATEST,
     sync_to_thread=False,
 )
