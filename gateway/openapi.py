@@ -27,10 +27,12 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import BaseRoute, HTTPRoute
 
 from contract.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
+from gateway.api_reference import assets_router, render_plugins
 from gateway.auth.keys import Scope
 from gateway.request_context import current_request_id
 
 API_VERSION = "1.0.0"
+SCHEMA_PATH = "/schema"
 SECURITY_SCHEME = "gatewayKey"
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
@@ -116,7 +118,8 @@ def openapi_config() -> OpenAPIConfig:
         ),
         tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
         use_handler_docstrings=True,
-        path="/schema",
+        path=SCHEMA_PATH,
+        render_plugins=render_plugins(SCHEMA_PATH),
         components=Components(
             security_schemes={
                 SECURITY_SCHEME: SecurityScheme(
@@ -128,8 +131,8 @@ def openapi_config() -> OpenAPIConfig:
         ),
         create_examples=False,
         openapi_router=Router(
-            "/schema",
-            route_handlers=[],
+            SCHEMA_PATH,
+            route_handlers=[assets_router()],
             include_in_schema=False,
             after_request=_problem_for_unknown_schema_path,
         ),
