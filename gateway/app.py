@@ -110,6 +110,7 @@ def create_app(
         app.state.background = [
             asyncio.create_task(purge_expired_forever(services.records, services.idempotency)),
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
+            asyncio.create_task(metrics.mirror_forever()),
         ]
 
     async def stop(app: Litestar) -> None:
@@ -123,6 +124,7 @@ def create_app(
         if services is not None:
             await services.aclose()
         tracer_provider.shutdown()
+        metrics.close()
 
     app = Litestar(
         route_handlers=[healthz, readyz, metrics_endpoint, verification_callback, api],
