@@ -1,11 +1,13 @@
 #!/bin/sh
 # Lint an OpenAPI document (default: the committed one) with Redocly's and Spectral's recommended
-# rules and this directory's exceptions. Installs the pinned linters on first use.
+# rules (warnings fail too) and this directory's exceptions. Installs the pinned linters (npm ci)
+# when node_modules is missing or older than package-lock.json.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 document=${1:-$here/../../openapi/openapi.json}
-if [ ! -d "$here/node_modules" ]; then
-    command -v npm >/dev/null || { echo "lint.sh: npm is missing (apt-get install -y nodejs npm)" >&2; exit 1; }
+installed=$here/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$here/package-lock.json" -nt "$installed" ]; then
+    "$here/../../scripts/ensure-node.sh"
     npm ci --prefix "$here" --no-audit --no-fund --ignore-scripts --loglevel=error
 fi
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1
