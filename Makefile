@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test fuzz bench lint format openapi clean
+.PHONY: run test fuzz bench lint openapi-lint format openapi clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/gateway serve --sandbox
@@ -17,6 +17,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	tools/openapi-lint/lint.sh
 	$(BIN)/pytest
 
 fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
@@ -33,6 +34,10 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	tools/openapi-lint/lint.sh
+
+openapi-lint:  ## Redocly's and Spectral's recommended rules over openapi/openapi.json (npm ci on first use)
+	tools/openapi-lint/lint.sh
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .
@@ -51,4 +56,4 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(RUNTIME_STAMP)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .gateway-data *.egg-info
+	rm -rf $(VENV) tools/openapi-lint/node_modules .pytest_cache .ruff_cache .gateway-data *.egg-info

@@ -21,7 +21,7 @@ from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
-from gateway.openapi import finish_document, openapi_config
+from gateway.openapi import finish_document, openapi_config, public_operations
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_audit import AuditController
@@ -116,6 +116,7 @@ def create_app(
             asyncio.create_task(purge_expired_forever(services.records, services.idempotency)),
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
             asyncio.create_task(services.ingestor.run_forever()),
+            asyncio.create_task(metrics.mirror_forever()),
         ]
 
     async def stop(app: Litestar) -> None:
@@ -129,6 +130,7 @@ def create_app(
         if services is not None:
             await services.aclose()
         tracer_provider.shutdown()
+        metrics.close()
 
     app = Litestar(
         route_handlers=[
@@ -161,7 +163,9 @@ def create_app(
         debug=False,
     )
     finish_document(
-        app.openapi_schema, closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES
+        app.openapi_schema,
+        closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES,
+        public=public_operations(app.routes),
     )
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app

@@ -18,6 +18,7 @@ from adapters.registry import VENDORS
 from gateway.audit import AuditAction, AuditLog
 from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
+from gateway.metrics_workers import shared_by_workers
 from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
 from gateway.services import open_database, open_stores
 from gateway.settings import Settings, SettingsError
@@ -118,17 +119,18 @@ def _serve(args: argparse.Namespace) -> int:
     elif operator_key:
         print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
     _export_for_workers(settings)
-    uvicorn.run(
-        "gateway.app:app_from_environment",
-        factory=True,
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=settings.server.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
+    with shared_by_workers(settings.server.workers):
+        uvicorn.run(
+            "gateway.app:app_from_environment",
+            factory=True,
+            host=settings.server.host,
+            port=settings.server.port,
+            workers=settings.server.workers,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
     return 0
 
 

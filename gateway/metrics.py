@@ -1,4 +1,9 @@
-"""Prometheus metrics of one gateway process, on its own registry (served at ``/metrics``).
+"""Prometheus metrics of the gateway (served at ``/metrics``).
+
+One worker keeps them on its own registry. Several workers (``GATEWAY_WORKERS`` > 1) share them
+through the Prometheus client's multi-process mode (see :mod:`gateway.metrics_workers`): each
+worker writes its values to files in one directory, and whichever worker answers ``/metrics``
+reads them all, so counters and histograms are sums over the workers.
 
 Labels are bounded: routes are templates, vendors and operations are declared names, outcomes
 are problem slugs. Nothing tenant-, credential- or number-specific ever becomes a label.
@@ -6,11 +11,16 @@ are problem slugs. Nothing tenant-, credential- or number-specific ever becomes 
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
+
+from gateway.metrics_workers import StateMirror, multiprocess_dir
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -20,11 +30,20 @@ class GatewayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.shared_dir = multiprocess_dir()
+        """The multi-process directory when several workers share the metrics, else ``None``."""
+        self._mirror = StateMirror(self.registry)
         self.requests = Counter(
             "gateway_requests",
             "Requests served, by route template, method and status.",
             ["route", "method", "status"],
             registry=self.registry,
+        )
+        self.worker_requests = Gauge(
+            "gateway_worker_requests_served",
+            "Requests served by each live worker process (label pid when there are several).",
+            registry=self.registry,
+            multiprocess_mode="liveall",
         )
         self.vendor_calls = Histogram(
             "gateway_vendor_call_seconds",
@@ -53,9 +72,43 @@ class GatewayMetrics:
             registry=self.registry,
         )
 
+    def served(self, route: str, method: str, status: int) -> None:
+        """Count one answered request."""
+        self.requests.labels(route, method, status).inc()
+        self.worker_requests.inc()
+
     def watch(self, collector: Collector) -> None:
-        """Add a collector that reads state at scrape time."""
-        self.registry.register(collector)
+        """Add a collector that reads this process's state at scrape time.
+
+        With several workers, its values are copied to the shared files instead (by
+        :meth:`mirror_forever`), since the worker answering ``/metrics`` cannot read the others'.
+        """
+        if self.shared_dir is None:
+            self.registry.register(collector)
+        else:
+            self._mirror.add(collector)
+
+    def exposition(self) -> bytes:
+        """Every metric in the Prometheus text format: this process's, or all workers'."""
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(self.shared_dir))
+        return generate_latest(registry)
+
+    async def mirror_forever(self, interval: float = 1.0) -> None:
+        """With several workers, copy the watched state to the shared files every ``interval``
+        seconds (so it is at most that old when scraped); with one, return at once."""
+        if self.shared_dir is None:
+            return
+        while True:
+            self._mirror.copy()
+            await asyncio.sleep(interval)
+
+    def close(self) -> None:
+        """Drop this worker's live gauges from the shared files (its counters stay counted)."""
+        if self.shared_dir is not None:
+            mark_process_dead(os.getpid(), str(self.shared_dir))
 
 
 class StateCollector(Collector):

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Response, Router
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
@@ -20,14 +21,18 @@ from litestar.openapi.spec import (
     Operation,
     Schema,
     SecurityScheme,
+    Tag,
 )
 from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import BaseRoute, HTTPRoute
 
 from contract.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
+from gateway.api_reference import assets_router, render_plugins
 from gateway.auth.keys import Scope
 from gateway.request_context import current_request_id
 
 API_VERSION = "1.0.0"
+SCHEMA_PATH = "/schema"
 SECURITY_SCHEME = "gatewayKey"
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
@@ -45,6 +50,18 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     503: "The vendor is failing (circuit open) or saturated; retry after `Retry-After` seconds.",
     504: "The vendor did not answer in time.",
 }
+TAGS: dict[str, str] = {
+    "numbers": "Phone numbers of every vendor, test numbers, and asynchronous number operations.",
+    "calls": "Call records and live-call checks, AI calls, and the vendor's call webhooks.",
+    "carriers": "Bring-your-own-carrier SIP trunks for AI calls.",
+    "campaigns": "AI call campaigns: their stats, starting and pausing them.",
+    "agents": "What AI calls can use: agent models, voices and the account's balance.",
+    "caller-id": "Branded caller ID: labels, feature sets, personalizations and vendor logs.",
+    "verifications": "One-tap phone verification through the vendor's app, and its callback.",
+    "admin": "Tenants, their gateway keys and vendor credentials, and the audit log.",
+    "operations": "Probes and metrics for the people and systems that run the gateway.",
+}
+"""Every tag an operation may carry, described once for the document's global ``tags``."""
 ALWAYS = (401, 403, 500)
 READ_ERRORS = (409, 422, 429, 502, 503, 504)
 """What any vendor-backed read can answer besides success."""
@@ -99,7 +116,10 @@ def openapi_config() -> OpenAPIConfig:
             "RFC 9457 `application/problem+json`. Lists are cursor-paginated: pass `next_cursor` "
             "back as `cursor`."
         ),
-        path="/schema",
+        tags=[Tag(name=name, description=text) for name, text in TAGS.items()],
+        use_handler_docstrings=True,
+        path=SCHEMA_PATH,
+        render_plugins=render_plugins(SCHEMA_PATH),
         components=Components(
             security_schemes={
                 SECURITY_SCHEME: SecurityScheme(
@@ -111,8 +131,8 @@ def openapi_config() -> OpenAPIConfig:
         ),
         create_examples=False,
         openapi_router=Router(
-            "/schema",
-            route_handlers=[],
+            SCHEMA_PATH,
+            route_handlers=[assets_router()],
             include_in_schema=False,
             after_request=_problem_for_unknown_schema_path,
         ),
@@ -148,8 +168,29 @@ def _operations(document: OpenAPI) -> list[Operation]:
     ]
 
 
-def finish_document(document: OpenAPI, closed_bodies: Iterable[type[msgspec.Struct]] = ()) -> None:
+def public_operations(routes: Iterable[BaseRoute]) -> set[str]:
+    """The operation ids of handlers that declare ``security=[]``: reachable without a key."""
+    return {
+        str(handler.operation_id)
+        for route in routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if isinstance(handler, HTTPRouteHandler)
+        and handler.security is not None
+        and not handler.security
+        and handler.operation_id
+    }
+
+
+def finish_document(
+    document: OpenAPI,
+    closed_bodies: Iterable[type[msgspec.Struct]] = (),
+    public: Iterable[str] = (),
+) -> None:
     """Add the headers every response carries, and drop Litestar's own 400 body, in place.
+
+    ``public`` names operations that need no key; Litestar leaves their empty ``security`` out,
+    which reads as "not said" to linters and generators, so it is written back explicitly.
 
     ``closed_bodies`` are request bodies that refuse unknown fields; their schemas say so
     (``additionalProperties: false``), which Litestar does not derive from msgspec.
@@ -161,7 +202,10 @@ def finish_document(document: OpenAPI, closed_bodies: Iterable[type[msgspec.Stru
     schemas = document.components.schemas if document.components else {}
     for body in closed_bodies:
         schemas[body.__name__].additional_properties = False
+    public = set(public)
     for operation in _operations(document):
+        if operation.operation_id in public:
+            operation.security = []
         responses = operation.responses or {}
         litestar_400 = responses.get("400")
         if isinstance(litestar_400, OpenAPIResponse) and PROBLEM_MEDIA_TYPE not in (

@@ -93,7 +93,7 @@ class RequestContextMiddleware:
             )
             if self.metrics is not None:
                 route = scope.get("path_template") or "unmatched"
-                self.metrics.requests.labels(route, scope.get("method"), status["code"]).inc()
+                self.metrics.served(route, str(scope.get("method")), status["code"])
             tenant_id_var.reset(tenant_token)
             request_started_var.reset(started_token)
             request_id_var.reset(id_token)

@@ -14,7 +14,7 @@ from gateway.credentials import store_credential
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
-from gateway.routes.admin_schema import CredentialOut, CredentialPut, RotationOut
+from gateway.routes.admin_schema import CredentialList, CredentialOut, CredentialPut, RotationOut
 from gateway.routes.admin_tenants import managed_tenant
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
@@ -74,10 +74,12 @@ class CredentialsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         tenant_id: FromPath[str],
-    ) -> list[CredentialOut]:
+    ) -> CredentialList:
         """Metadata of every stored credential of the tenant."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        return [_credential_out(m) for m in await services.vault.list(tenant.id)]
+        return CredentialList(
+            data=[_credential_out(m) for m in await services.vault.list(tenant.id)]
+        )
 
     @delete(
         "/{vendor:str}",

@@ -32,6 +32,12 @@ class TenantOut(msgspec.Struct, frozen=True, kw_only=True):
     ] = None
 
 
+class TenantList(msgspec.Struct, frozen=True, kw_only=True):
+    """Tenants, in a ``data`` array like every list the gateway answers."""
+
+    data: list[TenantOut]
+
+
 class TenantUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A change to a tenant."""
 
@@ -60,6 +66,12 @@ class KeyOut(msgspec.Struct, frozen=True, kw_only=True):
     scopes: list[Scope]
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class KeyList(msgspec.Struct, frozen=True, kw_only=True):
+    """A tenant's keys, in a ``data`` array like every list the gateway answers."""
+
+    data: list[KeyOut]
 
 
 class KeyCreated(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,3 +126,9 @@ REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (
     CredentialPut,
 )
 """Bodies the admin routes accept; each refuses unknown fields."""
+
+
+class CredentialList(msgspec.Struct, frozen=True, kw_only=True):
+    """A tenant's stored credentials, in a ``data`` array like every list the gateway answers."""
+
+    data: list[CredentialOut]

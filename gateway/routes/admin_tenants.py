@@ -18,8 +18,10 @@ from gateway.openapi import BODY_ERRORS, contract
 from gateway.routes.admin_schema import (
     KeyCreate,
     KeyCreated,
+    KeyList,
     KeyOut,
     TenantCreate,
+    TenantList,
     TenantOut,
     TenantUpdate,
 )
@@ -143,12 +145,12 @@ class TenantsController(Controller):
     @get("/", operation_id="listTenants", summary="List tenants", **contract(Scope.ADMIN))
     async def list_tenants(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
-    ) -> list[TenantOut]:
+    ) -> TenantList:
         """Every tenant for an operator; only its own for a tenant admin key."""
         if principal.is_operator:
-            return [_tenant_out(t) for t in await services.tenants.list_tenants()]
+            return TenantList(data=[_tenant_out(t) for t in await services.tenants.list_tenants()])
         own = await services.tenants.get_tenant(principal.require_tenant())
-        return [_tenant_out(own)] if own else []
+        return TenantList(data=[_tenant_out(own)] if own else [])
 
     @post(
         "/{tenant_id:str}/keys",
@@ -200,10 +202,10 @@ class TenantsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         tenant_id: FromPath[str],
-    ) -> list[KeyOut]:
-        """A tenant's keys, revoked ones included (with ``revoked_at``)."""
+    ) -> KeyList:
+        """A tenant's keys, revoked ones included (with `revoked_at`)."""
         tenant = await managed_tenant(services, principal, tenant_id)
-        return [_key_out(r) for r in await services.tenants.list_keys(tenant.id)]
+        return KeyList(data=[_key_out(r) for r in await services.tenants.list_keys(tenant.id)])
 
     @delete(
         "/{tenant_id:str}/keys/{key_id:str}",

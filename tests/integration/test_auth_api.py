@@ -26,14 +26,14 @@ def test_missing_or_bad_keys_are_401(gateway: GatewayStack, authorization: str |
 
 def test_a_revoked_key_stops_working_at_once(gateway: GatewayStack, tenant: TenantHandle) -> None:
     admin = gateway.admin()
-    keys = admin.get(f"/v1/admin/tenants/{tenant.id}/keys").json()
+    keys = admin.get(f"/v1/admin/tenants/{tenant.id}/keys").json()["data"]
     assert tenant.client.get("/v1/numbers").status_code == 200
 
     revoked = admin.delete(f"/v1/admin/tenants/{tenant.id}/keys/{keys[0]['id']}")
 
     assert revoked.status_code == 204
     assert tenant.client.get("/v1/numbers").status_code == 401
-    listed = admin.get(f"/v1/admin/tenants/{tenant.id}/keys").json()
+    listed = admin.get(f"/v1/admin/tenants/{tenant.id}/keys").json()["data"]
     assert listed[0]["revoked_at"] is not None
     again = admin.delete(f"/v1/admin/tenants/{tenant.id}/keys/{keys[0]['id']}")
     assert again.status_code == 204
@@ -92,7 +92,7 @@ def test_a_new_key_is_shown_once_and_stored_only_as_a_prefix(
     listed = admin.get(f"/v1/admin/tenants/{tenant.id}/keys")
 
     assert key not in listed.text
-    entry = next(k for k in listed.json() if k["id"] == created.json()["id"])
+    entry = next(k for k in listed.json()["data"] if k["id"] == created.json()["id"])
     assert key.startswith(entry["prefix"].rstrip("."))
     assert gateway.client(key).get("/v1/calls").status_code == 200
 

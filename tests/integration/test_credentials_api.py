@@ -30,7 +30,7 @@ def vendor_keys(gateway: GatewayStack, token: str) -> httpx.Response:
 
 
 def credential(admin: httpx.Client, tenant: TenantHandle) -> dict:
-    listed = admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json()
+    listed = admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json()["data"]
     assert len(listed) == 1
     return listed[0]
 
@@ -55,7 +55,7 @@ def test_a_stored_secret_is_never_returned(
     for response in (stored, listed):
         assert token not in response.text
         assert token.split("|")[1] not in response.text
-    assert listed.json() == [body]
+    assert listed.json() == {"data": [body]}
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_deleting_a_credential_stops_vendor_calls(
 
     assert admin.delete(path).status_code == 204
     assert admin.delete(path).status_code == 404
-    assert admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json() == []
+    assert admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json()["data"] == []
     response = tenant.client.get("/v1/calls", params={"vendor": "trustcaller"})
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/vendor-not-configured"

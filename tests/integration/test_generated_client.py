@@ -59,7 +59,7 @@ def test_a_generated_client_runs_a_whole_session(
     models = _module(client_package, "models")
     admin_api = {
         name: _module(client_package, f"api.admin.{name}")
-        for name in ("create_tenant", "create_key", "put_credential")
+        for name in ("create_tenant", "list_tenants", "create_key", "put_credential")
     }
     numbers_api = {
         name: _module(client_package, f"api.numbers.{name}")
@@ -73,6 +73,9 @@ def test_a_generated_client_runs_a_whole_session(
 
     tenant = admin_api["create_tenant"].sync(client=admin, body=models.TenantCreate(name="gen"))
     assert isinstance(tenant, models.TenantOut)
+    tenants = admin_api["list_tenants"].sync(client=admin)
+    assert isinstance(tenants, models.TenantList)
+    assert tenant.id in {listed.id for listed in tenants.data}
     created = admin_api["create_key"].sync(
         tenant.id,
         client=admin,

@@ -128,9 +128,13 @@ def test_the_image_sources_build_a_wheel_with_migrations_and_without_simulators(
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    (metadata,) = (n for n in names if n.endswith(".dist-info/METADATA"))
+    requires = zipfile.ZipFile(wheel).read(metadata).decode()
 
     assert "policies/sql/migrations/env.py" in names
     assert "policies/sql/migrations/script.py.mako" in names
     assert any(n.startswith("policies/sql/migrations/versions/0001_") for n in names)
     assert "policies/ratelimit/sliding_window.lua" in names
     assert not any(n.startswith("simulators/") for n in names)
+    # the API reference's assets come with the install, not from a CDN at run time
+    assert "Requires-Dist: swagger-ui-bundle-v2" in requires

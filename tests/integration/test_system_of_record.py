@@ -120,7 +120,7 @@ def test_a_key_revoked_on_one_replica_is_refused_on_the_other_within_the_bound(
 ) -> None:
     tenant, key = make_tenant(pair, sim_control, "revoked")
     with pair.admin(0) as admin:
-        key_id = admin.get(f"/v1/admin/tenants/{tenant}/keys").json()[0]["id"]
+        key_id = admin.get(f"/v1/admin/tenants/{tenant}/keys").json()["data"][0]["id"]
     with pair.client(1, key) as other:
         assert other.get("/v1/numbers").status_code == 200
 
@@ -147,7 +147,7 @@ def test_a_disabled_tenant_is_refused_everywhere_and_enabled_again(
     refused = [pair.client(i, key).get("/v1/numbers").status_code for i in (0, 1)]
     with pair.admin(1) as admin:
         enabled = admin.patch(f"/v1/admin/tenants/{tenant}", json={"disabled": False})
-        listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()}
+        listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()["data"]}
     time.sleep(PROPAGATION_BOUND)
     back = [pair.client(i, key).get("/v1/numbers").status_code for i in (0, 1)]
 
@@ -188,7 +188,7 @@ def test_the_database_stopping_mid_traffic_degrades_and_recovers(
             if again.status_code == 201 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        keys = admin.get(f"/v1/admin/tenants/{tenant}/keys").json()
+        keys = admin.get(f"/v1/admin/tenants/{tenant}/keys").json()["data"]
 
     assert len(reads) >= 15
     assert [r.status_code for r in reads] == [200] * len(reads), "seen keys keep working"

@@ -130,7 +130,7 @@ def two_tenants(gateway: GatewayStack, make_tenant: Callable[..., TenantHandle])
         intruder=intruder,
         path_values={
             "tenant_id": owner.id,
-            "key_id": admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()[0]["id"],
+            "key_id": admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()["data"][0]["id"],
             "vendor": "trustcaller",
             **owner_objects(owner),
         },
@@ -188,8 +188,8 @@ def test_the_intruder_gets_404_on_the_owners_objects_and_changes_nothing(
     admin = gateway.admin()
     owner = two_tenants.owner
     before = (
-        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json(),
-        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json(),
+        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()["data"],
+        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json()["data"],
     )
 
     response = two_tenants.intruder.client.request(method, url, json=_request_body(operation))
@@ -197,8 +197,8 @@ def test_the_intruder_gets_404_on_the_owners_objects_and_changes_nothing(
     assert response.status_code in (403, 404), response.text
     assert owner.id not in response.text
     after = (
-        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json(),
-        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json(),
+        admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()["data"],
+        admin.get(f"/v1/admin/tenants/{owner.id}/credentials").json()["data"],
     )
     assert after == before
     assert owner.client.get("/v1/numbers").status_code == 200
@@ -255,6 +255,6 @@ def test_the_sweep_covers_every_operation_that_names_an_object() -> None:
 
 
 def test_the_operator_sees_every_tenant(gateway: GatewayStack, two_tenants: TwoTenants) -> None:
-    listed = {t["id"] for t in gateway.admin().get("/v1/admin/tenants").json()}
+    listed = {t["id"] for t in gateway.admin().get("/v1/admin/tenants").json()["data"]}
 
     assert {two_tenants.owner.id, two_tenants.intruder.id} <= listed

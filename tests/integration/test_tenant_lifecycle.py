@@ -163,13 +163,13 @@ def tenant_rows(query: Callable[..., list[tuple]], tenant_id: str) -> dict[str, 
 def credentials_of(admin: httpx.Client, tenant_id: str) -> list[dict]:
     response = admin.get(f"/v1/admin/tenants/{tenant_id}/credentials")
     assert response.status_code == 200, response.text
-    return response.json()
+    return response.json()["data"]
 
 
 def keys_of(admin: httpx.Client, tenant_id: str) -> list[dict]:
     response = admin.get(f"/v1/admin/tenants/{tenant_id}/keys")
     assert response.status_code == 200, response.text
-    return response.json()
+    return response.json()["data"]
 
 
 def test_disabling_stops_keys_at_once_and_enabling_brings_everything_back(
@@ -192,7 +192,7 @@ def test_disabling_stops_keys_at_once_and_enabling_brings_everything_back(
             "/v1/calls", json=data.call_request, headers={"Idempotency-Key": data.call_key}
         ),
     ]
-    listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()}
+    listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()["data"]}
     still_stored = credentials_of(admin, tenant.id)
     keys_while_disabled = keys_of(admin, tenant.id)
     other_works = other.client.get("/v1/numbers?vendor=trustcaller")
@@ -256,7 +256,7 @@ def test_a_tenant_admin_key_cannot_disable_or_erase_and_another_tenants_gets_404
         assert response.status_code == 404, response.text
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["type"] == "/problems/not-found"
-    listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()}
+    listed = {t["id"]: t for t in admin.get("/v1/admin/tenants").json()["data"]}
     assert listed[tenant.id]["disabled_at"] is None
     assert tenant.client.get("/v1/numbers?vendor=trustcaller").status_code == 200
     assert neighbour.client.get("/v1/numbers?vendor=trustcaller").status_code == 200
@@ -288,7 +288,7 @@ def test_erasing_removes_every_row_of_the_tenant_but_its_audit_entries(
     assert_unauthorized(victim.client.get("/v1/numbers?vendor=trustcaller"))
     assert_unauthorized(gateway.client(second_key).get("/v1/calls"))
     assert_unauthorized(victim.client.get(f"/v1/operations/{victim_data.operation_id}"))
-    assert victim.id not in {t["id"] for t in admin.get("/v1/admin/tenants").json()}
+    assert victim.id not in {t["id"] for t in admin.get("/v1/admin/tenants").json()["data"]}
     for path in ("", "/keys", "/credentials", "/credentials/trustcaller"):
         gone = admin.get(f"/v1/admin/tenants/{victim.id}{path}")
         assert gone.status_code in (404, 405), (path, gone.text)
