@@ -58,6 +58,8 @@ TAGS: dict[str, str] = {
     "agents": "What AI calls can use: agent models, voices and the account's balance.",
     "caller-id": "Branded caller ID: labels, feature sets, personalizations and vendor logs.",
     "verifications": "One-tap phone verification through the vendor's app, and its callback.",
+    "events": "What happened at the vendors after the requests: the event log, and where vendors "
+    "deliver their webhooks.",
     "admin": "Tenants, their gateway keys and vendor credentials, and the audit log.",
     "operations": "Probes and metrics for the people and systems that run the gateway.",
 }

@@ -14,7 +14,13 @@ from gateway.app import create_app
 from gateway.settings import Settings
 
 METHODS = ("get", "put", "post", "delete", "patch")
-PUBLIC = {"getHealth", "getReadiness", "getMetrics", "receiveVerificationCallback"}
+PUBLIC = {
+    "getHealth",
+    "getReadiness",
+    "getMetrics",
+    "receiveVerificationCallback",
+    "receiveVendorWebhook",
+}
 
 
 @pytest.fixture(scope="module")
