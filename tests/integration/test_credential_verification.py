@@ -154,9 +154,7 @@ def test_verify_false_stores_without_asking_the_vendor(
 ) -> None:
     before = requests_seen(vendor_control)
 
-    stored = put(
-        admin, tenant_id, vendor, wrong(good_secret(simulators, vendor)), verify="false"
-    )
+    stored = put(admin, tenant_id, vendor, wrong(good_secret(simulators, vendor)), verify="false")
 
     assert stored.status_code == 200, stored.text
     verification = stored.json()["verification"]
