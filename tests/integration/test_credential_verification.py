@@ -7,14 +7,14 @@ cannot be reached leaves the credential stored and unverified.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from adapters.declaration import Op
 from adapters.registry import VENDORS
-from tests.integration.conftest import GatewayStack, Simulators
+from tests.integration.conftest import GatewayStack, Simulators, TenantHandle
 
 CHECKED = [entry.name for entry in VENDORS if Op.VERIFY_CREDENTIAL in entry.declaration.operations]
 UNCHECKED = [entry.name for entry in VENDORS if entry.name not in CHECKED]
@@ -197,3 +197,12 @@ def test_a_vendor_without_a_check_stores_unverified_and_says_why(
     assert verification["status"] == "unverified"
     assert verification["checked_at"] is None
     assert "offers no call that checks" in verification["detail"]
+
+
+def test_every_vendors_working_credential_passes_its_check(
+    make_tenant: Callable[..., TenantHandle], admin: httpx.Client
+) -> None:
+    handle = make_tenant("checked", all_vendors=True, verify=True)
+
+    entries = audited(admin, handle.id, "credential.verified")
+    assert sorted(str(e["target"]) for e in entries) == sorted(CHECKED)
