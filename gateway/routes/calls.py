@@ -22,6 +22,7 @@ from gateway.idempotency import request_fingerprint, run_idempotently, vendor_id
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, all_with_includes, with_includes
 from gateway.routes.params import (
     CursorParam,
     IdempotencyKeyHeader,
@@ -58,6 +59,7 @@ class CallsController(Controller):
         ] = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
+        include: IncludeQuery = None,
     ) -> Response[CallPage]:
         """Calls, most recent first, cursor-paginated."""
         if from_date and to_date and to_date < from_date:
@@ -78,7 +80,11 @@ class CallsController(Controller):
             ),
             newest_first,
         )
-        page = CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
+        page = CallPage(
+            data=all_with_includes(listing.items, include),
+            next_cursor=listing.next_cursor,
+            errors=listing.errors,
+        )
         return answer(page, listing.facts)
 
     @get(
@@ -117,6 +123,7 @@ class CallsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         call_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Response[Call]:
         """One call by its gateway id."""
         bound, native = services.dispatcher.bind_by_id(
@@ -125,7 +132,7 @@ class CallsController(Controller):
         outcome = await services.dispatcher.call(
             bound, Op.GET_CALL, lambda adapter, credential: adapter.get_call(credential, native)
         )
-        return answer(outcome.value, outcome.facts)
+        return answer(with_includes(outcome.value, include), outcome.facts)
 
     @post(
         "/",
