@@ -139,15 +139,20 @@ class LiveCallChecker(Protocol[C]):
 
 
 @runtime_checkable
-class CredentialRotator(VendorAdapter, Protocol[C]):
+class CredentialVerifier(VendorAdapter, Protocol[C]):
+    """Checks a credential with one cheap authenticated read, before it is stored or used."""
+
+    async def verify_credential(self, credential: C) -> None:
+        """Prove a credential works (``VendorCredentialRejected`` when the vendor refuses it)."""
+        ...
+
+
+@runtime_checkable
+class CredentialRotator(CredentialVerifier[C], Protocol[C]):
     """Issues, verifies and revokes vendor credentials, so the gateway can rotate them."""
 
     async def issue_credential(self, current: C, label: str) -> IssuedCredential:
         """Create a new vendor credential using the current one."""
-        ...
-
-    async def verify_credential(self, credential: C) -> None:
-        """Prove a credential works (raise a ``GatewayError`` when it does not)."""
         ...
 
     async def revoke_credential(self, using: C, labels: dict[str, str]) -> None:
@@ -448,6 +453,7 @@ CAPABILITIES: tuple[type, ...] = (
     TestNumberSource,
     CallSource,
     LiveCallChecker,
+    CredentialVerifier,
     CredentialRotator,
     CallPlacer,
     NumberProvisioner,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar
 import msgspec
 
 from contract.errors import Problem
+from contract.vendor_data import VendorData
 
 E164 = Annotated[str, msgspec.Meta(examples=["+120000486562997"], description="E.164 with '+'.")]
 OpaqueId = Annotated[
@@ -76,6 +77,7 @@ class Number(msgspec.Struct, frozen=True, kw_only=True):
         str | None, msgspec.Meta(description="The caller-ID feature set the number is in.")
     ] = None
     department: str | None = None
+    vendor_data: VendorData = None
 
 
 class NumberPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,6 +152,7 @@ class Call(msgspec.Struct, frozen=True, kw_only=True):
         msgspec.Meta(description="The vendor has attached transcript, summary and recording."),
     ] = None
     metadata: dict[str, Any] | None = None
+    vendor_data: VendorData = None
 
 
 class CallPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -34,6 +34,11 @@ class AuditAction(StrEnum):
     KEY_MINTED = "key.minted"
     KEY_REVOKED = "key.revoked"
     CREDENTIAL_STORED = "credential.stored"
+    """Stored without the vendor's word (not asked, or not reachable), or refused as malformed."""
+    CREDENTIAL_VERIFIED = "credential.verified"
+    """Stored after the vendor accepted it."""
+    CREDENTIAL_REJECTED = "credential.rejected"
+    """Refused by the vendor, so not stored."""
     CREDENTIAL_DELETED = "credential.deleted"
     CREDENTIAL_ROTATED = "credential.rotated"
     MASTER_KEY_ROTATED = "vault.master_key_rotated"
@@ -65,8 +70,11 @@ class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
 
 @dataclass
 class AuditNote:
-    """What an action block learns while it runs: its target, and facts worth keeping."""
+    """What an action block learns while it runs: what it turned out to be (a credential stored
+    after its vendor accepted it is ``credential.verified``), its target, and facts worth
+    keeping."""
 
+    action: AuditAction
     target: str | None
     detail: dict[str, str]
 
@@ -114,16 +122,17 @@ class AuditLog:
         detail: Mapping[str, str] | None = None,
     ) -> AsyncIterator[AuditNote]:
         """Record ``action`` when the block ends: ``ok``, or ``failed`` with the problem type
-        if it raised a gateway error (a refused permission included). The block may name the
-        target once it exists and add non-secret facts to the yielded note."""
-        note = AuditNote(target=target, detail=dict(detail or {}))
+        if it raised a gateway error (a refused permission included). One request leaves one
+        entry: the block may say what the action turned out to be, name the target once it
+        exists and add non-secret facts to the yielded note."""
+        note = AuditNote(action=action, target=target, detail=dict(detail or {}))
         try:
             yield note
         except GatewayError as exc:
             note.detail["problem"] = exc.slug
             await self.record(
                 actor,
-                action,
+                note.action,
                 tenant_id=tenant_id,
                 target=note.target,
                 outcome="failed",
@@ -131,7 +140,7 @@ class AuditLog:
             )
             raise
         await self.record(
-            actor, action, tenant_id=tenant_id, target=note.target, detail=note.detail
+            actor, note.action, tenant_id=tenant_id, target=note.target, detail=note.detail
         )
 
     async def page(

@@ -23,6 +23,32 @@ _UNREAD: Any = object()
 """Not in the fresh copy (``None`` there means: known to have no credential)."""
 
 
+def load_for_vendor(
+    registry: AdapterRegistry, vendor: str, secret: Mapping[str, str]
+) -> tuple[VendorAdapter, object]:
+    """The vendor's adapter and ``secret`` decoded as its credential type (404, 422)."""
+    adapter = registry.get(vendor)
+    if adapter is None:
+        raise NotFound(f"unknown vendor '{vendor}'")
+    return adapter, adapter.load_credential(secret)
+
+
+async def seal_credential(
+    vault: Vault,
+    tenant_id: str,
+    adapter: VendorAdapter,
+    credential: object,
+    secret: Mapping[str, str],
+) -> CredentialMetadata:
+    """Store a decoded credential with its labels."""
+    return await vault.put(
+        tenant_id,
+        adapter.declaration.name,
+        msgspec.to_builtins(credential),
+        labels=adapter.credential_labels(secret),
+    )
+
+
 async def store_credential(
     registry: AdapterRegistry,
     vault: Vault,
@@ -31,16 +57,8 @@ async def store_credential(
     secret: Mapping[str, str],
 ) -> CredentialMetadata:
     """Validate ``secret`` as the vendor's credential type and store it with its labels."""
-    adapter = registry.get(vendor)
-    if adapter is None:
-        raise NotFound(f"unknown vendor '{vendor}'")
-    credential = adapter.load_credential(secret)
-    return await vault.put(
-        tenant_id,
-        vendor,
-        msgspec.to_builtins(credential),
-        labels=adapter.credential_labels(secret),
-    )
+    adapter, credential = load_for_vendor(registry, vendor, secret)
+    return await seal_credential(vault, tenant_id, adapter, credential, secret)
 
 
 class VaultCredentials:

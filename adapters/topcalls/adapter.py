@@ -340,6 +340,10 @@ class TopCallsAdapter:
         item = await self._call(lambda: self._client.get_balance(credential.api_key))
         return translate.balance_from_vendor(item)
 
+    async def verify_credential(self, credential: TopCallsCredential) -> None:
+        """Reading the balance is the cheapest call every key (read-only ones too) may make."""
+        await self._call(lambda: self._client.get_balance(credential.api_key))
+
     # --- webhook subscriptions ----------------------------------------------------------------
 
     async def list_webhooks(self, credential: TopCallsCredential) -> list[VendorWebhook]:

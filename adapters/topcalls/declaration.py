@@ -38,6 +38,7 @@ DECLARATION = VendorDeclaration(
         Op.LIST_MODELS: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         Op.LIST_VOICES: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         Op.GET_BALANCE: OperationSpec(idempotent=True),
+        Op.VERIFY_CREDENTIAL: OperationSpec(idempotent=True),
         Op.LIST_WEBHOOKS: OperationSpec(idempotent=True),
         Op.CREATE_WEBHOOK: OperationSpec(idempotent=True),
         Op.DELETE_WEBHOOK: OperationSpec(idempotent=False),

@@ -67,6 +67,7 @@ from contract.schema import (
     NumberStatus,
     TranscriptTurn,
 )
+from contract.vendor_data import vendor_object
 
 VENDOR = "topcalls"
 
@@ -208,6 +209,7 @@ def call_from_vendor(item: CallItem) -> Call:
         campaign_id=opaque_id(item.campaign_id) if item.campaign_id else None,
         post_processing_done=item.completed,
         metadata=item.metadata,
+        vendor_data=vendor_object(item),
     )
 
 
@@ -272,6 +274,7 @@ def number_from_vendor(item: PhoneNumberOut) -> Number:
         label=item.label,
         carrier_name=item.carrier_name,
         status_detail=item.error_message,
+        vendor_data=vendor_object(item),
     )
 
 

@@ -92,6 +92,11 @@ class TruecallerAdapter:
         """Token creations are counted per client account."""
         return credential.client_account_id
 
+    async def verify_credential(self, credential: TokenSession[TruecallerCredential]) -> None:
+        """The token exchange before this call proves the key pair; one page of a single label
+        proves the token reaches the account."""
+        await self._call(credential, partial(self._client.list_labels, page=1, limit=1))
+
     # --- numbers ---------------------------------------------------------------------------------
 
     async def list_numbers(

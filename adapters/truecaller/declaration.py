@@ -28,6 +28,7 @@ DECLARATION = VendorDeclaration(
     },
     operations={
         Op.EXCHANGE_TOKEN: OperationSpec(budget="token"),
+        Op.VERIFY_CREDENTIAL: OperationSpec(idempotent=True),
         Op.LIST_LABELS: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         Op.LIST_FEATURE_SETS: OperationSpec(idempotent=True, cache_ttl_seconds=CATALOG_TTL_SECONDS),
         Op.LIST_NUMBERS: OperationSpec(idempotent=True),

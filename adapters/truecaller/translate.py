@@ -53,6 +53,7 @@ from contract.errors import (
 )
 from contract.phone import vendor_digits_to_e164
 from contract.schema import Number, NumberStatus
+from contract.vendor_data import vendor_object
 
 VENDOR = "truecaller"
 PROFILE_VENDOR = "truecaller_profile"
@@ -224,6 +225,7 @@ def number_from_vendor(item: NumberDetail) -> Number:
         status_detail=detail,
         feature_set=_text(item.feature_set_name),
         department=_text(item.department),
+        vendor_data=vendor_object(item),
     )
 
 

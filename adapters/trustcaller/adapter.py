@@ -152,8 +152,9 @@ class TrustCallerAdapter:
         )
 
     async def verify_credential(self, credential: TrustCallerCredential) -> None:
-        """A key that can list keys can do everything rotation and the API need."""
-        await self._call(lambda: self._client.list_keys(credential.token))
+        """Read one number: every endpoint needs the ``api_access`` this proves (permissions are
+        the account's, not the key's, so a key made by rotation has them all)."""
+        await self._call(lambda: self._client.list_numbers(credential.token, 1, 1))
 
     async def revoke_credential(self, using: TrustCallerCredential, labels: dict[str, str]) -> None:
         """Revoke the key named by ``labels['vendor_key_id']``."""

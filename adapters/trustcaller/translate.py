@@ -34,6 +34,7 @@ from contract.schema import (
     TestNumber,
     TestNumberList,
 )
+from contract.vendor_data import vendor_object
 
 VENDOR = "trustcaller"
 
@@ -80,6 +81,7 @@ def number_from_vendor(item: ReservedNumber) -> Number:
         status=NumberStatus.ACTIVE if active else NumberStatus.RELEASED,
         created_at=_utc(item.created_at),
         released_at=_utc(item.released_at),
+        vendor_data=vendor_object(item),
     )
 
 
@@ -111,6 +113,7 @@ def call_from_vendor(record: CallRecord) -> Call:
         post_dial_delay_ms=record.pdd,
         end_reason=record.hang_cause,
         vendor_call_id=record.call_unique_id,
+        vendor_data=vendor_object(record),
     )
 
 

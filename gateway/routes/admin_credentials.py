@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
-from contract.errors import NotFound
-from gateway.audit import AuditAction
+from adapters.capabilities import VendorAdapter
+from contract.errors import FieldError, NotFound, ValidationFailed
+from gateway.audit import AuditAction, AuditNote
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.credentials import store_credential
+from gateway.credential_checks import (
+    CredentialVerification,
+    VerificationStatus,
+    skipped,
+    verify_with_vendor,
+)
+from gateway.credentials import load_for_vendor, seal_credential
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
-from gateway.routes.admin_schema import CredentialList, CredentialOut, CredentialPut, RotationOut
+from gateway.routes.admin_schema import (
+    CredentialList,
+    CredentialOut,
+    CredentialPut,
+    CredentialStored,
+    RotationOut,
+)
 from gateway.routes.admin_tenants import managed_tenant
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
@@ -31,6 +47,28 @@ def _credential_out(meta: CredentialMetadata) -> CredentialOut:
     )
 
 
+async def _verify(
+    services: Services, tenant_id: str, adapter: VendorAdapter, credential: object, note: AuditNote
+) -> CredentialVerification:
+    """Check with the vendor; its refusal ends the request with a 422, audited as such."""
+    verification, refusal = await verify_with_vendor(
+        services.pipeline, adapter, tenant_id, credential
+    )
+    note.detail["verification"] = verification.status.value
+    if verification.status is VerificationStatus.VERIFIED:
+        note.action = AuditAction.CREDENTIAL_VERIFIED
+    if refusal is None:
+        return verification
+    note.action = AuditAction.CREDENTIAL_REJECTED
+    raise ValidationFailed(
+        f"{verification.detail}, so it was not stored; check the secret, or store it anyway "
+        "with verify=false",
+        errors=[FieldError(field="body.secret", message="refused by the vendor")],
+        vendor=adapter.declaration.name,
+        vendor_status=refusal.vendor_status,
+    )
+
+
 class CredentialsController(Controller):
     """A tenant's vendor credentials. Secrets go in and never come out."""
 
@@ -41,6 +79,12 @@ class CredentialsController(Controller):
         "/{vendor:str}",
         operation_id="putCredential",
         summary="Store a credential",
+        description=(
+            "Checks the credential with the vendor first, with one cheap authenticated read "
+            "(`verify=false` skips it). A credential the vendor refuses is not stored (422, "
+            "`errors` on `body.secret`); one the vendor could not be asked about is stored and "
+            "answered as `unverified`, with the reason."
+        ),
         **contract(Scope.ADMIN, 404, *BODY_ERRORS),
     )
     async def put_credential(
@@ -50,18 +94,33 @@ class CredentialsController(Controller):
         tenant_id: FromPath[str],
         vendor: FromPath[str],
         data: JSONBody[CredentialPut],
-    ) -> CredentialOut:
+        verify: Annotated[
+            bool,
+            Parameter(
+                description="Ask the vendor whether the credential works before storing it.",
+            ),
+        ] = True,
+    ) -> CredentialStored:
         """Store or replace the tenant's credential for a vendor; answers metadata only."""
         tenant = await managed_tenant(services, principal, tenant_id)
         async with services.audit.action(
             principal, AuditAction.CREDENTIAL_STORED, tenant_id=tenant.id, target=vendor
         ) as note:
-            meta = await store_credential(
-                services.registry, services.vault, tenant.id, vendor, data.secret
+            adapter, credential = load_for_vendor(services.registry, vendor, data.secret)
+            verification = (
+                await _verify(services, tenant.id, adapter, credential, note)
+                if verify
+                else skipped(adapter)
+            )
+            note.detail["verification"] = verification.status.value
+            meta = await seal_credential(
+                services.vault, tenant.id, adapter, credential, data.secret
             )
             note.detail["fingerprint"] = meta.fingerprint
         services.dispatcher.forget_credentials(tenant.id)
-        return _credential_out(meta)
+        return CredentialStored(
+            **msgspec.structs.asdict(_credential_out(meta)), verification=verification
+        )
 
     @get(
         "/",

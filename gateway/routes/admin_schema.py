@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from gateway.auth.keys import Scope
+from gateway.credential_checks import CredentialVerification
 
 Name = Annotated[
     str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S", examples=["acme-backend"])
@@ -109,6 +110,12 @@ class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     rotated_at: datetime | None
     labels: dict[str, str]
+
+
+class CredentialStored(CredentialOut, frozen=True, kw_only=True):
+    """A credential just stored, and what its vendor said of it."""
+
+    verification: CredentialVerification
 
 
 class RotationOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -24,6 +24,7 @@ from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
 from gateway.routes.admin_webhook_endpoints import public_url
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, all_with_includes, with_includes
 from gateway.routes.params import (
     CursorParam,
     IdempotencyKeyHeader,
@@ -60,6 +61,7 @@ class CallsController(Controller):
         ] = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
+        include: IncludeQuery = None,
     ) -> Response[CallPage]:
         """Calls, most recent first, cursor-paginated."""
         if from_date and to_date and to_date < from_date:
@@ -80,7 +82,11 @@ class CallsController(Controller):
             ),
             newest_first,
         )
-        page = CallPage(data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors)
+        page = CallPage(
+            data=all_with_includes(listing.items, include),
+            next_cursor=listing.next_cursor,
+            errors=listing.errors,
+        )
         return answer(page, listing.facts)
 
     @get(
@@ -119,6 +125,7 @@ class CallsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         call_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Response[Call]:
         """One call by its gateway id."""
         bound, native = services.dispatcher.bind_by_id(
@@ -127,7 +134,7 @@ class CallsController(Controller):
         outcome = await services.dispatcher.call(
             bound, Op.GET_CALL, lambda adapter, credential: adapter.get_call(credential, native)
         )
-        return answer(outcome.value, outcome.facts)
+        return answer(with_includes(outcome.value, include), outcome.facts)
 
     @post(
         "/",

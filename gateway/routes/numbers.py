@@ -21,6 +21,7 @@ from gateway.number_operations import REGISTER, RELEASE
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract, with_accepted
 from gateway.pipeline import CacheUse
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, all_with_includes, with_includes
 from gateway.routes.params import (
     CacheControlHeader,
     CursorParam,
@@ -54,6 +55,7 @@ class NumbersController(Controller):
         vendor: VendorFilter = None,
         limit: Limit = 50,
         cursor: CursorParam = None,
+        include: IncludeQuery = None,
     ) -> Response[NumberPage]:
         """Numbers across the tenant's vendors (or one), cursor-paginated."""
         listing = await services.dispatcher.paginate(
@@ -68,7 +70,9 @@ class NumbersController(Controller):
             oldest_first,
         )
         page = NumberPage(
-            data=listing.items, next_cursor=listing.next_cursor, errors=listing.errors
+            data=all_with_includes(listing.items, include),
+            next_cursor=listing.next_cursor,
+            errors=listing.errors,
         )
         return answer(page, listing.facts)
 
@@ -83,6 +87,7 @@ class NumbersController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         number_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Response[Number]:
         """One number by its gateway id."""
         bound, native = services.dispatcher.bind_by_id(
@@ -91,7 +96,7 @@ class NumbersController(Controller):
         outcome = await services.dispatcher.call(
             bound, Op.GET_NUMBER, lambda adapter, credential: adapter.get_number(credential, native)
         )
-        return answer(outcome.value, outcome.facts)
+        return answer(with_includes(outcome.value, include), outcome.facts)
 
     @post(
         "/numbers",

@@ -200,7 +200,7 @@ def scenario(gateway: GatewayStack, sim_control: httpx.Client) -> Scenario:
             f"{tenants}/{tenant_id}/credentials/trustcaller",
             json={"secret": {"token": str(account["token"])}},
             status=200,
-            action="credential.stored",
+            action="credential.verified",
             tenant=tenant_id,
             target="trustcaller",
         )
@@ -233,7 +233,7 @@ def scenario(gateway: GatewayStack, sim_control: httpx.Client) -> Scenario:
         scenario,
         operator,
         "PUT",
-        f"{tenants}/{a}/credentials/topcalls",
+        f"{tenants}/{a}/credentials/topcalls?verify=false",
         json={"secret": {"api_key": topcalls_secret}},
         status=200,
         action="credential.stored",
@@ -296,7 +296,7 @@ def scenario(gateway: GatewayStack, sim_control: httpx.Client) -> Scenario:
         scenario,
         ta,
         "PUT",
-        f"{tenants}/{a}/credentials/topcalls",
+        f"{tenants}/{a}/credentials/topcalls?verify=false",
         json={"secret": {"api_key": tenant_topcalls_secret}},
         status=200,
         action="credential.stored",
@@ -436,6 +436,7 @@ def test_every_administrative_action_is_recorded_once_with_actor_target_and_requ
         "key.minted",
         "key.revoked",
         "credential.stored",
+        "credential.verified",
         "credential.deleted",
         "credential.rotated",
     }
@@ -461,7 +462,7 @@ def test_every_administrative_action_is_recorded_once_with_actor_target_and_requ
             assert by_request[want.request_id]["target"] == body["id"]
             assert detail["name"] == body["name"]
             assert set(detail["scopes"].split(",")) == set(body["scopes"])
-        if want.action == "credential.stored" and want.outcome == "ok":
+        if want.action in ("credential.stored", "credential.verified") and want.outcome == "ok":
             assert detail["fingerprint"] == want.response.json()["fingerprint"]
         if want.action == "credential.rotated":
             rotated = want.response.json()

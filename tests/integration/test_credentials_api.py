@@ -48,7 +48,9 @@ def test_a_stored_secret_is_never_returned(
 
     assert stored.status_code == 200
     body = stored.json()
+    verification = body.pop("verification")
     assert set(body) == {"vendor", "fingerprint", "created_at", "rotated_at", "labels"}
+    assert verification["status"] == "verified"
     assert body["fingerprint"].startswith("sha256:")
     assert body["rotated_at"] is not None
     assert body["labels"] == {"vendor_key_id": token.split("|")[0]}
@@ -149,7 +151,7 @@ def test_rotation_whose_new_key_fails_verification_keeps_and_cleans_up(
     inject: Callable[..., None],
 ) -> None:
     before = credential(admin, tenant)
-    inject(status=503, count=3, path_prefix="/auth/keys", method="GET")
+    inject(status=503, count=3, path_prefix="/numbers", method="GET")
 
     rotated = admin.post(f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate")
 
@@ -196,7 +198,7 @@ def test_concurrent_rotations_on_two_replicas_leave_one_key(
     replica = start_in_thread(create_app(gateway_settings))
     path = f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate"
     headers = {"Authorization": f"Bearer {gateway.admin_key}"}
-    inject(latency_ms=400, count=1, path_prefix="/auth/keys", method="GET")
+    inject(latency_ms=400, count=1, path_prefix="/numbers", method="GET")
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             slow = pool.submit(httpx.post, gateway.url + path, headers=headers, timeout=10)

@@ -91,7 +91,8 @@ def test_a_generated_client_runs_a_whole_session(
         client=admin,
         body=models.CredentialPut(secret=models.CredentialPutSecret.from_dict({"token": token})),
     )
-    assert isinstance(stored, models.CredentialOut)
+    assert isinstance(stored, models.CredentialStored)
+    assert stored.verification.status == models.VerificationStatus.VERIFIED
     assert stored.fingerprint.startswith("sha256:")
 
     client = client_module.AuthenticatedClient(base_url=gateway.url, token=created.key)

@@ -84,8 +84,10 @@ def replicas(
                 headers=admin,
             ).json()["key"]
             account = create_sim_account(sim_control)
+            # unverified: a check would spend one request of the budget these tests measure
             stored = httpx.put(
                 f"{urls[0]}/v1/admin/tenants/{tenant_id}/credentials/trustcaller",
+                params={"verify": "false"},
                 json={"secret": {"token": account["token"]}},
                 headers=admin,
             )

@@ -453,25 +453,31 @@ async def test_issue_credential_creates_a_key_and_labels_it_with_its_id(
     assert "aBcD" not in repr(issued)
 
 
-async def test_verify_credential_lists_keys_and_passes(
+async def test_verify_credential_reads_one_number_and_passes(
     trustcaller: FakeTrustCaller, adapter: TrustCallerAdapter, credential: TrustCallerCredential
 ) -> None:
-    trustcaller.answers["/auth/keys"] = httpx.Response(200, content=sheet.KEY_LIST)
+    trustcaller.answers["/numbers"] = httpx.Response(200, content=sheet.NUMBERS_PAGE)
 
     assert await adapter.verify_credential(credential) is None
 
-    assert [(r.method, r.url.path) for r in trustcaller.requests] == [("GET", "/api/v1/auth/keys")]
+    [request] = trustcaller.requests
+    assert (request.method, request.url.path) == ("GET", "/api/v1/numbers")
+    assert dict(request.url.params) == {"page": "1", "per_page": "1"}
 
 
-async def test_verify_credential_without_key_permission_is_rejected(
-    trustcaller: FakeTrustCaller, adapter: TrustCallerAdapter, credential: TrustCallerCredential
+@pytest.mark.parametrize("status", [401, 403])
+async def test_verify_credential_that_the_vendor_refuses_is_rejected(
+    trustcaller: FakeTrustCaller,
+    adapter: TrustCallerAdapter,
+    credential: TrustCallerCredential,
+    status: int,
 ) -> None:
-    trustcaller.answers["/auth/keys"] = httpx.Response(403, content=sheet.UNAUTHORIZED)
+    trustcaller.answers["/numbers"] = httpx.Response(status, content=sheet.UNAUTHORIZED)
 
     with pytest.raises(VendorCredentialRejected) as raised:
         await adapter.verify_credential(credential)
 
-    assert raised.value.vendor_status == 403
+    assert raised.value.vendor_status == status
 
 
 async def test_revoke_credential_deletes_the_labelled_key(
