@@ -78,7 +78,9 @@ def put(
 
 
 def stored_vendors(admin: httpx.Client, tenant_id: str) -> list[str]:
-    return [c["vendor"] for c in admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json()]
+    return [
+        c["vendor"] for c in admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json()["data"]
+    ]
 
 
 def audited(admin: httpx.Client, tenant_id: str, action: str) -> list[dict[str, object]]:
@@ -118,7 +120,7 @@ def test_a_wrong_credential_is_refused_and_not_stored(
     good = good_secret(simulators, vendor)
     mistyped = wrong(good)
     assert put(admin, tenant_id, vendor, good).status_code == 200
-    kept = admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json()
+    kept = admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json()["data"]
 
     refused = put(admin, tenant_id, vendor, mistyped)
 
@@ -128,7 +130,7 @@ def test_a_wrong_credential_is_refused_and_not_stored(
     assert problem["vendor"] == vendor
     assert [e["field"] for e in problem["errors"]] == ["body.secret"]
     assert "verify=false" in problem["detail"]
-    assert admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json() == kept
+    assert admin.get(f"/v1/admin/tenants/{tenant_id}/credentials").json()["data"] == kept
     entry = audited(admin, tenant_id, "credential.rejected")[0]
     assert (entry["target"], entry["outcome"]) == (vendor, "failed")
     for name in SECRET_FIELDS:
