@@ -131,6 +131,12 @@ class PayloadTooLarge(GatewayError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
 
 
+class UnsupportedMediaType(GatewayError):
+    """A request body in a media type the operation does not read (it reads JSON)."""
+
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class ValidationFailed(GatewayError):
     status, title, slug = 422, "Validation failed", "validation-failed"
 
