@@ -7,10 +7,20 @@ from typing import Annotated
 
 import msgspec
 
+from contract.patterns import whole
 from gateway.auth.keys import Scope
 
 Name = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S", examples=["acme-backend"])
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=100,
+        pattern=whole(
+            r"[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*",
+            "a name with a visible character and no control characters (no tabs or line breaks)",
+        ),
+        examples=["acme-backend"],
+    ),
 ]
 
 
