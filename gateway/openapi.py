@@ -36,7 +36,13 @@ PROBLEM_DESCRIPTIONS: dict[int, str] = {
     402: "The vendor account's balance cannot pay for this; see `detail`.",
     403: "The key lacks the scope this operation needs.",
     404: "No such object for this tenant.",
-    409: "Conflict: the vendor is not configured for this tenant, or the object changed.",
+    409: (
+        "Conflict, by `type`: `/problems/vendor-not-configured`, the tenant has no credential "
+        "for the vendor this needs (`detail` names it, and `vendor` when there is one); "
+        "`/problems/not-supported-by-vendor`, the object's vendor cannot do this at all (a "
+        "TrustCaller call cannot be stopped); `/problems/conflict`, the object's state does not "
+        "allow it now."
+    ),
     413: "The request body is too large.",
     415: "The request body was not sent as `Content-Type: application/json`.",
     422: "Invalid input; `errors` names each field.",
