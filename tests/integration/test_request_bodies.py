@@ -119,3 +119,11 @@ def test_a_problem_json_body_type_is_read_as_json(tenant: TenantHandle) -> None:
     )
 
     assert_problem(response, 422, "validation-failed")
+
+
+def test_every_route_with_a_body_documents_its_400_and_415() -> None:
+    document = create_app(Settings()).openapi_schema.to_schema()
+    for route in BODY_ROUTES:
+        path = _PATH_PARAMETER.sub(lambda m: "{" + m["name"] + "}", route.template)
+        responses = document["paths"][path][route.method.lower()]["responses"]
+        assert {"400", "415"} <= responses.keys(), (route, sorted(responses))
