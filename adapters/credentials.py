@@ -8,6 +8,7 @@ from typing import TypeVar
 import msgspec
 
 from contract.errors import ValidationFailed
+from contract.messages import field_error
 
 C = TypeVar("C", bound=msgspec.Struct)
 
@@ -22,7 +23,10 @@ def load_secret(secret: Mapping[str, str], credential_type: type[C], vendor: str
     try:
         credential = msgspec.convert(dict(secret), credential_type)
     except msgspec.ValidationError as exc:
-        raise ValidationFailed(f"a {vendor} credential is {shape}: {exc}") from None
+        problem = field_error(exc, "secret")
+        raise ValidationFailed(
+            f"a {vendor} credential is {shape}: {problem.field} {problem.message}"
+        ) from None
     blank = [f.name for f in fields if not str(getattr(credential, f.name)).strip()]
     if blank:
         raise ValidationFailed(f"the {vendor} credential's {', '.join(blank)} must not be empty")

@@ -13,13 +13,19 @@ from typing import Annotated, Any
 
 import msgspec
 
+from contract.patterns import whole
 from contract.phone import E164_INPUT_PATTERN
 from contract.schema import E164, OpaqueId, VendorIssue
 
+VENDOR_NAME_PATTERN = whole(
+    r"[a-z][a-z0-9_-]{0,31}", "a vendor name such as `topcalls`: lower-case letters, digits, - or _"
+)
+HTTP_URL_PATTERN = whole(r"https?://[^\s]+", "an http:// or https:// URL without spaces")
+CALL_EVENT_PATTERN = whole(r"call\.[a-z_.]+", "a call event such as `call.completed`")
 VendorName = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        pattern=VENDOR_NAME_PATTERN,
         description="Which vendor acts (e.g. `topcalls`); default: the only one able to.",
     ),
 ]
@@ -81,14 +87,14 @@ class CallCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         Annotated[
             str,
             msgspec.Meta(
-                pattern=r"^https?://[^\s]+$",
+                pattern=HTTP_URL_PATTERN,
                 max_length=2048,
                 description="The vendor POSTs its call events here (its own payload shape).",
             ),
         ]
         | None
     ) = None
-    webhook_events: list[Annotated[str, msgspec.Meta(pattern=r"^call\.[a-z_.]+$")]] | None = None
+    webhook_events: list[Annotated[str, msgspec.Meta(pattern=CALL_EVENT_PATTERN)]] | None = None
 
 
 class ActionResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -295,8 +301,10 @@ class VoiceFilters(msgspec.Struct, frozen=True, kw_only=True):
     custom: bool | None = None
 
 
-SUBSCRIPTION_EVENT = (
-    r"^(call\.completed(\.[a-z0-9_]+)?|lead\.status_changed|campaign\.(activated|paused))$"
+SUBSCRIPTION_EVENT = whole(
+    r"call\.completed(\.[a-z0-9_]+)?|lead\.status_changed|campaign\.(activated|paused)",
+    "`call.completed`, `call.completed.<disposition>`, `lead.status_changed`, "
+    "`campaign.activated` or `campaign.paused`",
 )
 
 
@@ -310,7 +318,7 @@ class VendorWebhookCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
             description="`call.completed`, or `call.completed.<disposition>` (others reserved).",
         ),
     ]
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$", max_length=2048)]
+    url: Annotated[str, msgspec.Meta(pattern=HTTP_URL_PATTERN, max_length=2048)]
     vendor: VendorName | None = None
     filters: Annotated[
         dict[str, Any] | None,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 
 from contract.agents import NumberInput, VendorName
+from contract.patterns import whole
 from contract.schema import E164, OpaqueId, VendorIssue
 
 MAX_NUMBERS_PER_REQUEST = 10_000
@@ -239,11 +240,14 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     items: list[NumberOperationItem]
 
 
+LANGUAGE_PATTERN = whole(r"[a-z]{2}", "a two-letter ISO 639-1 language code such as `en`")
+
+
 class VerificationCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Start a one-tap phone verification."""
 
     vendor: VendorName | None = None
-    language: Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}$")] | None = None
+    language: Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)] | None = None
     ttl_seconds: Annotated[int, msgspec.Meta(ge=30, le=600)] = 600
 
 

@@ -131,11 +131,26 @@ class Conflict(GatewayError):
 
 
 class VendorNotConfigured(Conflict):
+    """The tenant stored no credential for the vendor (or any vendor) that could do this."""
+
     title, slug = "Vendor not configured", "vendor-not-configured"
+
+
+class NotSupportedByVendor(Conflict):
+    """The object exists, but its vendor offers no way to do this to it (stop a TrustCaller
+    call): no retry or other input can make it work."""
+
+    title, slug = "Not supported by this vendor", "not-supported-by-vendor"
 
 
 class PayloadTooLarge(GatewayError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
+
+
+class UnsupportedMediaType(GatewayError):
+    """A request body in a media type the operation does not read (it reads JSON)."""
+
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
 
 
 class ValidationFailed(GatewayError):

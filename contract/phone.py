@@ -6,13 +6,19 @@ import re
 
 import phonenumbers
 
+from contract.patterns import whole
+
 _E164_DIGITS = re.compile(r"[1-9][0-9]{7,14}")
 _MASKED = re.compile(r"\+?([0-9]+)([Xx*]+)")
 # Both are used with fullmatch: ``$`` would also match before a final newline.
 
 
-E164_INPUT_PATTERN = r"^\+?[1-9][0-9]{7,14}$"
-DIGIT_PREFIX_PATTERN = r"^\+?[0-9]{1,15}$"
+E164_DESCRIPTION = (
+    "an international number in E.164 form: '+' then 8 to 15 digits, the first not 0, "
+    "e.g. +4915112345678 (the '+' may be left out)"
+)
+E164_INPUT_PATTERN = whole(r"\+?[1-9][0-9]{7,14}", E164_DESCRIPTION)
+DIGIT_PREFIX_PATTERN = whole(r"\+?[0-9]{1,15}", "1 to 15 digits, optionally after a '+'")
 
 
 class InvalidNumber(ValueError):
@@ -29,10 +35,7 @@ def parse_e164(raw: str) -> str:
     text = raw
     digits = text[1:] if text.startswith("+") else text
     if not _E164_DIGITS.fullmatch(digits):
-        raise InvalidNumber(
-            "must be an international number of 8 to 15 digits, optionally starting with '+', "
-            "without a leading 0"
-        )
+        raise InvalidNumber(f"must be {E164_DESCRIPTION}")
     try:
         phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException as exc:

@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from adapters.registry import VENDORS, VendorEntry
 from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
+from gateway.bodies import JsonBodyRequest
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -158,6 +159,7 @@ def create_app(
         on_shutdown=[stop],
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=JsonBodyRequest,
         logging_config=None,
         before_send=[_complete_allow_headers],
         debug=False,

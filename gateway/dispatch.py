@@ -24,6 +24,7 @@ from contract.errors import (
     FieldError,
     GatewayError,
     NotFound,
+    NotSupportedByVendor,
     ValidationFailed,
     VendorNotConfigured,
 )
@@ -148,19 +149,38 @@ class VendorDispatcher:
         stored = await self._credentials.vendors(tenant_id)
         return [vendor for vendor in capable if vendor in stored]
 
-    def locate(self, opaque_id: str, capabilities: Capabilities) -> tuple[str, str]:
+    def locate(
+        self, opaque_id: str, capabilities: Capabilities, unsupported: str | None = None
+    ) -> tuple[str, str]:
         """The vendor and native id behind an opaque id (``vendor:native``) whose vendor has
-        ``capabilities``; 404 for ids we never issued."""
+        ``capabilities``; 404 for ids we never issued.
+
+        ``unsupported`` says what cannot be done when a known vendor lacks ``capabilities``
+        (``"calls cannot be stopped"``): the answer is then a 409 naming the vendor, not a 404.
+        """
         vendor, sep, native = opaque_id.partition(":")
-        if not sep or not native or vendor not in self._registry.names_supporting(capabilities):
+        if not sep or not native:
             raise NotFound(f"no object with id '{opaque_id}'")
+        if vendor not in self._registry.names_supporting(capabilities):
+            known = self._registry.get(vendor)
+            if known is None or unsupported is None:
+                raise NotFound(f"no object with id '{opaque_id}'")
+            raise NotSupportedByVendor(
+                f"{known.declaration.display_name} {unsupported} (the vendor offers no way to)",
+                vendor=vendor,
+            )
         return vendor, native
 
     def bind_by_id(
-        self, tenant_id: str, opaque_id: str, capability: type[A]
+        self,
+        tenant_id: str,
+        opaque_id: str,
+        capability: type[A],
+        unsupported: str | None = None,
     ) -> tuple[Bound[A], str]:
-        """Route an opaque id (``vendor:native``) to its adapter; 404 for ids we never issued."""
-        vendor, native = self.locate(opaque_id, capability)
+        """Route an opaque id (``vendor:native``) to its adapter; 404 for ids we never issued,
+        409 when its vendor cannot do what ``unsupported`` says (see :meth:`locate`)."""
+        vendor, native = self.locate(opaque_id, capability, unsupported)
         return self.bind(tenant_id, vendor, capability), native
 
     async def paginate(
@@ -272,7 +292,7 @@ class VendorDispatcher:
         """
         vendors = await self.configured_vendors(tenant_id, capability, None)
         if not vendors:
-            raise VendorNotConfigured("no configured vendor serves this resource for this tenant")
+            raise self._not_configured(capability)
         outcomes = await self._ask_each(
             tenant_id, vendors, capability, lambda bound: self.call(bound, op, invoke, cache)
         )
@@ -330,13 +350,23 @@ class VendorDispatcher:
             return requested
         vendors = await self.configured_vendors(tenant_id, capabilities, None)
         if not vendors:
-            raise VendorNotConfigured("no configured vendor can do this for this tenant")
+            raise self._not_configured(capabilities)
         if len(vendors) > 1:
             raise ValidationFailed(
                 "several configured vendors can do this; say which one",
                 errors=[FieldError(field=field, message=f"one of: {', '.join(vendors)}")],
             )
         return vendors[0]
+
+    def _not_configured(self, capabilities: Capabilities) -> VendorNotConfigured:
+        """No credential stored for any vendor able to do this: name the vendors that could."""
+        names = self._registry.names_supporting(capabilities)
+        return VendorNotConfigured(
+            f"this tenant has no credential for a vendor that can do this ({', '.join(names)}); "
+            "an administrator can add one with PUT /v1/admin/tenants/{tenant}/credentials/"
+            + (names[0] if len(names) == 1 else "{vendor}"),
+            vendor=names[0] if len(names) == 1 else None,
+        )
 
     def _capable_list(self, capabilities: Capabilities) -> str:
         names = self._registry.names_supporting(capabilities)

@@ -36,13 +36,20 @@ SCHEMA_PATH = "/schema"
 SECURITY_SCHEME = "gatewayKey"
 
 PROBLEM_DESCRIPTIONS: dict[int, str] = {
-    400: "The request could not be read (malformed JSON).",
+    400: "The request body could not be read: not UTF-8 JSON, or nested too deeply.",
     401: "Missing, unknown or revoked gateway key.",
     402: "The vendor account's balance cannot pay for this; see `detail`.",
     403: "The key lacks the scope this operation needs.",
     404: "No such object for this tenant.",
-    409: "Conflict: the vendor is not configured for this tenant, or the object changed.",
+    409: (
+        "Conflict, by `type`: `/problems/vendor-not-configured`, the tenant has no credential "
+        "for the vendor this needs (`detail` names it, and `vendor` when there is one); "
+        "`/problems/not-supported-by-vendor`, the object's vendor cannot do this at all (a "
+        "TrustCaller call cannot be stopped); `/problems/conflict`, the object's state does not "
+        "allow it now."
+    ),
     413: "The request body is too large.",
+    415: "The request body was not sent as `Content-Type: application/json`.",
     422: "Invalid input; `errors` names each field.",
     429: "A rate limit is spent; retry after `Retry-After` seconds.",
     500: "Unexpected error (details are in the gateway's logs under `request_id`).",
@@ -69,7 +76,7 @@ READ_ERRORS = (409, 422, 429, 502, 503, 504)
 """What any vendor-backed read can answer besides success."""
 WRITE_ERRORS = (402, 409, 422, 429, 502, 503, 504)
 """What any vendor-backed change can answer besides success (402: the vendor cannot bill it)."""
-BODY_ERRORS = (400, 413, 422)
+BODY_ERRORS = (400, 413, 415, 422)
 """What any operation with a JSON body can answer besides success."""
 
 

@@ -29,6 +29,7 @@ from contract.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from contract.messages import explain
 from policies.last_known import StoreUnavailable
 from policies.redis_client import REDIS_ERRORS
 from policies.sql import DatabaseUnavailable
@@ -36,6 +37,8 @@ from policies.vault import CredentialDecryptError
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY_AFTER = 5
+BODY_KEY = "data"
+"""The handler parameter Litestar decodes the body into; its errors are about the body itself."""
 _MISSING_PARAMETER = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 
 
@@ -51,14 +54,22 @@ def problem_response(request: Request[Any, Any, Any], error: GatewayError) -> Re
 
 
 def _field_errors(exc: ValidationException) -> list[FieldError]:
+    """Litestar's per-field messages, each naming where it was and saying what to send."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if not isinstance(item, dict):
             continue
         source, key = item.get("source"), item.get("key")
         source = getattr(source, "value", source)
+        message = str(item.get("message", "invalid"))
+        if source == "body" and key == BODY_KEY:
+            if message == repr(BODY_KEY):
+                errors.append(FieldError(field="body", message="is required (send a JSON body)"))
+                continue
+            key = None
         field = ".".join(str(p) for p in (source, key) if p) or "body"
-        errors.append(FieldError(field=field, message=str(item.get("message", "invalid"))))
+        path, words = explain(message)
+        errors.append(FieldError(field=field + path, message=words))
     return errors
 
 
@@ -70,7 +81,9 @@ def from_litestar(exc: HTTPException, request: Request[Any, Any, Any]) -> Gatewa
         if not errors and missing:
             field = f"{missing['source']}.{missing['name']}"
             errors = [FieldError(field=field, message="is required")]
-        return ValidationFailed("the request has invalid input", errors=errors)
+        first = f": {errors[0].field} {errors[0].message}" if errors else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return ValidationFailed(f"the request has invalid input{first}{more}", errors=errors)
     if isinstance(exc, NotFoundException):
         return NotFound(f"no route for {request.method} {request.url.path}")
     if isinstance(exc, LitestarMethodNotAllowed):

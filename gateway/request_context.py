@@ -19,7 +19,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.telemetry import current_trace_id
 
 REQUEST_ID_HEADER = "x-request-id"
-_ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+_ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 tenant_id_var: ContextVar[str] = ContextVar("tenant_id", default="")
@@ -44,7 +44,7 @@ def _incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == REQUEST_ID_HEADER.encode():
             candidate = value.decode("latin-1")
-            if _ACCEPTED_REQUEST_ID.match(candidate):
+            if _ACCEPTED_REQUEST_ID.fullmatch(candidate):
                 return candidate
     return uuid.uuid4().hex
 

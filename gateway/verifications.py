@@ -11,11 +11,12 @@ profile is sealed with the vault's keys at rest.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
+import httpx
 import msgspec
 
 from adapters.capabilities import PhoneVerifier
@@ -33,6 +34,9 @@ from policies.vault import Vault
 
 KEEP_AFTER_EXPIRY = timedelta(hours=1)
 PROFILE_PURPOSE = "verification#profile"
+MAX_ENDPOINT_LENGTH = 2048
+ACCESS_TOKEN = re.compile(r"[!-~]{1,4096}")
+"""What a profile access token may be: visible ASCII, no spaces, as a header value can carry."""
 log = logging.getLogger(__name__)
 
 
@@ -46,26 +50,38 @@ def _key(request_id: str) -> str:
     return f"gw:verification:{request_id}"
 
 
-def endpoint_allowed(endpoint: str, allowed_origins: Sequence[str]) -> bool:
-    """Whether ``endpoint`` is on one of ``allowed_origins`` (scheme, host pattern, port)."""
+def allowed_endpoint(endpoint: str, allowed_origins: Sequence[str]) -> httpx.URL | None:
+    """``endpoint`` as the URL the fetch will use, when it is on one of ``allowed_origins``
+    (scheme, host pattern, port); ``None`` when it is not, or is not a URL httpx can send.
+
+    httpx parses it here and in the fetch, so the host checked is the host reached.
+    """
+    if len(endpoint) > MAX_ENDPOINT_LENGTH:
+        return None
     try:
-        target = urlsplit(endpoint)
-        port = target.port or _default_port(target.scheme)
-    except ValueError:
-        return False
-    if target.username or target.password or not target.hostname:
-        return False
+        target = httpx.URL(endpoint)
+    except httpx.InvalidURL:
+        return None
+    port = target.port or _default_port(target.scheme)
+    if target.userinfo or not target.raw_host or not 0 < port < 65536:
+        return None
+    host = target.raw_host.decode("ascii").lower()
     for origin in allowed_origins:
-        allowed = urlsplit(origin)
-        if allowed.scheme != target.scheme or allowed.hostname is None:
+        allowed = httpx.URL(origin)
+        if allowed.scheme != target.scheme or not allowed.raw_host:
             continue
         if (allowed.port or _default_port(allowed.scheme)) != port:
             continue
-        pattern = allowed.hostname
+        pattern = allowed.raw_host.decode("ascii").lower()
         wildcard = pattern.startswith("*.")
-        if (wildcard and target.hostname.endswith(pattern[1:])) or target.hostname == pattern:
-            return True
-    return False
+        if (wildcard and host.endswith(pattern[1:])) or host == pattern:
+            return target
+    return None
+
+
+def endpoint_allowed(endpoint: str, allowed_origins: Sequence[str]) -> bool:
+    """Whether ``endpoint`` is on one of ``allowed_origins`` (see :func:`allowed_endpoint`)."""
+    return allowed_endpoint(endpoint, allowed_origins) is not None
 
 
 def _default_port(scheme: str) -> int:
@@ -144,23 +160,20 @@ class Verifications:
             return await self._settle(
                 stored, VerificationState.REJECTED, data.status or "the user declined"
             )
-        endpoint = data.endpoint or ""
-        if not data.access_token or not endpoint_allowed(endpoint, self.allowed_origins):
-            log.warning("refused a verification profile endpoint", extra={"vendor": vendor})
-            await self._settle(
-                stored, VerificationState.FAILED, "the profile endpoint is not an allowed host"
-            )
+        refusal = _callback_refusal(data.access_token, data.endpoint, self.allowed_origins)
+        if isinstance(refusal, FieldError):
+            log.warning("refused a verification callback", extra={"vendor": vendor})
+            await self._settle(stored, VerificationState.FAILED, _REFUSED[refusal.field])
             raise ValidationFailed(
-                "the profile endpoint is not on the allow-list; nothing was fetched",
-                errors=[FieldError(field="body.endpoint", message="host not allowed")],
+                f"{_REFUSED[refusal.field]}; nothing was fetched", errors=[refusal]
             )
+        endpoint, token = refusal
         bound = self._dispatcher.bind(stored.tenant_id, vendor, PhoneVerifier)
-        token = data.access_token
         try:
             fetched = await self._dispatcher.call(
                 bound,
                 Op.FETCH_PROFILE,
-                lambda verifier, _credential: verifier.fetch_profile(endpoint, token),
+                lambda verifier, _credential: verifier.fetch_profile(str(endpoint), token),
             )
             profile = fetched.value
         except VendorCredentialRejected as exc:
@@ -199,6 +212,30 @@ class Verifications:
             max(1.0, remaining.total_seconds()),
             tenant_id=stored.tenant_id,
         )
+
+
+_REFUSED = {
+    "body.endpoint": "the profile endpoint is not on the allow-list",
+    "body.accessToken": "the access token cannot be sent in a header",
+}
+
+
+def _callback_refusal(
+    token: str | None, endpoint: str | None, allowed_origins: Sequence[str]
+) -> FieldError | tuple[httpx.URL, str]:
+    """The endpoint to fetch and the token to send, or why the callback's pair is refused."""
+    url = allowed_endpoint(endpoint or "", allowed_origins)
+    if url is None:
+        return FieldError(
+            field="body.endpoint",
+            message=f"must be a URL of at most {MAX_ENDPOINT_LENGTH} characters on an allowed host",
+        )
+    if token is None or not ACCESS_TOKEN.fullmatch(token):
+        return FieldError(
+            field="body.accessToken",
+            message="must be 1 to 4096 visible ASCII characters, without spaces",
+        )
+    return url, token
 
 
 def _expired(verification: Verification) -> bool:

@@ -10,9 +10,11 @@ Request bodies omit unset fields instead of sending ``null``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+
+from contract.patterns import HEADER_TOKEN
 
 Mode = Literal["realtime", "legacy"]
 TrunkTypeWire = Literal["static_ip", "auth", "reg"]
@@ -22,7 +24,7 @@ CampaignStatusWire = Literal["draft", "running", "paused", "completed", "stopped
 class TopCallsCredential(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The secret a tenant stores for TopCalls: an API key ``tc_live_...``."""
 
-    api_key: str
+    api_key: Annotated[str, msgspec.Meta(pattern=HEADER_TOKEN)]
 
     def __repr__(self) -> str:
         return "TopCallsCredential(api_key=***)"

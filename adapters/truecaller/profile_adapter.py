@@ -19,7 +19,8 @@ from adapters.truecaller.declaration import PROFILE_DECLARATION
 from adapters.truecaller.payloads import ProfileAppCredential, VerificationCallback
 from adapters.truecaller.profile_client import fetch_profile
 from contract.caller_id import CallerProfile
-from contract.errors import FieldError, ValidationFailed, VendorError
+from contract.errors import ValidationFailed, VendorError
+from contract.messages import field_error
 
 
 class TruecallerProfileAdapter:
@@ -61,8 +62,7 @@ class TruecallerProfileAdapter:
             callback = msgspec.convert(body, VerificationCallback)
         except msgspec.ValidationError as exc:
             raise ValidationFailed(
-                "not a Truecaller verification callback",
-                errors=[FieldError(field="body", message=str(exc))],
+                "not a Truecaller verification callback", errors=[field_error(exc, "body")]
             ) from None
         approved = callback.status is None and bool(callback.accessToken and callback.endpoint)
         return VerificationCallbackData(

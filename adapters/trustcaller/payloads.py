@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+
+from contract.patterns import HEADER_TOKEN
 
 
 class TrustCallerCredential(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The secret a tenant stores for TrustCaller: a personal API token ``<key id>|<secret>``."""
 
-    token: str
+    token: Annotated[str, msgspec.Meta(pattern=HEADER_TOKEN)]
 
     def __repr__(self) -> str:
         return "TrustCallerCredential(token=***)"

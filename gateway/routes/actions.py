@@ -26,18 +26,23 @@ async def run_action(
     object_id: str,
     op: Op,
     action: str,
+    unsupported: str,
     idempotency_key: str | None,
     act: Act[A],
 ) -> Response[ActionResult]:
     """Run ``act`` on the object through the pipeline, with its idempotency keys.
 
-    The vendor gets a key derived from the consumer's, so a retry reaches it as the same request.
+    ``unsupported`` is the 409's words when the object's vendor cannot do this
+    (``"calls cannot be stopped"``). The vendor gets a key derived from the consumer's, so a
+    retry reaches it as the same request.
     """
     tenant_id = principal.require_tenant()
     vendor_key = vendor_idempotency_key(tenant_id, f"{op.value}:{object_id}", idempotency_key)
 
     async def run() -> ActionResult:
-        bound, native = services.dispatcher.bind_by_id(tenant_id, object_id, capability)
+        bound, native = services.dispatcher.bind_by_id(
+            tenant_id, object_id, capability, unsupported
+        )
         await services.dispatcher.call(
             bound, op, lambda adapter, credential: act(adapter, credential, native, vendor_key)
         )

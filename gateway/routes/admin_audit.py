@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from contract.errors import FieldError, ValidationFailed
+from contract.patterns import whole
 from gateway.audit import AuditAction, AuditPage
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
@@ -64,7 +65,11 @@ class AuditController(Controller):
         )
 
 
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
+RFC3339 = whole(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})",
+    "a time in RFC 3339 form, e.g. 2026-11-01T09:30:00Z",
+)
 
 
 def _moment(raw: str | None, field: str) -> datetime | None:

@@ -7,11 +7,21 @@ from typing import Annotated
 
 import msgspec
 
+from contract.patterns import whole
 from gateway.auth.keys import Scope
 from gateway.credential_checks import CredentialVerification
 
 Name = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S", examples=["acme-backend"])
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=100,
+        pattern=whole(
+            r"[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*",
+            "a name with a visible character and no control characters (no tabs or line breaks)",
+        ),
+        examples=["acme-backend"],
+    ),
 ]
 
 

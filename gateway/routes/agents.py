@@ -19,6 +19,7 @@ from contract.agents import (
     VoiceFilters,
     VoiceList,
 )
+from contract.patterns import whole
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
@@ -27,7 +28,15 @@ from gateway.routes.answers import answer
 from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.services import Services
 
-Word = Annotated[str | None, Parameter(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
+Word = Annotated[
+    str | None,
+    Parameter(
+        pattern=whole(
+            r"[A-Za-z][A-Za-z0-9_-]{0,31}",
+            "a word of up to 32 letters, digits, - or _, starting with a letter",
+        )
+    ),
+]
 
 
 class AgentsController(Controller):

@@ -24,6 +24,7 @@ from contract.caller_id import (
     PersonalizationCreate,
 )
 from contract.errors import FieldError, ValidationFailed
+from contract.patterns import whole
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently
@@ -39,7 +40,10 @@ DEPRECATED_NOTE = (
 )
 BATCH_MAX_BODY_BYTES = 8 * 1024 * 1024
 """10,000 records of at most about 500 bytes each fit; other routes keep the 1 MiB limit."""
-SurveyId = Annotated[str, Parameter(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+SurveyId = Annotated[
+    str,
+    Parameter(pattern=whole(r"[A-Za-z0-9-]{1,64}", "1 to 64 letters, digits or -")),
+]
 
 
 class CallerIdController(Controller):

@@ -220,6 +220,7 @@ class CallsController(Controller):
             call_id,
             Op.STOP_CALL,
             "stop",
+            "calls cannot be stopped",
             idempotency_key,
             lambda adapter, credential, native, key: adapter.stop_call(credential, native, key),
         )
@@ -246,6 +247,7 @@ class CallsController(Controller):
             call_id,
             Op.CANCEL_CALL,
             "cancel",
+            "calls cannot be cancelled",
             idempotency_key,
             lambda adapter, credential, native, key: adapter.cancel_call(credential, native, key),
         )

@@ -87,6 +87,7 @@ class CampaignsController(Controller):
             campaign_id,
             Op.START_CAMPAIGN,
             "start",
+            "campaigns cannot be started",
             idempotency_key,
             lambda adapter, credential, native, key: adapter.start_campaign(
                 credential, native, key
@@ -115,6 +116,7 @@ class CampaignsController(Controller):
             campaign_id,
             Op.PAUSE_CAMPAIGN,
             "pause",
+            "campaigns cannot be paused",
             idempotency_key,
             lambda adapter, credential, native, key: adapter.pause_campaign(
                 credential, native, key

@@ -173,7 +173,9 @@ class NumbersController(Controller):
     ) -> Response[None]:
         """Release a number (204), or delist a caller-ID number (202 with an operation)."""
         tenant_id = principal.require_tenant()
-        vendor, native = services.dispatcher.locate(number_id, (NumberRegistrar, NumberProvisioner))
+        vendor, native = services.dispatcher.locate(
+            number_id, (NumberRegistrar, NumberProvisioner), "numbers cannot be released"
+        )
         if vendor in services.registry.names_supporting(NumberRegistrar):
             registrar = services.dispatcher.bind(tenant_id, vendor, NumberRegistrar)
             located = await services.dispatcher.call(

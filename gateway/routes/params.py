@@ -7,7 +7,9 @@ from typing import Annotated
 from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter
 
+from contract.agents import VENDOR_NAME_PATTERN
 from contract.errors import FieldError, ValidationFailed
+from contract.patterns import whole
 from contract.phone import (
     DIGIT_PREFIX_PATTERN,
     E164_INPUT_PATTERN,
@@ -22,14 +24,14 @@ CursorParam = Annotated[
     Parameter(
         description="Opaque `next_cursor` from the previous page; it keeps that page's size.",
         max_length=512,
-        pattern=r"^[A-Za-z0-9_-]+$",
+        pattern=whole(r"[A-Za-z0-9_-]+", "a `next_cursor` from a previous page, unchanged"),
     ),
 ]
 VendorFilter = Annotated[
     str | None,
     Parameter(
         description="Only this vendor (e.g. `trustcaller`); default: every configured one.",
-        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        pattern=VENDOR_NAME_PATTERN,
     ),
 ]
 NumberQuery = Annotated[

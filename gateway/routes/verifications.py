@@ -74,7 +74,7 @@ class CallbackAck(msgspec.Struct, frozen=True):
     status_code=200,
     tags=["verifications"],
     security=[],
-    responses=problem_responses(400, 404, 413, 422, 500, 502, 503, 504),
+    responses=problem_responses(400, 404, 413, 415, 422, 500, 502, 503, 504),
 )
 async def verification_callback(
     services: NamedDependency[Services],

@@ -676,6 +676,51 @@ def test_an_endpoint_off_the_allow_list_is_refused_and_nothing_is_fetched(
         server.stop()
 
 
+PROFILE_PATH = "/profile/v1/default"
+
+
+@pytest.mark.parametrize(
+    ("field", "endpoint_suffix", "token"),
+    [
+        ("body.endpoint", PROFILE_PATH + "\t", "token-1"),
+        ("body.endpoint", PROFILE_PATH + "\x7f", "token-1"),
+        ("body.endpoint", PROFILE_PATH + "\n", "token-1"),
+        ("body.endpoint", PROFILE_PATH + "?" + "a" * 70_000, "token-1"),
+        ("body.accessToken", PROFILE_PATH, "t\u00f6ken-\u20ac"),
+        ("body.accessToken", PROFILE_PATH, "token\r\nX-Injected: 1"),
+        ("body.accessToken", PROFILE_PATH, "two words"),
+    ],
+    ids=["tab", "del", "newline", "70000-chars", "not-latin-1", "crlf", "space"],
+)
+def test_a_callback_the_fetch_could_not_send_is_a_422_and_nothing_is_fetched(
+    tenant_tc: CallerIdTenant,
+    gateway: GatewayStack,
+    truecaller_sim: RunningServer,
+    tc_control: httpx.Client,
+    field: str,
+    endpoint_suffix: str,
+    token: str,
+) -> None:
+    started = start_verification(tenant_tc)
+
+    answer = httpx.post(
+        f"{gateway.url}/v1/verifications/truecaller_profile/callback",
+        json={
+            "requestId": started["request_id"],
+            "accessToken": token,
+            "endpoint": truecaller_sim.url + endpoint_suffix,
+        },
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in answer.json()["errors"]] == [field]
+    assert token not in answer.text
+    assert vendor_requests(tc_control, "GET " + PROFILE_PATH) == 0
+    status = tenant_tc.client.get(f"/v1/verifications/{started['request_id']}").json()
+    assert status["status"] == "failed"
+
+
 def test_a_callback_for_an_unknown_request_is_404(gateway: GatewayStack) -> None:
     answer = httpx.post(
         f"{gateway.url}/v1/verifications/truecaller_profile/callback",

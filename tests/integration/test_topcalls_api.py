@@ -448,7 +448,8 @@ def test_stop_and_cancel_follow_the_vendors_state_rules(
 
     record = agent.client.get("/v1/calls", params={"vendor": "trustcaller"}).json()["data"][0]
     for action in ("stop", "cancel"):
-        problem(agent.client.post(f"/v1/calls/{record['id']}/{action}"), 404, "not-found")
+        refused = agent.client.post(f"/v1/calls/{record['id']}/{action}")
+        assert problem(refused, 409, "not-supported-by-vendor")["vendor"] == "trustcaller"
     assert call_of(agent, record["id"])["vendor"] == "trustcaller"
 
 
