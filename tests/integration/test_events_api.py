@@ -170,7 +170,9 @@ def test_an_unknown_or_rotated_url_is_404(
 
     old = httpx.post(url, content=body, headers=signed(body))
     guessed = httpx.post(url.rsplit("/", 1)[0] + "/whk_guessed", content=body, headers=signed(body))
-    other_vendor = httpx.post(url.replace("/topcalls/", "/truecaller/"), content=body)
+    other_vendor = httpx.post(
+        url.replace("/topcalls/", "/truecaller/"), content=body, headers=signed(body)
+    )
 
     assert rotated.json()["url"] != url
     assert [old.status_code, guessed.status_code, other_vendor.status_code] == [404] * 3
@@ -189,6 +191,18 @@ def test_a_malformed_delivery_is_400_and_kept_for_inspection(
     assert "call_id" in answer.json()["detail"]
     assert stored_deliveries(gateway) == [("topcalls", "malformed")]
     assert events(tenant) == []
+
+
+def test_a_delivery_in_another_media_type_is_415_and_not_stored(
+    gateway: GatewayStack, topcalls_tenant: tuple[TenantHandle, str]
+) -> None:
+    _, url = topcalls_tenant
+    body = json.dumps({"event": "call.completed", "call_id": "c-1"}).encode()
+
+    answer = httpx.post(url, content=body, headers={**signed(body), "Content-Type": "text/plain"})
+
+    assert answer.status_code == 415
+    assert stored_deliveries(gateway) == []
 
 
 def test_an_unknown_vendor_event_is_kept_as_unmapped(
