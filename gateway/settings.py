@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 D = TypeVar("D", bound="DataclassInstance")
 
 LOG_FORMATS = ("auto", "json", "text")
@@ -91,22 +92,31 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _number(raw: str, kind: type[N]) -> N:
+    """``raw`` as ``kind``, or a ValueError a person can read (not ``invalid literal...``)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ValueError(f"expected {expected}, got {raw!r}") from None
+
+
 def _positive_float(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"must be positive, got {raw!r}")
     return value
 
 
 def _non_negative_float(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"must be zero or more, got {raw!r}")
     return value
 
 
 def _share(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not 0 < value <= 1:
         raise ValueError(f"must be a fraction in (0, 1], got {raw!r}")
     return value
@@ -126,14 +136,14 @@ def _parse_database_url(raw: str) -> str:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _number(raw, int)
     if value <= 0:
         raise ValueError(f"must be a positive integer, got {raw!r}")
     return value
 
 
 def _port(raw: str) -> int:
-    value = int(raw)
+    value = _number(raw, int)
     if not 0 <= value <= 65535:
         raise ValueError(f"must be a port number 0-65535, got {raw!r}")
     return value
