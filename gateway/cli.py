@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import importlib.metadata
 import json
 import logging
 import os
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from gateway.logs import configure_logging
 from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
 from gateway.services import open_database, open_stores
 from gateway.settings import Settings, SettingsError
+from gateway.startup import StartupError, base_url, check_port_free, check_redis, summary
 from policies.sql import DatabaseUnavailable, SchemaMismatch, check_schema, upgrade
 from policies.sql.engine import EMBEDDED_DATABASE
 from policies.sql.migrate import current_revision
@@ -31,7 +36,12 @@ log = logging.getLogger("gateway")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="The caller-ID and telephony gateway: serve it, run a vendor simulator "
+        "alone, manage vault keys and the database, print the OpenAPI document.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gateway")
@@ -68,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("caller-gateway")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def _settings_for_serve(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env(os.environ)
     overrides = {"host": args.host, "port": args.port, "workers": args.workers}
@@ -91,11 +108,15 @@ def _export_for_workers(settings: Settings) -> None:
 
 
 async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | None]:
+    """Everything that can refuse a start, before anything is printed: settings, the port,
+    Redis, the database; then the sandbox and the operator key."""
+    settings.check_ready_to_serve()
+    check_port_free(settings.server.host, settings.server.port)
+    await check_redis(settings)
     sandbox = None
     if settings.sandbox:
-        sandbox = await start_sandbox(settings, "GATEWAY_DATA_DIR" in os.environ)
+        sandbox = await start_sandbox(settings)
         settings = sandbox.settings
-    settings.check_ready_to_serve()
     stores = await open_stores(settings)
     try:
         if settings.stores.admin_key is None:
@@ -108,27 +129,38 @@ async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | 
         await stores.close()
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_for_serve(args)
     configure_logging(settings.server.log_level, settings.server.log_format)
-    settings, operator_key, sandbox = asyncio.run(_prepare(settings))
-    base_url = f"http://{settings.server.host}:{settings.server.port}"
-    if sandbox is not None:
-        print(instructions(sandbox, base_url, operator_key), flush=True)
-    elif operator_key:
-        print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
-    _export_for_workers(settings)
-    uvicorn.run(
-        "gateway.app:app_from_environment",
-        factory=True,
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=settings.server.workers,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-    )
+    with contextlib.ExitStack() as on_exit:
+        if settings.sandbox and "GATEWAY_DATA_DIR" not in os.environ:
+            scratch = on_exit.enter_context(tempfile.TemporaryDirectory(prefix="gateway-sandbox-"))
+            settings = settings.with_stores(data_dir=Path(scratch))
+        settings, operator_key, sandbox = asyncio.run(_prepare(settings))
+        print(summary(settings), flush=True)
+        if sandbox is not None:
+            print(instructions(sandbox, base_url(settings), operator_key), flush=True)
+        elif operator_key:
+            print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
+        _export_for_workers(settings)
+        # uvicorn re-raises the SIGTERM it handled once it has shut down; exit through Python
+        # then, so the scratch directory above is removed.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        uvicorn.run(
+            "gateway.app:app_from_environment",
+            factory=True,
+            host=settings.server.host,
+            port=settings.server.port,
+            workers=settings.server.workers,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
     return 0
 
 
@@ -228,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return _db(args)
         return _openapi(args)
-    except (SettingsError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
+    except (SettingsError, StartupError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,10 +7,8 @@ production image runs without the ``[sandbox]`` extra installed.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,18 +123,11 @@ def run_simulator(
     _simulator_module(names[vendor]).run_standalone(host, port)
 
 
-async def start_sandbox(
-    settings: Settings, data_dir_was_set: bool, vendors: Sequence[VendorEntry] = VENDORS
-) -> Sandbox:
-    """Start every simulator, point the gateway at them, and store the demo credentials."""
-    where = settings.stores
-    if not data_dir_was_set:
-        where = dataclasses.replace(
-            where, data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-"))
-        )
-    if where.vault_keys is None:
-        where = dataclasses.replace(where, vault_keys=_sandbox_keyring(where.data_dir))
-    settings = settings.replace(stores=where)
+async def start_sandbox(settings: Settings, vendors: Sequence[VendorEntry] = VENDORS) -> Sandbox:
+    """Start every simulator, point the gateway at them, and store the demo credentials in the
+    data directory (which the caller chooses, and removes if it is scratch)."""
+    if settings.stores.vault_keys is None:
+        settings = settings.with_stores(vault_keys=_sandbox_keyring(settings.stores.data_dir))
     started = start_sandbox_vendors(vendors)
     for vendor in started:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)

@@ -389,5 +389,7 @@ class _EnvReader:
         )
 
     def raise_if_invalid(self) -> None:
+        if len(self._problems) == 1:
+            raise SettingsError(f"invalid setting {self._problems[0]}")
         if self._problems:
             raise SettingsError("invalid settings:\n  " + "\n  ".join(self._problems))
