@@ -205,8 +205,9 @@ def _vault(args: argparse.Namespace) -> int:
 
 
 def _require_existing_database(settings: Settings) -> None:
-    """Refuse to work on an embedded database that does not exist (a wrong directory would
-    otherwise look like an empty vault)."""
+    """Refuse to work on an embedded database that does not exist: opening it would create an
+    empty one, and a wrong directory would look like a gateway with no data (``gateway serve``
+    creates and migrates the embedded database itself)."""
     if settings.stores.database_url is None:
         path = settings.stores.data_dir / EMBEDDED_DATABASE
         if not path.exists():
@@ -221,6 +222,7 @@ def _db(args: argparse.Namespace) -> int:
     configure_logging(settings.server.log_level, settings.server.log_format)
 
     async def run() -> str:
+        _require_existing_database(settings)
         database = open_database(settings)
         try:
             if args.db_command == "upgrade":
