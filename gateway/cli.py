@@ -22,7 +22,8 @@ from adapters.registry import VENDORS
 from gateway.audit import AuditAction, AuditLog
 from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
-from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
+from gateway.sandbox import Sandbox, SandboxVendor, run_simulator, start_sandbox
+from gateway.sandbox_guide import instructions, standalone
 from gateway.services import open_database, open_stores
 from gateway.settings import Settings, SettingsError
 from gateway.startup import StartupError, base_url, check_port_free, check_redis, summary
@@ -57,8 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         "vendor",
         help="vendor name: " + ", ".join(v.name for v in VENDORS if v.declaration.simulator),
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, required=True)
+    sandbox.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    sandbox.add_argument("--port", type=int, required=True, help="port to listen on")
+    sandbox.add_argument(
+        "--gateway-url",
+        default="http://127.0.0.1:8080",
+        help="the gateway you will point at it, for the printed commands (%(default)s)",
+    )
 
     vault = commands.add_parser("vault", help="credential vault maintenance")
     vault_commands = vault.add_subparsers(dest="vault_command", required=True)
@@ -164,6 +170,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox(args: argparse.Namespace) -> int:
+    def announce(vendors: list[SandboxVendor]) -> None:
+        print(standalone(vendors, args.gateway_url.rstrip("/")), flush=True)
+
+    run_simulator(args.vendor, args.host, args.port, announce)
+    return 0
+
+
 def _vault(args: argparse.Namespace) -> int:
     from policies.vault import generate_key_spec
 
@@ -255,8 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "sandbox":
-            run_simulator(args.vendor, args.host, args.port)
-            return 0
+            return _sandbox(args)
         if args.command == "vault":
             return _vault(args)
         if args.command == "db":
