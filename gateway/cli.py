@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from adapters.registry import VENDORS
@@ -72,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--version", type=int, default=1, help="version number of the new key")
     vault_commands.add_parser(
         "rotate", help="re-wrap every record under the newest key in GATEWAY_VAULT_KEYS"
+    )
+
+    health = commands.add_parser(
+        "healthcheck", help="exit 0 when the running gateway answers /healthz (Docker HEALTHCHECK)"
+    )
+    health.add_argument(
+        "--pid", type=int, default=1, help="process of `gateway serve` whose port to ask (1)"
     )
 
     db = commands.add_parser("db", help="the system of record (GATEWAY_DATABASE_URL)")
@@ -178,6 +186,30 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _served_args(pid: int) -> argparse.Namespace:
+    """The arguments process ``pid`` was started with, when it is ``gateway serve`` (a
+    container's main process); otherwise those of a bare ``gateway serve``."""
+    try:
+        argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        argv = []
+    served = argv[argv.index("serve") :] if "serve" in argv else ["serve"]
+    return _parser().parse_args(served)
+
+
+def _healthcheck(args: argparse.Namespace) -> int:
+    url = base_url(_settings_for_serve(_served_args(args.pid))) + "/healthz"
+    try:
+        status = httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError as exc:
+        print(f"gateway: {url} did not answer: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"gateway: {url} answered {status}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _vault(args: argparse.Namespace) -> int:
     from policies.vault import generate_key_spec
 
@@ -270,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args)
         if args.command == "sandbox":
             return _sandbox(args)
+        if args.command == "healthcheck":
+            return _healthcheck(args)
         if args.command == "vault":
             return _vault(args)
         if args.command == "db":

@@ -270,6 +270,9 @@ class Settings:
     policies: PolicySettings = field(default_factory=PolicySettings)
     sandbox: bool = setting("GATEWAY_SANDBOX", _parse_bool, False)
     """Run the vendor simulators alongside and allow a generated vault key."""
+    sandbox_port: int = setting("GATEWAY_SANDBOX_PORT", _port, 0)
+    """First port of the vendor simulators in sandbox mode, each simulator taking the next
+    (so a container can publish them); 0 picks free ports. They bind ``GATEWAY_HOST``."""
     verification_endpoints: tuple[str, ...] = field(
         default_factory=trusted_origins,
         metadata={"variable": "GATEWAY_VERIFICATION_ENDPOINTS", "parse": _parse_origins},
@@ -291,6 +294,7 @@ class Settings:
             stores=reader.group(StoreSettings),
             policies=reader.group(PolicySettings),
             sandbox=reader.field(cls, "sandbox"),
+            sandbox_port=reader.field(cls, "sandbox_port"),
             verification_endpoints=reader.field(cls, "verification_endpoints")
             or trusted_origins(vendors),
             vendors={
