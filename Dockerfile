@@ -22,8 +22,11 @@ RUN pip install --quiet .
 
 USER gateway
 EXPOSE 8080
+# The data directory (the embedded database, the sandbox's vault key) outlives the container.
+VOLUME ["/var/lib/gateway"]
+# `gateway healthcheck` asks the port the main process serves on (--port or GATEWAY_PORT).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"GATEWAY_PORT\", \"8080\")}/healthz', timeout=2)" || exit 1
+    CMD ["gateway", "healthcheck"]
 
 # Production needs GATEWAY_VAULT_KEYS (and usually GATEWAY_ADMIN_KEY); add --sandbox to try it.
 ENTRYPOINT ["gateway", "serve"]

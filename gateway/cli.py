@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import importlib.metadata
 import json
 import logging
 import os
+import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from adapters.registry import VENDORS
@@ -19,9 +24,11 @@ from gateway.audit import AuditAction, AuditLog
 from gateway.bootstrap import ensure_operator_key, retire_generated_operator_keys
 from gateway.logs import configure_logging
 from gateway.metrics_workers import shared_by_workers
-from gateway.sandbox import Sandbox, instructions, run_simulator, start_sandbox
+from gateway.sandbox import Sandbox, SandboxVendor, run_simulator, start_sandbox
+from gateway.sandbox_guide import instructions, standalone
 from gateway.services import open_database, open_stores
 from gateway.settings import Settings, SettingsError
+from gateway.startup import StartupError, base_url, check_port_free, check_redis, summary
 from policies.sql import DatabaseUnavailable, SchemaMismatch, check_schema, upgrade
 from policies.sql.engine import EMBEDDED_DATABASE
 from policies.sql.migrate import current_revision
@@ -32,7 +39,12 @@ log = logging.getLogger("gateway")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="The caller-ID and telephony gateway: serve it, run a vendor simulator "
+        "alone, manage vault keys and the database, print the OpenAPI document.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gateway")
@@ -48,8 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         "vendor",
         help="vendor name: " + ", ".join(v.name for v in VENDORS if v.declaration.simulator),
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, required=True)
+    sandbox.add_argument("--host", default="127.0.0.1", help="interface to bind")
+    sandbox.add_argument("--port", type=int, required=True, help="port to listen on")
+    sandbox.add_argument(
+        "--gateway-url",
+        default="http://127.0.0.1:8080",
+        help="the gateway you will point at it, for the printed commands (%(default)s)",
+    )
 
     vault = commands.add_parser("vault", help="credential vault maintenance")
     vault_commands = vault.add_subparsers(dest="vault_command", required=True)
@@ -57,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--version", type=int, default=1, help="version number of the new key")
     vault_commands.add_parser(
         "rotate", help="re-wrap every record under the newest key in GATEWAY_VAULT_KEYS"
+    )
+
+    health = commands.add_parser(
+        "healthcheck", help="exit 0 when the running gateway answers /healthz (Docker HEALTHCHECK)"
+    )
+    health.add_argument(
+        "--pid", type=int, default=1, help="process of `gateway serve` whose port to ask (1)"
     )
 
     db = commands.add_parser("db", help="the system of record (GATEWAY_DATABASE_URL)")
@@ -67,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     spec = commands.add_parser("openapi", help="print the OpenAPI document")
     spec.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("caller-gateway")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def _settings_for_serve(args: argparse.Namespace) -> Settings:
@@ -92,11 +123,15 @@ def _export_for_workers(settings: Settings) -> None:
 
 
 async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | None]:
+    """Everything that can refuse a start, before anything is printed: settings, the port,
+    Redis, the database; then the sandbox and the operator key."""
+    settings.check_ready_to_serve()
+    check_port_free(settings.server.host, settings.server.port)
+    await check_redis(settings)
     sandbox = None
     if settings.sandbox:
-        sandbox = await start_sandbox(settings, "GATEWAY_DATA_DIR" in os.environ)
+        sandbox = await start_sandbox(settings)
         settings = sandbox.settings
-    settings.check_ready_to_serve()
     stores = await open_stores(settings)
     try:
         if settings.stores.admin_key is None:
@@ -109,17 +144,28 @@ async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | 
         await stores.close()
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings_for_serve(args)
     configure_logging(settings.server.log_level, settings.server.log_format)
-    settings, operator_key, sandbox = asyncio.run(_prepare(settings))
-    base_url = f"http://{settings.server.host}:{settings.server.port}"
-    if sandbox is not None:
-        print(instructions(sandbox, base_url, operator_key), flush=True)
-    elif operator_key:
-        print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
-    _export_for_workers(settings)
-    with shared_by_workers(settings.server.workers):
+    with contextlib.ExitStack() as on_exit:
+        if settings.sandbox and "GATEWAY_DATA_DIR" not in os.environ:
+            scratch = on_exit.enter_context(tempfile.TemporaryDirectory(prefix="gateway-sandbox-"))
+            settings = settings.with_stores(data_dir=Path(scratch))
+        settings, operator_key, sandbox = asyncio.run(_prepare(settings))
+        print(summary(settings), flush=True)
+        if sandbox is not None:
+            print(instructions(sandbox, base_url(settings), operator_key), flush=True)
+        elif operator_key:
+            print(f"\nOperator (admin) key, shown once: {operator_key}\n", flush=True)
+        _export_for_workers(settings)
+        on_exit.enter_context(shared_by_workers(settings.server.workers))
+        # uvicorn re-raises the SIGTERM it handled once it has shut down; exit through Python
+        # then, so the scratch directory above is removed.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.run(
             "gateway.app:app_from_environment",
             factory=True,
@@ -131,6 +177,38 @@ def _serve(args: argparse.Namespace) -> int:
             server_header=False,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    def announce(vendors: list[SandboxVendor]) -> None:
+        print(standalone(vendors, args.gateway_url.rstrip("/")), flush=True)
+
+    run_simulator(args.vendor, args.host, args.port, announce)
+    return 0
+
+
+def _served_args(pid: int) -> argparse.Namespace:
+    """The arguments process ``pid`` was started with, when it is ``gateway serve`` (a
+    container's main process); otherwise those of a bare ``gateway serve``."""
+    try:
+        argv = [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        argv = []
+    served = argv[argv.index("serve") :] if "serve" in argv else ["serve"]
+    return _parser().parse_args(served)
+
+
+def _healthcheck(args: argparse.Namespace) -> int:
+    url = base_url(_settings_for_serve(_served_args(args.pid))) + "/healthz"
+    try:
+        status = httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError as exc:
+        print(f"gateway: {url} did not answer: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"gateway: {url} answered {status}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -175,8 +253,9 @@ def _vault(args: argparse.Namespace) -> int:
 
 
 def _require_existing_database(settings: Settings) -> None:
-    """Refuse to work on an embedded database that does not exist (a wrong directory would
-    otherwise look like an empty vault)."""
+    """Refuse to work on an embedded database that does not exist: opening it would create an
+    empty one, and a wrong directory would look like a gateway with no data (``gateway serve``
+    creates and migrates the embedded database itself)."""
     if settings.stores.database_url is None:
         path = settings.stores.data_dir / EMBEDDED_DATABASE
         if not path.exists():
@@ -191,6 +270,7 @@ def _db(args: argparse.Namespace) -> int:
     configure_logging(settings.server.log_level, settings.server.log_format)
 
     async def run() -> str:
+        _require_existing_database(settings)
         database = open_database(settings)
         try:
             if args.db_command == "upgrade":
@@ -223,14 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "sandbox":
-            run_simulator(args.vendor, args.host, args.port)
-            return 0
+            return _sandbox(args)
+        if args.command == "healthcheck":
+            return _healthcheck(args)
         if args.command == "vault":
             return _vault(args)
         if args.command == "db":
             return _db(args)
         return _openapi(args)
-    except (SettingsError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
+    except (SettingsError, StartupError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,11 +7,9 @@ production image runs without the ``[sandbox]`` extra installed.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -106,38 +104,37 @@ def simulator_modules(vendors: Sequence[VendorEntry] = VENDORS) -> dict[str, Mod
 
 
 def start_sandbox_vendors(
-    vendors: Sequence[VendorEntry] = VENDORS, host: str = "127.0.0.1"
+    vendors: Sequence[VendorEntry] = VENDORS, host: str = "127.0.0.1", first_port: int = 0
 ) -> list[SandboxVendor]:
-    """Every registered vendor's simulator on a free local port, each with a demo account."""
+    """Every registered vendor's simulator on ``host``, each with a demo account: on free ports,
+    or on ``first_port`` and the ports after it, one per simulator."""
     started: list[SandboxVendor] = []
-    for module in simulator_modules(vendors).values():
-        started += module.start_sandbox(host)
+    for offset, module in enumerate(simulator_modules(vendors).values()):
+        started += module.start_sandbox(host, first_port + offset if first_port else 0)
     return started
 
 
 def run_simulator(
-    vendor: str, host: str, port: int, vendors: Sequence[VendorEntry] = VENDORS
+    vendor: str,
+    host: str,
+    port: int,
+    announce: Callable[[list[SandboxVendor]], None],
+    vendors: Sequence[VendorEntry] = VENDORS,
 ) -> None:
-    """Serve one vendor's simulator in the foreground (``gateway sandbox <vendor>``)."""
+    """Serve one vendor's simulator in the foreground (``gateway sandbox``); ``announce`` is
+    handed the vendors it serves once it accepts connections."""
     names = {v.name: v.declaration.simulator for v in vendors if v.declaration.simulator}
     if vendor not in names:
         raise ValueError(f"no simulator for {vendor!r}; choose from {', '.join(names)}")
-    _simulator_module(names[vendor]).run_standalone(host, port)
+    _simulator_module(names[vendor]).run_standalone(host, port, announce)
 
 
-async def start_sandbox(
-    settings: Settings, data_dir_was_set: bool, vendors: Sequence[VendorEntry] = VENDORS
-) -> Sandbox:
-    """Start every simulator, point the gateway at them, and store the demo credentials."""
-    where = settings.stores
-    if not data_dir_was_set:
-        where = dataclasses.replace(
-            where, data_dir=Path(tempfile.mkdtemp(prefix="gateway-sandbox-"))
-        )
-    if where.vault_keys is None:
-        where = dataclasses.replace(where, vault_keys=_sandbox_keyring(where.data_dir))
-    settings = settings.replace(stores=where)
-    started = start_sandbox_vendors(vendors)
+async def start_sandbox(settings: Settings, vendors: Sequence[VendorEntry] = VENDORS) -> Sandbox:
+    """Start every simulator, point the gateway at them, and store the demo credentials in the
+    data directory (which the caller chooses, and removes if it is scratch)."""
+    if settings.stores.vault_keys is None:
+        settings = settings.with_stores(vault_keys=_sandbox_keyring(settings.stores.data_dir))
+    started = start_sandbox_vendors(vendors, settings.server.host, settings.sandbox_port)
     for vendor in started:
         settings = settings.with_vendor_base_url(vendor.vendor, vendor.base_url)
         if vendor.verification_origin is not None:
@@ -158,28 +155,3 @@ async def start_sandbox(
         await registry.aclose()
         await stores.close()
     return Sandbox(settings=settings, vendors=started, tenant_id=tenant.id, demo_key=demo_key)
-
-
-def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> str:
-    """What to print on start: the keys (shown once) and a first curl command."""
-    lines = ["", "Sandbox mode: vendor simulators are running; nothing reaches a real vendor.", ""]
-    if operator_key:
-        lines += [f"  operator (admin) key, shown once:  {operator_key}"]
-    lines += [
-        f"  demo tenant:      {sandbox.tenant_id}",
-        f"  demo tenant key:  {sandbox.demo_key}",
-        f"  data directory:   {sandbox.settings.stores.data_dir}",
-    ]
-    lines += [
-        f"  {v.vendor} simulator: {v.base_url}  (control: {v.control_url})" for v in sandbox.vendors
-    ]
-    lines += [
-        "",
-        "Try:",
-        f"  export GW_KEY={sandbox.demo_key}",
-        f'  curl -s -H "Authorization: Bearer $GW_KEY" {base_url}/v1/numbers',
-    ]
-    for vendor in sandbox.vendors:
-        lines += ["  " + command.replace("{gateway}", base_url) for command in vendor.demo_commands]
-    lines.append("")
-    return "\n".join(lines)

@@ -10,6 +10,7 @@ from functools import partial
 
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
+from sqlalchemy.exc import DBAPIError
 
 from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_registry
 from gateway.audit import AuditLog
@@ -39,7 +40,7 @@ from policies.records.sql_store import SqlRecordStore
 from policies.redis_client import RedisSettings, create_redis
 from policies.resilience import Bulkhead, CircuitBreakers, RetryPolicy
 from policies.resilience.breaker import BreakerSettings
-from policies.sql import Database, check_schema, database_url, upgrade
+from policies.sql import Database, DatabaseUnavailable, check_schema, database_url, upgrade
 from policies.vault import Vault
 from policies.vault.last_known_backend import LastKnownVaultBackend
 from policies.vault.sql_backend import SqlVaultBackend
@@ -134,12 +135,23 @@ async def open_stores(
             await upgrade(database)
         else:
             await check_schema(database)
+    except (DatabaseUnavailable, DBAPIError) as exc:
+        await database.close()
+        raise DatabaseUnavailable(_cannot_use(database, settings, exc)) from None
     except BaseException:
         await database.close()
         raise
     backend = SqlVaultBackend(database)
     vault = Vault(LastKnownVaultBackend(backend, last_known or LastKnown()), keyring)
     return Stores(database, SqlTenantStore(database), vault, backend)
+
+
+def _cannot_use(database: Database, settings: Settings, exc: Exception) -> str:
+    """One line for an operator: which database (no password), why, and what to change."""
+    reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+    variable = "GATEWAY_DATABASE_URL" if settings.stores.shared else "GATEWAY_DATA_DIR"
+    return f"cannot use the database {database.describe()}: {first} (check {variable})"
 
 
 def build_pipeline(

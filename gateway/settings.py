@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 D = TypeVar("D", bound="DataclassInstance")
 
 LOG_FORMATS = ("auto", "json", "text")
@@ -91,22 +92,31 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _number(raw: str, kind: type[N]) -> N:
+    """``raw`` as ``kind``, or a ValueError a person can read (not ``invalid literal...``)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ValueError(f"expected {expected}, got {raw!r}") from None
+
+
 def _positive_float(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"must be positive, got {raw!r}")
     return value
 
 
 def _non_negative_float(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"must be zero or more, got {raw!r}")
     return value
 
 
 def _share(raw: str) -> float:
-    value = float(raw)
+    value = _number(raw, float)
     if not 0 < value <= 1:
         raise ValueError(f"must be a fraction in (0, 1], got {raw!r}")
     return value
@@ -126,14 +136,14 @@ def _parse_database_url(raw: str) -> str:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _number(raw, int)
     if value <= 0:
         raise ValueError(f"must be a positive integer, got {raw!r}")
     return value
 
 
 def _port(raw: str) -> int:
-    value = int(raw)
+    value = _number(raw, int)
     if not 0 <= value <= 65535:
         raise ValueError(f"must be a port number 0-65535, got {raw!r}")
     return value
@@ -271,6 +281,9 @@ class Settings:
     policies: PolicySettings = field(default_factory=PolicySettings)
     sandbox: bool = setting("GATEWAY_SANDBOX", _parse_bool, False)
     """Run the vendor simulators alongside and allow a generated vault key."""
+    sandbox_port: int = setting("GATEWAY_SANDBOX_PORT", _port, 0)
+    """First port of the vendor simulators in sandbox mode, each simulator taking the next
+    (so a container can publish them); 0 picks free ports. They bind ``GATEWAY_HOST``."""
     verification_endpoints: tuple[str, ...] = field(
         default_factory=trusted_origins,
         metadata={"variable": "GATEWAY_VERIFICATION_ENDPOINTS", "parse": _parse_origins},
@@ -292,6 +305,7 @@ class Settings:
             stores=reader.group(StoreSettings),
             policies=reader.group(PolicySettings),
             sandbox=reader.field(cls, "sandbox"),
+            sandbox_port=reader.field(cls, "sandbox_port"),
             verification_endpoints=reader.field(cls, "verification_endpoints")
             or trusted_origins(vendors),
             vendors={
@@ -390,5 +404,7 @@ class _EnvReader:
         )
 
     def raise_if_invalid(self) -> None:
+        if len(self._problems) == 1:
+            raise SettingsError(f"invalid setting {self._problems[0]}")
         if self._problems:
             raise SettingsError("invalid settings:\n  " + "\n  ".join(self._problems))

@@ -5,7 +5,9 @@ calls through the module named in the vendor's declaration:
 
 - ``start_sandbox(host) -> list[SandboxVendor]``: the simulator on a free local port, in a
   background thread, with a demo account (one simulator may serve several vendors);
-- ``run_standalone(host, port) -> None``: the simulator in the foreground (``gateway sandbox``).
+- ``run_standalone(host, port, announce=None) -> None``: the same in the foreground until
+  SIGINT or SIGTERM (``gateway sandbox``); ``announce`` is handed what started, to print how to
+  use it (:func:`describe` when None).
 
 and two more that the test suite's fixtures use, so a registered vendor is tested without its
 name being written in them:
@@ -17,6 +19,10 @@ name being written in them:
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,3 +64,27 @@ class SimulatorAccount:
 
     secrets: dict[str, dict[str, str]] = field(repr=False)
     details: dict[str, Any] = field(repr=False)
+
+
+def describe(vendors: list[SandboxVendor]) -> None:
+    """Print where each vendor is served and its demo credential."""
+    for vendor in vendors:
+        print(f"{vendor.vendor} simulator: {vendor.base_url}  (control: {vendor.control_url})")
+        print(f"  credential: {json.dumps(vendor.secret)}", flush=True)
+
+
+def serve_in_foreground(
+    vendors: list[SandboxVendor], announce: Callable[[list[SandboxVendor]], None] | None = None
+) -> None:
+    """Announce ``vendors`` (started by a ``start_sandbox``) and serve until SIGINT or SIGTERM."""
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        (announce or describe)(vendors)
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for server in {id(v.server): v.server for v in vendors}.values():
+            server.stop()

@@ -67,4 +67,12 @@ def start_in_thread(
             server.should_exit = True
             raise RuntimeError(f"server on port {bound_port} did not start in {startup_timeout}s")
         time.sleep(0.02)
-    return RunningServer(url=f"http://{host}:{bound_port}", server=server, thread=thread)
+    return RunningServer(url=f"http://{reachable(host)}:{bound_port}", server=server, thread=thread)
+
+
+def reachable(host: str) -> str:
+    """A bind address as a URL host a client here connects to: the loopback address for a
+    wildcard (every interface), brackets around an IPv6 literal."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (recognised, not bound)
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

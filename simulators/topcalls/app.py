@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 from litestar import Litestar, Request, Response, Router
 from litestar.exceptions import HTTPException
 
@@ -29,7 +28,7 @@ from simulators.edge import (
 )
 from simulators.topcalls import wire
 from simulators.topcalls.api import ROUTES, VENDOR_HANDLERS
-from simulators.topcalls.control import control_router, seed_demo_account
+from simulators.topcalls.control import control_router
 from simulators.topcalls.http import ProblemError, problem_response, sim_state
 from simulators.topcalls.state import (
     Refusal,
@@ -40,7 +39,7 @@ from simulators.topcalls.validation import InvalidBody
 
 AnyRequest = Request[Any, Any, Any]
 
-__all__ = ["SimulatorConfig", "SimulatorState", "create_simulator_app", "run_standalone"]
+__all__ = ["SimulatorConfig", "SimulatorState", "create_simulator_app"]
 
 _log = logging.getLogger(__name__)
 
@@ -134,17 +133,3 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         ),
     )
     return app
-
-
-def run_standalone(host: str, port: int, config: SimulatorConfig | None = None) -> None:
-    """Serve a simulator with one demo account until interrupted; prints its key and base URL."""
-    app = create_simulator_app(config)
-    state: SimulatorState = app.state.simulator
-    demo = seed_demo_account(state)
-    root = f"http://{host}:{port}"
-    print(f"TopCalls simulator base URL: {root} (API under {state.config.api_prefix})", flush=True)
-    print(f"Demo account {demo.account_id} API key: {demo.api_key}", flush=True)
-    print(f"Read-only API key: {demo.read_only_api_key}", flush=True)
-    print(f"Demo number: {', '.join(demo.numbers)}", flush=True)
-    print(f"Control surface: {root}/_sim/", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

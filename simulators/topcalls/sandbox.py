@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
+from simulators.sandbox import (
+    SandboxVendor,
+    SimulatorAccount,
+    StartedSimulator,
+    serve_in_foreground,
+)
 from simulators.server import start_in_thread
-from simulators.topcalls.app import SimulatorConfig, create_simulator_app, run_standalone
+from simulators.topcalls.app import SimulatorConfig, create_simulator_app
 from simulators.topcalls.control import seed_demo_account
 
 SANDBOX_CONFIG = SimulatorConfig(queue_seconds=1.0, talk_seconds=8.0, post_processing_seconds=4.0)
@@ -52,6 +58,13 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
         ),
     )
     return [vendor]
+
+
+def run_standalone(
+    host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
+) -> None:
+    """The sandbox's simulator and demo account in the foreground (``gateway sandbox``)."""
+    serve_in_foreground(start_sandbox(host, port), announce)
 
 
 def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:

@@ -15,7 +15,6 @@ from http import HTTPStatus
 from typing import Any
 
 import msgspec
-import uvicorn
 from litestar import Litestar, Response, Router
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -48,7 +47,6 @@ __all__ = [
     "SimulatorState",
     "create_simulator_app",
     "profile_endpoint",
-    "run_standalone",
 ]
 
 BUSINESS_ROUTES: dict[str, tuple[str, ...]] = {**api_numbers.ROUTES, **api_personalisation.ROUTES}
@@ -173,20 +171,3 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
     app.state.simulator = state
     app.asgi_handler = _Edges(app.asgi_handler, state)
     return app
-
-
-def run_standalone(host: str, port: int, config: SimulatorConfig | None = None) -> None:
-    """Serve a simulator with one demo account until interrupted; prints its credentials."""
-    app = create_simulator_app(config)
-    state: SimulatorState = app.state.simulator
-    demo = state.seed_demo("standalone demo")
-    created = demo.created
-    root = f"http://{host}:{port}"
-    print(f"Truecaller simulator base URL: {root}", flush=True)
-    print(f"Profile endpoint: {profile_endpoint(root, state.config.profile_prefix)}", flush=True)
-    print(f"Demo client_account_id: {created.account.id}", flush=True)
-    print(f"Demo key_id: {created.key.key_id}  api_key: {created.key.api_key}", flush=True)
-    print(f"Demo feature set: {created.feature_sets[0].id}", flush=True)
-    print(f"Demo listed number: {demo.listed_number}", flush=True)
-    print(f"Control surface: {root}/_sim/", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -7,13 +7,19 @@ the profile flow, whose endpoint origin the gateway must allow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
+from simulators.sandbox import (
+    SandboxVendor,
+    SimulatorAccount,
+    StartedSimulator,
+    serve_in_foreground,
+)
 from simulators.server import start_in_thread
-from simulators.truecaller.app import SimulatorConfig, create_simulator_app, run_standalone
+from simulators.truecaller.app import SimulatorConfig, create_simulator_app
 from simulators.truecaller.state import SimulatorState
 
 VENDOR = "truecaller"
@@ -73,6 +79,13 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
         verification_origin=server.url,
     )
     return [business, profile]
+
+
+def run_standalone(
+    host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
+) -> None:
+    """The sandbox's simulator and demo account in the foreground (``gateway sandbox``)."""
+    serve_in_foreground(start_sandbox(host, port), announce)
 
 
 def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:

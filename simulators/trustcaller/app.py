@@ -17,7 +17,6 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 import msgspec
-import uvicorn
 from litestar import Litestar, Request, Response, Router, delete, get, post, put
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, JSONBody
@@ -45,7 +44,7 @@ from simulators.trustcaller.state import (
 
 AnyRequest = Request[Any, Any, Any]
 
-__all__ = ["SimulatorConfig", "SimulatorState", "create_simulator_app", "run_standalone"]
+__all__ = ["SimulatorConfig", "SimulatorState", "create_simulator_app"]
 
 ROUTES = RouteTable(
     {
@@ -457,16 +456,3 @@ def create_simulator_app(config: SimulatorConfig | None = None) -> Litestar:
         ),
     )
     return app
-
-
-def run_standalone(host: str, port: int, config: SimulatorConfig | None = None) -> None:
-    """Serve a simulator with one demo account until interrupted; prints its token and base URL."""
-    app = create_simulator_app(config)
-    state: SimulatorState = app.state.simulator
-    demo = state.create_account()
-    root = f"http://{host}:{port}"
-    print(f"TrustCaller simulator base URL: {root}{state.config.api_prefix}", flush=True)
-    print(f"Demo account {demo.account_id} token: {demo.token}", flush=True)
-    print(f"Demo numbers: {', '.join(demo.numbers)}", flush=True)
-    print(f"Control surface: {root}/_sim/", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
+from simulators.sandbox import (
+    SandboxVendor,
+    SimulatorAccount,
+    StartedSimulator,
+    serve_in_foreground,
+)
 from simulators.server import start_in_thread
-from simulators.trustcaller.app import SimulatorConfig, create_simulator_app, run_standalone
+from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
 
 
 def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]:
@@ -35,6 +41,13 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
         ),
     )
     return [vendor]
+
+
+def run_standalone(
+    host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
+) -> None:
+    """The sandbox's simulator and demo account in the foreground (``gateway sandbox``)."""
+    serve_in_foreground(start_sandbox(host, port), announce)
 
 
 def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:

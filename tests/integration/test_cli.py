@@ -221,34 +221,3 @@ def test_generate_key_prints_a_usable_spec() -> None:
 
     assert result.returncode == 0
     assert Keyring.from_spec(result.stdout.strip()).active.version == 3
-
-
-def test_a_simulator_runs_alone_and_prints_a_working_token() -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [*GATEWAY, "sandbox", "trustcaller", "--port", str(port)],
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed = "".join(process.stdout.readline() for _ in range(2))
-        token = re.search(r"token: (\S+)", printed)
-        assert token, printed
-        base = f"http://127.0.0.1:{port}/api/v1"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.get(
-                    base + "/numbers", headers={"Authorization": f"Bearer {token[1]}"}
-                )
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the simulator did not start"
-                time.sleep(0.1)
-        assert response.status_code == 200
-        assert response.json()["meta"]["total"] == 5
-    finally:
-        process.terminate()
-        process.wait(timeout=15)

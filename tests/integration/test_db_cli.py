@@ -197,16 +197,23 @@ def test_embedded_serve_migrates_by_itself_into_a_private_file(
     assert "Operator (admin) key, shown once" in served.stdout_path.read_text()
 
 
-def test_vault_rotate_refuses_a_directory_without_a_database_and_creates_none(
-    tmp_path: Path,
+STORE_COMMANDS = [("vault", "rotate"), ("db", "check"), ("db", "upgrade")]
+"""Every command that opens an existing system of record (``serve`` creates its own)."""
+
+
+@pytest.mark.parametrize("command", STORE_COMMANDS, ids=" ".join)
+def test_a_store_command_refuses_a_directory_without_a_database_and_creates_none(
+    tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     empty = tmp_path / "not-the-data-dir"
     empty.mkdir()
     env = clean_env(GATEWAY_DATA_DIR=str(empty), GATEWAY_VAULT_KEYS=generate_key_spec())
 
-    result = _run("vault", "rotate", env=env)
+    result = _run(*command, env=env)
 
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode != 0
+    assert len(lines) == 1, result.stderr
     assert str((empty / "gateway.sqlite3").resolve()) in result.stderr, result.stderr
     assert "GATEWAY_DATA_DIR" in result.stderr
     assert list(empty.iterdir()) == []

@@ -169,7 +169,7 @@ def test_the_sandbox_starts_its_simulator_and_stores_its_demo_credential(
 ) -> None:
     settings = Settings(stores=StoreSettings(data_dir=tmp_path / "sandbox"))
 
-    sandbox = asyncio.run(start_sandbox(settings, data_dir_was_set=True, vendors=WITH_ECHOCALL))
+    sandbox = asyncio.run(start_sandbox(settings, vendors=WITH_ECHOCALL))
     try:
         echocall = next(v for v in sandbox.vendors if v.vendor == "echocall")
         assert sandbox.settings.vendors["echocall"].base_url == echocall.base_url

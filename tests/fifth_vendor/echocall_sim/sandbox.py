@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import uvicorn
 
-from simulators.sandbox import SandboxVendor, SimulatorAccount, StartedSimulator
+from simulators.sandbox import (
+    SandboxVendor,
+    SimulatorAccount,
+    StartedSimulator,
+    serve_in_foreground,
+)
 from simulators.server import start_in_thread
 from tests.fifth_vendor.echocall_sim.app import API, EchoCallState, create_app
 
@@ -34,9 +39,11 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     ]
 
 
-def run_standalone(host: str, port: int) -> None:
+def run_standalone(
+    host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
+) -> None:
     """The simulator in the foreground."""
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    serve_in_foreground(start_sandbox(host, port), announce)
 
 
 def start_for_tests(host: str = "127.0.0.1") -> StartedSimulator:

@@ -299,3 +299,28 @@ def test_every_setting_names_its_variable_once() -> None:
 
     assert len(variables) == len(set(variables))
     assert all(v.startswith("GATEWAY_") for v in variables)
+
+
+PYTHON_INTERNALS = ("invalid literal", "could not convert", "base 10", "Traceback")
+
+
+def _every_variable() -> list[str]:
+    groups = [ServerSettings, StoreSettings, PolicySettings, VendorHttpDefaults, Settings]
+    return [
+        f.metadata["variable"]
+        for g in groups
+        for f in dataclasses.fields(g)  # type: ignore[arg-type]
+        if "variable" in f.metadata
+    ]
+
+
+@pytest.mark.parametrize("variable", _every_variable())
+@pytest.mark.parametrize("raw", ["abc", "1.5.2", "0x10"])
+def test_a_wrong_value_is_explained_in_words_not_by_the_parser(variable: str, raw: str) -> None:
+    try:
+        Settings.from_env({variable: raw})
+    except SettingsError as exc:
+        (line,) = [line for line in str(exc).splitlines() if variable in line]
+        assert not any(internal in line for internal in PYTHON_INTERNALS), line
+    else:
+        assert variable in ("GATEWAY_HOST", "GATEWAY_DATA_DIR"), f"{variable}={raw} was accepted"
