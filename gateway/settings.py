@@ -10,6 +10,7 @@ at import time, and every problem is reported together in one :class:`SettingsEr
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 from adapters.http import TRANSPORTS, VendorHttpSettings
 from adapters.registry import VENDORS, VendorEntry
+from gateway.events.outbound import IpNetwork
 from policies.vault import Keyring
 
 if TYPE_CHECKING:
@@ -69,6 +71,19 @@ def _parse_origins(raw: str) -> tuple[str, ...]:
         if parsed.path not in ("", "/") or parsed.query or parsed.username:
             raise ValueError(f"{origin!r} must be scheme, host and port only")
     return origins
+
+
+def _parse_networks(raw: str) -> tuple[IpNetwork, ...]:
+    """Comma-separated networks such as ``10.0.0.0/8,192.168.1.20/32``."""
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a network like 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 def _parse_bool(raw: str) -> bool:
@@ -216,6 +231,17 @@ class PolicySettings:
     """How long the in-process cache tier keeps an entry."""
     event_retention_days: float = setting("GATEWAY_EVENT_RETENTION_DAYS", _positive_float, 30.0)
     """How long events and raw vendor deliveries are kept."""
+    webhook_allow_http: bool = setting("GATEWAY_WEBHOOK_ALLOW_HTTP", _parse_bool, False)
+    """Whether subscriptions may deliver over plain http (https only otherwise)."""
+    webhook_allowed_networks: tuple[IpNetwork, ...] = setting(
+        "GATEWAY_WEBHOOK_ALLOWED_NETWORKS", _parse_networks, ()
+    )
+    """Private or loopback networks webhook receivers may live in (internal receivers are the
+    norm); link-local and metadata addresses are refused even when listed."""
+    webhook_timeout_seconds: float = setting(
+        "GATEWAY_WEBHOOK_TIMEOUT_SECONDS", _positive_float, 10.0
+    )
+    """How long one delivery attempt may take."""
     cache_stale_if_error_seconds: float = setting(
         "GATEWAY_CACHE_STALE_IF_ERROR_SECONDS", _non_negative_float, 300.0
     )
