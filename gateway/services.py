@@ -22,6 +22,7 @@ from gateway.events.endpoints import WebhookEndpoints
 from gateway.events.hydrate import call_hydrator
 from gateway.events.ingest import EventIngestor
 from gateway.events.log import EventLog
+from gateway.events.recorder import EventRecorder
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
@@ -70,6 +71,8 @@ class Services:
     personalizations: Personalizations
     verifications: Verifications
     events: EventLog
+    event_recorder: EventRecorder
+    """The one way events enter the log (and reach subscriptions)."""
     webhook_endpoints: WebhookEndpoints
     ingestor: EventIngestor
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
@@ -238,6 +241,7 @@ async def open_services(
         )
     )
     events = EventLog(stores.database)
+    recorder = EventRecorder(events)
     webhook_endpoints = WebhookEndpoints(stores.database, stores.vault)
     receivers = {v.name: v.webhooks for v in vendors if v.webhooks is not None}
     return Services(
@@ -261,9 +265,10 @@ async def open_services(
             dispatcher, records, stores.vault, settings.verification_endpoints
         ),
         events=events,
+        event_recorder=recorder,
         webhook_endpoints=webhook_endpoints,
         ingestor=EventIngestor(
-            stores.database, webhook_endpoints, receivers, events, call_hydrator(dispatcher)
+            stores.database, webhook_endpoints, receivers, recorder, call_hydrator(dispatcher)
         ),
     )
 

@@ -22,9 +22,9 @@ from sqlalchemy import insert, or_, select, update
 
 from adapters.webhooks import InboundEvent, MalformedWebhook, WebhookReceiver, WebhookRejected
 from contract.errors import BadRequest, GatewayError, NotFound, Unauthorized
-from contract.events import Event
+from contract.events import EventData
 from gateway.events.endpoints import WebhookEndpoints
-from gateway.events.log import EventLog, new_event_id
+from gateway.events.recorder import EventRecorder
 from policies.sql import Database, DatabaseUnavailable
 from policies.sql.schema import inbound_webhooks
 
@@ -53,13 +53,13 @@ class EventIngestor:
         database: Database,
         endpoints: WebhookEndpoints,
         receivers: Mapping[str, WebhookReceiver],
-        log_: EventLog,
+        recorder: EventRecorder,
         hydrate: Hydrate,
     ) -> None:
         self._database = database
         self._endpoints = endpoints
         self._receivers = dict(receivers)
-        self._log = log_
+        self._recorder = recorder
         self._hydrate = hydrate
         self._wake = asyncio.Event()
 
@@ -192,24 +192,22 @@ class EventIngestor:
         return "done", None
 
     async def _record(self, tenant_id: str, vendor: str, inbound: InboundEvent) -> None:
+        data: EventData | dict[str, object]
         if inbound.data is not None:
-            data = msgspec.to_builtins(inbound.data)
+            data = inbound.data
         elif inbound.subject is not None:
             data = await self._hydrate(tenant_id, inbound.subject)
         else:
             data = {}
-        event = Event(
-            id=new_event_id(),
-            type=inbound.type,
-            created_at=datetime.now(UTC),
-            occurred_at=inbound.occurred_at,
-            vendor=vendor,
+        await self._recorder.record(
             tenant_id=tenant_id,
+            vendor=vendor,
+            type_=inbound.type,
+            identity=inbound.identity,
+            occurred_at=inbound.occurred_at,
             subject=inbound.subject,
             data=data,
         )
-        if await self._log.append(event, inbound.identity):
-            log.info("events: recorded", extra={"vendor": vendor, "event_type": event.type.value})
 
 
 def _kept(name: str, vendor: str) -> bool:

@@ -1,0 +1,49 @@
+"""The one way an event enters the log, whoever observed it (a vendor's webhook, a poller, a
+verification callback): recorded once per identity, then handed on to whatever follows events
+(deliveries to subscriptions)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import msgspec
+
+from contract.events import Event, EventData, EventType
+from gateway.events.log import EventLog, new_event_id
+
+log = logging.getLogger(__name__)
+
+
+class EventRecorder:
+    """Records events in the log, each identity once per tenant and vendor."""
+
+    def __init__(self, log_: EventLog) -> None:
+        self._log = log_
+
+    async def record(
+        self,
+        *,
+        tenant_id: str,
+        vendor: str | None,
+        type_: EventType,
+        identity: str,
+        occurred_at: datetime,
+        subject: str | None,
+        data: EventData | dict[str, object],
+    ) -> Event | None:
+        """The event, or ``None`` when one with this identity was already recorded."""
+        event = Event(
+            id=new_event_id(),
+            type=type_,
+            created_at=datetime.now(UTC),
+            occurred_at=occurred_at,
+            vendor=vendor,
+            tenant_id=tenant_id,
+            subject=subject,
+            data=data if isinstance(data, dict) else msgspec.to_builtins(data),
+        )
+        if not await self._log.append(event, identity):
+            return None
+        log.info("events: recorded", extra={"vendor": vendor, "event_type": type_.value})
+        return event
