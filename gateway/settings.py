@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from adapters.http import TRANSPORTS, VendorHttpSettings
 from adapters.registry import VENDORS, VendorEntry
-from gateway.events.outbound import IpNetwork
 from policies.vault import Keyring
 
 if TYPE_CHECKING:
@@ -73,14 +72,14 @@ def _parse_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
-def _parse_networks(raw: str) -> tuple[IpNetwork, ...]:
-    """Comma-separated networks such as ``10.0.0.0/8,192.168.1.20/32``."""
+def _parse_networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated networks such as ``10.0.0.0/8,192.168.1.20/32``, normalized."""
     networks = []
     for part in (p.strip() for p in raw.split(",")):
         if not part:
             continue
         try:
-            networks.append(ipaddress.ip_network(part, strict=False))
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
         except ValueError:
             raise ValueError(f"{part!r} is not a network like 10.0.0.0/8") from None
     return tuple(networks)
@@ -233,7 +232,7 @@ class PolicySettings:
     """How long events and raw vendor deliveries are kept."""
     webhook_allow_http: bool = setting("GATEWAY_WEBHOOK_ALLOW_HTTP", _parse_bool, False)
     """Whether subscriptions may deliver over plain http (https only otherwise)."""
-    webhook_allowed_networks: tuple[IpNetwork, ...] = setting(
+    webhook_allowed_networks: tuple[str, ...] = setting(
         "GATEWAY_WEBHOOK_ALLOWED_NETWORKS", _parse_networks, ()
     )
     """Private or loopback networks webhook receivers may live in (internal receivers are the

@@ -10,12 +10,9 @@ delivery.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
-
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class UnsafeDestination(ValueError):
@@ -28,9 +25,10 @@ class OutboundPolicy:
 
     allow_http: bool = False
     """Plain http (``GATEWAY_WEBHOOK_ALLOW_HTTP``); https only otherwise."""
-    allowed_networks: tuple[IpNetwork, ...] = field(default_factory=tuple)
-    """Private or loopback networks receivers may live in (``GATEWAY_WEBHOOK_ALLOWED_NETWORKS``);
-    link-local and cloud metadata addresses are refused even when listed."""
+    allowed_networks: tuple[str, ...] = field(default_factory=tuple)
+    """Private or loopback networks receivers may live in, as CIDR text
+    (``GATEWAY_WEBHOOK_ALLOWED_NETWORKS``); link-local and cloud metadata addresses are refused
+    even when listed. Kept as text: Litestar's signature models cannot hold address types."""
 
 
 @dataclass(frozen=True)
