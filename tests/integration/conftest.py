@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,14 +186,13 @@ class GatewayStack:
         return self.client(self.admin_key)
 
 
-@pytest.fixture
-def gateway_settings(simulators: Simulators, tmp_path: Path) -> Settings:
-    """Settings pointing the gateway at every registered vendor's simulator, with a fresh vault
-    and data dir."""
+def settings_for(simulators: Simulators, data_dir: Path) -> Settings:
+    """Settings pointing a gateway at every registered vendor's simulator, with a fresh vault
+    and ``data_dir``."""
     timeouts = {"connect_timeout": 1.0, "read_timeout": VENDOR_READ_TIMEOUT}
     return Settings(
         stores=StoreSettings(
-            data_dir=tmp_path / "data",
+            data_dir=data_dir,
             admin_key=generate_api_key(),
             vault_keys=Keyring.from_spec(generate_key_spec()),
         ),
@@ -205,27 +206,45 @@ def gateway_settings(simulators: Simulators, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def gateway_settings(simulators: Simulators, tmp_path: Path) -> Settings:
+    """Settings pointing the gateway at every registered vendor's simulator, with a fresh vault
+    and data dir."""
+    return settings_for(simulators, tmp_path / "data")
+
+
+@pytest.fixture
 def span_exporter() -> SpanExporter | None:
     """Where the gateway exports spans (none unless a test module overrides this)."""
     return None
+
+
+@contextmanager
+def running_gateway(
+    settings: Settings, sim_url: str, span_exporter: SpanExporter | None = None
+) -> Iterator[GatewayStack]:
+    """A gateway serving ``settings`` as a real HTTP server, stopped afterwards."""
+    server = start_in_thread(create_app(settings, span_exporter=span_exporter))
+    stack = GatewayStack(
+        url=server.url,
+        admin_key=settings.stores.admin_key or "",
+        sim_url=sim_url,
+        data_dir=settings.stores.data_dir,
+    )
+    try:
+        yield stack
+    finally:
+        for client in stack.clients:
+            client.close()
+        server.stop()
 
 
 @pytest.fixture
 def gateway(
     gateway_settings: Settings, trustcaller_sim: RunningServer, span_exporter: SpanExporter | None
 ) -> Iterator[GatewayStack]:
-    """The gateway as a real HTTP server in front of the TrustCaller simulator."""
-    server = start_in_thread(create_app(gateway_settings, span_exporter=span_exporter))
-    stack = GatewayStack(
-        url=server.url,
-        admin_key=gateway_settings.stores.admin_key or "",
-        sim_url=trustcaller_sim.url,
-        data_dir=gateway_settings.stores.data_dir,
-    )
-    yield stack
-    for client in stack.clients:
-        client.close()
-    server.stop()
+    """The gateway as a real HTTP server in front of the simulators."""
+    with running_gateway(gateway_settings, trustcaller_sim.url, span_exporter) as stack:
+        yield stack
 
 
 @pytest.fixture
@@ -246,49 +265,52 @@ def create_sim_account(sim_control: httpx.Client, **options: object) -> dict[str
     return response.json()
 
 
+def new_tenant(
+    gateway: GatewayStack,
+    simulators: Simulators,
+    name: str = "acme",
+    scopes: tuple[str, ...] = ALL_SCOPES,
+    all_vendors: bool = False,
+    verify: bool = False,
+    **account: object,
+) -> TenantHandle:
+    """A tenant with a key of ``scopes`` and a working credential for :data:`FRESH_VENDOR`;
+    with ``all_vendors``, one for every registered vendor. ``account`` options go to the fresh
+    vendor's simulator account. Credentials are stored with ``verify=false`` unless ``verify``
+    is set, so setup spends none of the vendor requests, budgets and quotas that tests count
+    (the check has its own tests)."""
+    admin = gateway.admin()
+    tenant = admin.post("/v1/admin/tenants", json={"name": name})
+    assert tenant.status_code == 201, tenant.text
+    tenant_id = tenant.json()["id"]
+    key = admin.post(
+        f"/v1/admin/tenants/{tenant_id}/keys", json={"name": "tests", "scopes": list(scopes)}
+    )
+    assert key.status_code == 201, key.text
+    only = None if all_vendors else FRESH_VENDOR
+    made = simulators.new_accounts(name, only, FRESH_VENDOR, **account)
+    accounts: dict[str, dict[str, Any]] = {}
+    for created in made.values():
+        for vendor, secret in created.secrets.items():
+            accounts[vendor] = created.details
+            stored = admin.put(
+                f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}",
+                params={"verify": str(verify).lower()},
+                json={"secret": secret},
+            )
+            assert stored.status_code == 200, stored.text
+    return TenantHandle(
+        id=tenant_id,
+        key=key.json()["key"],
+        client=gateway.client(key.json()["key"]),
+        accounts=accounts,
+    )
+
+
 @pytest.fixture
 def make_tenant(gateway: GatewayStack, simulators: Simulators) -> Callable[..., TenantHandle]:
-    """Create a tenant with a key of the given scopes and a working credential for
-    :data:`FRESH_VENDOR`; with ``all_vendors``, one for every registered vendor. ``account``
-    options go to the fresh vendor's simulator account. Credentials are stored with
-    ``verify=false`` unless ``verify`` is set, so setup spends none of the vendor requests,
-    budgets and quotas that tests count (the check has its own tests)."""
-
-    def make(
-        name: str = "acme",
-        scopes: tuple[str, ...] = ALL_SCOPES,
-        all_vendors: bool = False,
-        verify: bool = False,
-        **account: object,
-    ) -> TenantHandle:
-        admin = gateway.admin()
-        tenant = admin.post("/v1/admin/tenants", json={"name": name})
-        assert tenant.status_code == 201, tenant.text
-        tenant_id = tenant.json()["id"]
-        key = admin.post(
-            f"/v1/admin/tenants/{tenant_id}/keys", json={"name": "tests", "scopes": list(scopes)}
-        )
-        assert key.status_code == 201, key.text
-        only = None if all_vendors else FRESH_VENDOR
-        made = simulators.new_accounts(name, only, FRESH_VENDOR, **account)
-        accounts: dict[str, dict[str, Any]] = {}
-        for created in made.values():
-            for vendor, secret in created.secrets.items():
-                accounts[vendor] = created.details
-                stored = admin.put(
-                    f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}",
-                    params={"verify": str(verify).lower()},
-                    json={"secret": secret},
-                )
-                assert stored.status_code == 200, stored.text
-        return TenantHandle(
-            id=tenant_id,
-            key=key.json()["key"],
-            client=gateway.client(key.json()["key"]),
-            accounts=accounts,
-        )
-
-    return make
+    """:func:`new_tenant` on this test's gateway and simulators."""
+    return functools.partial(new_tenant, gateway, simulators)
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ app), so a new route is swept as soon as it exists.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.conftest import (
+    FRESH_VENDOR,
+    GatewayStack,
+    Simulators,
+    TenantHandle,
+    new_tenant,
+    running_gateway,
+    settings_for,
+    simulator_module_of,
+)
 
 DOCUMENT = json.loads(
     (Path(__file__).resolve().parents[2] / "openapi" / "openapi.json").read_text()
@@ -76,8 +86,10 @@ def owner_objects(owner: TenantHandle) -> dict[str, str]:
         "numbers": ["+919812340001"],
     }
     return {
-        "number_id": client.get("/v1/numbers?vendor=trustcaller").json()["data"][0]["id"],
-        "call_id": client.get("/v1/calls?limit=1").json()["data"][0]["id"],
+        # TopCalls' objects: the vendor can do every action on them (stop, cancel, release), so
+        # the sweep reaches the tenant check rather than a vendor's "cannot do this" (409).
+        "number_id": client.get("/v1/numbers?vendor=topcalls").json()["data"][0]["id"],
+        "call_id": client.get("/v1/calls?vendor=topcalls&limit=1").json()["data"][0]["id"],
         "campaign_id": client.get("/v1/campaigns").json()["data"][0]["id"],
         "carrier_id": created(client.post("/v1/carriers", json=carrier), "id"),
         "operation_id": created(client.post("/v1/numbers", json=registration), "id"),
@@ -120,10 +132,30 @@ def owner_event(owner: TenantHandle) -> str:
     return str(found[0]["id"])
 
 
-@pytest.fixture
-def two_tenants(gateway: GatewayStack, make_tenant: Callable[..., TenantHandle]) -> TwoTenants:
-    owner = make_tenant(name="owner", all_vendors=True)
-    intruder = make_tenant(name="intruder", all_vendors=True)
+@pytest.fixture(scope="module")
+def sweep_simulators(shared_simulators: Simulators) -> Iterator[Simulators]:
+    """The session's simulators with a TrustCaller simulator of the sweep's own."""
+    module = simulator_module_of(FRESH_VENDOR)
+    fresh = importlib.import_module(module).start_for_tests()
+    yield shared_simulators.with_fresh(module, fresh)
+    fresh.server.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    sweep_simulators: Simulators, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GatewayStack]:
+    """One gateway for the whole sweep. Sharing it is honest: every test checks that the
+    intruder changed nothing, and a change would fail the test that made it."""
+    settings = settings_for(sweep_simulators, tmp_path_factory.mktemp("sweep") / "data")
+    with running_gateway(settings, sweep_simulators.server_for(FRESH_VENDOR).url) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def two_tenants(gateway: GatewayStack, sweep_simulators: Simulators) -> TwoTenants:
+    owner = new_tenant(gateway, sweep_simulators, name="owner", all_vendors=True)
+    intruder = new_tenant(gateway, sweep_simulators, name="intruder", all_vendors=True)
     admin = gateway.admin()
     return TwoTenants(
         owner=owner,
