@@ -16,6 +16,7 @@ import msgspec
 from contract.patterns import whole
 from contract.phone import E164_INPUT_PATTERN
 from contract.schema import E164, OpaqueId, VendorIssue
+from contract.vendor_data import VendorData
 
 VENDOR_NAME_PATTERN = whole(
     r"[a-z][a-z0-9_-]{0,31}", "a vendor name such as `topcalls`: lower-case letters, digits, - or _"
@@ -179,6 +180,7 @@ class Carrier(msgspec.Struct, frozen=True, kw_only=True):
     is_system: bool
     trunk_type: TrunkType | None = None
     created_at: datetime | None = None
+    vendor_data: VendorData = None
 
 
 class CarrierList(msgspec.Struct, frozen=True, kw_only=True):
@@ -223,6 +225,7 @@ class Campaign(msgspec.Struct, frozen=True, kw_only=True):
     stats: CampaignStats = msgspec.field(default_factory=CampaignStats)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    vendor_data: VendorData = None
 
 
 class CampaignList(msgspec.Struct, frozen=True, kw_only=True):
@@ -241,6 +244,7 @@ class AgentModel(msgspec.Struct, frozen=True, kw_only=True):
     provider: str
     supports_temperature: bool
     default: bool
+    vendor_data: VendorData = None
 
 
 class AgentModelList(msgspec.Struct, frozen=True, kw_only=True):
@@ -261,6 +265,7 @@ class Voice(msgspec.Struct, frozen=True, kw_only=True):
     custom: bool
     gender: str | None = None
     language: str | None = None
+    vendor_data: VendorData = None
 
 
 class VoiceList(msgspec.Struct, frozen=True, kw_only=True):
@@ -282,6 +287,7 @@ class Balance(msgspec.Struct, frozen=True, kw_only=True):
     )
     plan_minutes: float | None = None
     bonus_minutes_remaining: float | None = None
+    vendor_data: VendorData = None
 
 
 class BalanceList(msgspec.Struct, frozen=True, kw_only=True):
@@ -335,6 +341,7 @@ class VendorWebhook(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     filters: dict[str, Any] | None = None
     created_at: datetime | None = None
+    vendor_data: VendorData = None
 
 
 class VendorWebhookList(msgspec.Struct, frozen=True, kw_only=True):

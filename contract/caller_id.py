@@ -15,6 +15,7 @@ import msgspec
 from contract.agents import NumberInput, VendorName
 from contract.patterns import whole
 from contract.schema import E164, OpaqueId, VendorIssue
+from contract.vendor_data import VendorData
 
 MAX_NUMBERS_PER_REQUEST = 10_000
 MAX_BATCH_RECORDS = 10_000
@@ -44,6 +45,7 @@ class FeatureSet(msgspec.Struct, frozen=True, kw_only=True):
     feedback_survey: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    vendor_data: VendorData = None
 
 
 class FeatureSetList(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,6 +65,7 @@ class CallerLabel(msgspec.Struct, frozen=True, kw_only=True):
     category: int | None = None
     sub_category: int | None = None
     created_at: datetime | None = None
+    vendor_data: VendorData = None
 
 
 class CallerLabelList(msgspec.Struct, frozen=True, kw_only=True):
@@ -155,6 +158,7 @@ class PersonalizationRecordStatus(msgspec.Struct, frozen=True, kw_only=True):
     status: RecordState
     field: str | None = None
     message: str | None = None
+    vendor_data: VendorData = None
 
 
 class BatchCounts(msgspec.Struct, frozen=True, kw_only=True):
@@ -216,6 +220,7 @@ class NumberOperationItem(msgspec.Struct, frozen=True, kw_only=True):
     outcome: NumberOutcome
     progress: NumberProgress
     detail: str | None = None
+    vendor_data: VendorData = None
 
 
 class OperationState(StrEnum):
@@ -276,6 +281,7 @@ class CallerProfile(msgspec.Struct, frozen=True, kw_only=True):
     avatar_url: str | None = None
     gender: str | None = None
     vendor_user_id: str | None = None
+    vendor_data: VendorData = None
 
 
 class Verification(msgspec.Struct, frozen=True, kw_only=True):

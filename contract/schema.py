@@ -96,6 +96,7 @@ class TestNumber(msgspec.Struct, frozen=True, kw_only=True):
     number: E164
     prefix: str
     vendor: str
+    vendor_data: VendorData = None
 
 
 class TestNumberList(msgspec.Struct, frozen=True, kw_only=True):

@@ -297,6 +297,7 @@ def carrier_from_vendor(item: CarrierOut) -> Carrier:
         is_system=item.is_system,
         trunk_type=TrunkType(item.trunk_type) if item.trunk_type is not None else None,
         created_at=_utc(item.created_at),
+        vendor_data=vendor_object(item),
     )
 
 
@@ -396,6 +397,7 @@ def campaign_from_vendor(item: CampaignOut) -> Campaign:
         stats=CampaignStats() if stats is None else CampaignStats(**msgspec.structs.asdict(stats)),
         created_at=_utc(item.created_at),
         updated_at=_utc(item.updated_at),
+        vendor_data=vendor_object(item),
     )
 
 
@@ -408,6 +410,7 @@ def model_from_vendor(item: ModelOut) -> AgentModel:
         provider=item.provider,
         supports_temperature=item.supports_temperature,
         default=item.default,
+        vendor_data=vendor_object(item),
     )
 
 
@@ -422,6 +425,7 @@ def voice_from_vendor(item: VoiceOut) -> Voice:
         custom=item.is_custom,
         gender=item.gender,
         language=item.language,
+        vendor_data=vendor_object(item),
     )
 
 
@@ -452,6 +456,7 @@ def balance_from_vendor(item: BalanceOut) -> Balance:
         minutes_reserved=item.reserved_minutes,
         plan_minutes=item.plan_minutes,
         bonus_minutes_remaining=item.welcome_bonus_remaining,
+        vendor_data=vendor_object(item),
     )
 
 
@@ -547,6 +552,7 @@ def webhook_from_vendor(item: WebhookOut) -> VendorWebhook:
         url=item.url,
         filters=item.filters,
         created_at=_utc(item.created_at),
+        vendor_data=vendor_object(item),
     )
 
 

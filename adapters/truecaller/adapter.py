@@ -34,6 +34,7 @@ from contract.caller_id import (
 from contract.cursor import invalid_cursor
 from contract.errors import FieldError, NotFound, VendorError, VendorTokenRejected
 from contract.schema import Number, NumberStatus
+from contract.vendor_data import vendor_object
 
 T = TypeVar("T")
 
@@ -292,7 +293,13 @@ class TruecallerAdapter:
         for index, record in enumerate(result.data):
             state, field, message = translate.record_status(record)
             statuses.append(
-                PersonalizationRecordStatus(index=index, status=state, field=field, message=message)
+                PersonalizationRecordStatus(
+                    index=index,
+                    status=state,
+                    field=field,
+                    message=message,
+                    vendor_data=vendor_object(record),
+                )
             )
         return statuses
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -246,6 +246,7 @@ def feature_set_from_vendor(item: FeatureSetOut) -> FeatureSet:
         feedback_survey=item.survey,
         created_at=_utc(item.created_at),
         updated_at=_utc(item.updated_at),
+        vendor_data=vendor_object(item),
     )
 
 
@@ -259,6 +260,7 @@ def label_from_vendor(item: LabelOut) -> CallerLabel:
         category=item.category,
         sub_category=item.sub_category,
         created_at=_utc(item.created_at),
+        vendor_data=vendor_object(item),
     )
 
 
@@ -298,10 +300,14 @@ def classify(
             continue
         seen.add(digits)
         if digits in found:
-            _, outcome, progress, detail = found[digits]
+            array, outcome, progress, detail = found[digits]
             items.append(
                 NumberOperationItem(
-                    number="+" + digits, outcome=outcome, progress=progress, detail=detail
+                    number="+" + digits,
+                    outcome=outcome,
+                    progress=progress,
+                    detail=detail,
+                    vendor_data=_classification(response, array),
                 )
             )
             continue
@@ -317,9 +323,18 @@ def classify(
                 progress=NumberProgress.FAILED,
                 detail=f"Truecaller's answer {where}; its state is unknown. Check the number's "
                 "status, and send it again if it did not change.",
+                vendor_data=_classification(response, unexplained.get(digits)),
             )
         )
     return items
+
+
+def _classification(response: Classification, array: str | None) -> dict[str, Any]:
+    """The vendor's answer as it concerns one number: the array it put the number in
+    (``classified_in``, ``None`` for none) and the answer's own fields (``status``,
+    ``phone_type``...), without the other numbers' arrays."""
+    fields = {k: v for k, v in vendor_object(response).items() if not isinstance(v, list)}
+    return {**fields, "classified_in": array}
 
 
 # --- call personalisation ------------------------------------------------------------------------
@@ -498,6 +513,7 @@ def profile_from_vendor(profile: ProfileOut) -> CallerProfile:
         avatar_url=_text(profile.avatarUrl),
         gender=_text(profile.gender),
         vendor_user_id=user_id,
+        vendor_data=vendor_object(profile),
     )
 
 

@@ -122,7 +122,10 @@ def translate_test_numbers(response: TestNumbersResponse, prefix: str | None) ->
     return TestNumberList(
         data=[
             TestNumber(
-                number=vendor_digits_to_e164(entry.test_number), prefix=entry.prefix, vendor=VENDOR
+                number=vendor_digits_to_e164(entry.test_number),
+                prefix=entry.prefix,
+                vendor=VENDOR,
+                vendor_data=vendor_object(entry),
             )
             for entry in response.data
         ],

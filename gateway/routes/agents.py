@@ -25,6 +25,7 @@ from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
 from gateway.pipeline import CacheUse
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.services import Services
 
@@ -56,6 +57,7 @@ class AgentsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
+        include: IncludeQuery = None,
     ) -> Response[AgentModelList]:
         """Models a call's `model` can name (cached; `Cache-Control: no-cache` refreshes)."""
         gathered = await services.dispatcher.collect(
@@ -65,7 +67,8 @@ class AgentsController(Controller):
             lambda adapter, credential: adapter.list_models(credential),
             CacheUse((), list[AgentModel], wants_fresh(cache_control)),
         )
-        return answer(AgentModelList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        models = AgentModelList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(models, include), gathered.facts)
 
     @get(
         "/voices",
@@ -88,6 +91,7 @@ class AgentsController(Controller):
             Parameter(description="`false`: built-in voices only; `true`: the account's own."),
         ] = None,
         cache_control: CacheControlHeader = None,
+        include: IncludeQuery = None,
     ) -> Response[VoiceList]:
         """Built-in and account voices, filtered as the vendor allows (cached)."""
         filters = VoiceFilters(
@@ -104,7 +108,8 @@ class AgentsController(Controller):
                 wants_fresh(cache_control),
             ),
         )
-        return answer(VoiceList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        voices = VoiceList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(voices, include), gathered.facts)
 
     @get(
         "/balance",
@@ -113,7 +118,10 @@ class AgentsController(Controller):
         **contract(Scope.ACCOUNT_READ, *READ_ERRORS),
     )
     async def get_balance(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        include: IncludeQuery = None,
     ) -> Response[BalanceList]:
         """What is left to spend with each vendor that bills by usage (never cached)."""
         gathered = await services.dispatcher.fan_out(
@@ -122,4 +130,5 @@ class AgentsController(Controller):
             Op.GET_BALANCE,
             lambda adapter, credential: adapter.get_balance(credential),
         )
-        return answer(BalanceList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        balances = BalanceList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(balances, include), gathered.facts)

@@ -31,6 +31,7 @@ from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.pipeline import CacheUse
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
 from gateway.services import Services
 
@@ -63,6 +64,7 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
+        include: IncludeQuery = None,
     ) -> Response[CallerLabelList]:
         """Labels a personalization can show (cached)."""
         gathered = await services.dispatcher.collect(
@@ -72,7 +74,8 @@ class CallerIdController(Controller):
             lambda adapter, credential: adapter.list_labels(credential),
             CacheUse((), list[CallerLabel], wants_fresh(cache_control)),
         )
-        return answer(CallerLabelList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        labels = CallerLabelList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(labels, include), gathered.facts)
 
     @get(
         "/feature-sets",
@@ -85,6 +88,7 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         cache_control: CacheControlHeader = None,
+        include: IncludeQuery = None,
     ) -> Response[FeatureSetList]:
         """Feature sets numbers can be registered in (cached)."""
         gathered = await services.dispatcher.collect(
@@ -94,7 +98,8 @@ class CallerIdController(Controller):
             lambda adapter, credential: adapter.list_feature_sets(credential),
             CacheUse((), list[FeatureSet], wants_fresh(cache_control)),
         )
-        return answer(FeatureSetList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        feature_sets = FeatureSetList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(feature_sets, include), gathered.facts)
 
     @post(
         "/personalizations",
@@ -171,9 +176,11 @@ class CallerIdController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         batch_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> PersonalizationBatch:
         """Every record's status, in the order submitted."""
-        return await services.personalizations.status(principal.require_tenant(), batch_id)
+        batch = await services.personalizations.status(principal.require_tenant(), batch_id)
+        return with_includes(batch, include)
 
     @get(
         "/callback-requests",

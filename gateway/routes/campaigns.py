@@ -14,6 +14,7 @@ from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -31,7 +32,10 @@ class CampaignsController(Controller):
         **contract(Scope.CAMPAIGNS_READ, *READ_ERRORS),
     )
     async def list_campaigns(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        include: IncludeQuery = None,
     ) -> Response[CampaignList]:
         """Every campaign of every configured vendor, with its stats."""
         gathered = await services.dispatcher.collect(
@@ -40,7 +44,8 @@ class CampaignsController(Controller):
             Op.LIST_CAMPAIGNS,
             lambda adapter, credential: adapter.list_campaigns(credential),
         )
-        return answer(CampaignList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        campaigns = CampaignList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(campaigns, include), gathered.facts)
 
     @get(
         "/{campaign_id:str}",
@@ -53,6 +58,7 @@ class CampaignsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         campaign_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Response[Campaign]:
         """One campaign with its current stats."""
         bound, native = services.dispatcher.bind_by_id(
@@ -63,7 +69,7 @@ class CampaignsController(Controller):
             Op.GET_CAMPAIGN,
             lambda adapter, credential: adapter.get_campaign(credential, native),
         )
-        return answer(outcome.value, outcome.facts)
+        return answer(with_includes(outcome.value, include), outcome.facts)
 
     @post(
         "/{campaign_id:str}/start",

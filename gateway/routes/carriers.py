@@ -16,6 +16,7 @@ from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -33,7 +34,10 @@ class CarriersController(Controller):
         **contract(Scope.NUMBERS_READ, *READ_ERRORS),
     )
     async def list_carriers(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        include: IncludeQuery = None,
     ) -> Response[CarrierList]:
         """Every carrier of every configured vendor, each vendor's own carrier included."""
         gathered = await services.dispatcher.collect(
@@ -42,7 +46,8 @@ class CarriersController(Controller):
             Op.LIST_CARRIERS,
             lambda adapter, credential: adapter.list_carriers(credential),
         )
-        return answer(CarrierList(data=gathered.values, errors=gathered.errors), gathered.facts)
+        carriers = CarrierList(data=gathered.values, errors=gathered.errors)
+        return answer(with_includes(carriers, include), gathered.facts)
 
     @post(
         "/",

@@ -1,9 +1,14 @@
-"""The ``include`` query parameter: optional parts of an answer, attached only when asked."""
+"""The ``include`` query parameter: optional parts of an answer, attached only when asked.
+
+Translation always keeps each unified object's vendor object (so a cached answer holds it too);
+a route passes its answer through :func:`with_includes`, which drops every ``vendor_data`` in
+it, at any depth, unless the consumer asked for ``include=vendor_data``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 import msgspec
 from litestar.params import Parameter
@@ -23,14 +28,37 @@ IncludeQuery = Annotated[
 
 V = TypeVar("V", bound=msgspec.Struct)
 
+VENDOR_DATA_FIELD = "vendor_data"
+
 
 def with_includes(value: V, include: Sequence[Include] | None) -> V:
-    """``value`` with its vendor object when ``vendor_data`` was asked for, without otherwise."""
+    """``value`` with its vendor objects when ``vendor_data`` was asked for, without otherwise
+    (nested ones too: a batch's records, an operation's items, a verification's profile)."""
     if include and Include.VENDOR_DATA in include:
         return value
-    return msgspec.structs.replace(value, vendor_data=None)
+    return cast(V, _without_vendor_data(value))
 
 
 def all_with_includes(values: Sequence[V], include: Sequence[Include] | None) -> list[V]:
     """Each of ``values`` as :func:`with_includes` answers it."""
     return [with_includes(value, include) for value in values]
+
+
+def _without_vendor_data(value: object) -> object:
+    """``value`` with every ``vendor_data`` set to ``None`` (unchanged parts stay the same)."""
+    if isinstance(value, msgspec.Struct):
+        changes: dict[str, object] = {}
+        for name in value.__struct_fields__:
+            item = getattr(value, name)
+            if name == VENDOR_DATA_FIELD:
+                if item is not None:
+                    changes[name] = None
+                continue
+            stripped = _without_vendor_data(item)
+            if stripped is not item:
+                changes[name] = stripped
+        return msgspec.structs.replace(value, **changes) if changes else value
+    if isinstance(value, list):
+        items = [_without_vendor_data(item) for item in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value

@@ -213,6 +213,7 @@ class NumbersController(Controller):
         principal: NamedDependency[Principal],
         prefix: PrefixQuery = None,
         cache_control: CacheControlHeader = None,
+        include: IncludeQuery = None,
     ) -> Response[TestNumberList]:
         """Public numbers for trialling a route before real traffic, from every vendor that
         has them at once (cached; those that fail are listed in `errors`)."""
@@ -226,7 +227,7 @@ class NumbersController(Controller):
         )
         numbers = [number for listed in gathered.values for number in listed.data]
         listing = TestNumberList(data=numbers, prefix=digits, errors=gathered.errors)
-        return answer(listing, gathered.facts)
+        return answer(with_includes(listing, include), gathered.facts)
 
 
 def _carrier_native_id(data: NumberCreate) -> str | None:

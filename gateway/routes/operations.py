@@ -10,6 +10,7 @@ from contract.caller_id import Operation
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.services import Services
 
 
@@ -30,6 +31,8 @@ class OperationsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         operation_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Operation:
         """Where each number of a register or release request stands at the vendor now."""
-        return await services.number_operations.get(principal.require_tenant(), operation_id)
+        operation = await services.number_operations.get(principal.require_tenant(), operation_id)
+        return with_includes(operation, include)

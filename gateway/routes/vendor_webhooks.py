@@ -19,6 +19,7 @@ from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.answers import answer
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
 
@@ -36,7 +37,10 @@ class VendorWebhooksController(Controller):
         **contract(Scope.CALLS_READ, *READ_ERRORS),
     )
     async def list_webhooks(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        include: IncludeQuery = None,
     ) -> Response[VendorWebhookList]:
         """Every vendor's subscriptions."""
         gathered = await services.dispatcher.collect(
@@ -46,7 +50,7 @@ class VendorWebhooksController(Controller):
             lambda adapter, credential: adapter.list_webhooks(credential),
         )
         webhooks = VendorWebhookList(data=gathered.values, errors=gathered.errors)
-        return answer(webhooks, gathered.facts)
+        return answer(with_includes(webhooks, include), gathered.facts)
 
     @post(
         "/",

@@ -14,6 +14,7 @@ from contract.caller_id import Verification, VerificationCreate
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, contract, problem_responses
+from gateway.routes.include import IncludeQuery, with_includes
 from gateway.services import Services
 
 
@@ -56,9 +57,11 @@ class VerificationsController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         request_id: FromPath[str],
+        include: IncludeQuery = None,
     ) -> Verification:
         """Pending, verified (with the caller's profile), rejected, expired or failed."""
-        return await services.verifications.get(principal.require_tenant(), request_id)
+        verification = await services.verifications.get(principal.require_tenant(), request_id)
+        return with_includes(verification, include)
 
 
 class CallbackAck(msgspec.Struct, frozen=True):

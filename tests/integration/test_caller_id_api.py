@@ -593,6 +593,7 @@ def test_an_approved_verification_returns_the_normalized_profile(
         "avatar_url": verified["profile"].get("avatar_url"),
         "gender": verified["profile"].get("gender"),
         "vendor_user_id": user["user_id"],
+        "vendor_data": None,
     }
 
 

@@ -839,6 +839,7 @@ def test_the_balance_is_normalized_and_moves_when_a_call_completes(agent: AgentT
         "minutes_reserved": 0,
         "plan_minutes": 1000,
         "bonus_minutes_remaining": 0,
+        "vendor_data": None,
     }
     call = placed(agent)
     assert balance()["minutes_reserved"] == 10

@@ -1,0 +1,56 @@
+"""Every read route whose answer holds a vendor object lets the consumer ask for it.
+
+Walks the app's own OpenAPI document: a GET whose 200 schema reaches, at any depth, a schema
+with a ``vendor_data`` property must declare the ``include`` query parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+
+def reaches_vendor_data(schema: Any, schemas: dict[str, Any], seen: set[str]) -> bool:
+    """Whether ``schema`` (or anything it refers to) has a ``vendor_data`` property."""
+    if isinstance(schema, list):
+        return any(reaches_vendor_data(item, schemas, seen) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return False
+        seen.add(name)
+        return reaches_vendor_data(schemas[name], schemas, seen)
+    if "vendor_data" in schema.get("properties", {}):
+        return True
+    return any(reaches_vendor_data(value, schemas, seen) for value in schema.values())
+
+
+def test_every_read_of_vendor_objects_declares_include() -> None:
+    document = create_app(Settings()).openapi_schema.to_schema()
+    schemas = document["components"]["schemas"]
+    reads = {
+        path: operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method == "get"
+    }
+    with_vendor_objects = {
+        path: operation
+        for path, operation in reads.items()
+        if reaches_vendor_data(
+            operation["responses"].get("200", {}).get("content", {}), schemas, set()
+        )
+    }
+
+    missing = [
+        path
+        for path, operation in with_vendor_objects.items()
+        if "include" not in {p["name"] for p in operation.get("parameters", [])}
+    ]
+    assert len(with_vendor_objects) >= 10, sorted(with_vendor_objects)
+    assert missing == []
