@@ -186,7 +186,7 @@ class CallsController(Controller):
                     credential, sent, to_e164, from_e164, vendor_key
                 ),
             )
-            return outcome.value
+            return with_includes(outcome.value, None)
 
         return await run_idempotently(
             services.idempotency,

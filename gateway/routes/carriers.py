@@ -81,7 +81,7 @@ class CarriersController(Controller):
                 Op.ADD_CARRIER,
                 lambda adapter, credential: adapter.add_carrier(credential, data, vendor_key),
             )
-            return outcome.value
+            return with_includes(outcome.value, None)
 
         return await run_idempotently(
             services.idempotency,

@@ -127,9 +127,10 @@ class NumbersController(Controller):
             feature_set, numbers = _registration(data)
 
             async def register() -> Operation:
-                return await services.number_operations.start(
+                started = await services.number_operations.start(
                     registrar, REGISTER, feature_set, numbers
                 )
+                return with_includes(started, None)
 
             return await run_idempotently(
                 services.idempotency,
@@ -153,7 +154,7 @@ class NumbersController(Controller):
                     credential, data, number, carrier, vendor_key
                 ),
             )
-            return outcome.value
+            return with_includes(outcome.value, None)
 
         return await run_idempotently(
             services.idempotency, tenant_id, "add_number", idempotency_key, fingerprint, add, 201

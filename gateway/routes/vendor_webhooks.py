@@ -77,7 +77,7 @@ class VendorWebhooksController(Controller):
                 Op.CREATE_WEBHOOK,
                 lambda adapter, credential: adapter.create_webhook(credential, data, vendor_key),
             )
-            return outcome.value
+            return with_includes(outcome.value, None)
 
         return await run_idempotently(
             services.idempotency,

@@ -240,6 +240,25 @@ def walked_tenant(
         "/v1/vendor-webhooks", json={"event": "call.completed", "url": "https://example.com/hook"}
     )
     assert hook.status_code == 201, hook.text
+    placed = client.post(
+        "/v1/calls",
+        json={
+            "vendor": "topcalls",
+            "to_number": "+14155550123",
+            "task": "Say hello to the customer",
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    carrier = client.post(
+        "/v1/carriers", json={"name": "trunk", "sip_gateway": {"address": "203.0.113.10"}}
+    )
+    assert carrier.status_code == 201, carrier.text
+    for written in (registered, batch, started, hook, placed, carrier):
+        assert all(v is None for v in vendor_objects(written.json())), (
+            "an answer to a write carries no vendor object unasked",
+            written.request.url,
+            written.text,
+        )
 
     first = {
         resource: client.get(f"/v1/{resource}").json()["data"][0]["id"]
