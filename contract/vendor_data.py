@@ -54,3 +54,7 @@ def _without_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_secrets(item) for item in value]
     return value
+
+
+VENDOR_DATA_FIELD = "vendor_data"
+"""The field of a unified object that holds its vendor's own object."""

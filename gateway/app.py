@@ -114,9 +114,14 @@ def create_app(
         services = await open_services(settings, tracer_provider, metrics, vendors)
         app.state.services = services
         app.state.background = [
-            asyncio.create_task(purge_expired_forever(services.records, services.idempotency)),
+            asyncio.create_task(
+                purge_expired_forever(
+                    services.records, services.idempotency, services.event_retention
+                )
+            ),
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
             asyncio.create_task(services.ingestor.run_forever()),
+            asyncio.create_task(services.poller.run_forever()),
             asyncio.create_task(metrics.mirror_forever()),
         ]
 

@@ -4,7 +4,9 @@ The vendor answers a list or delist request at once with a classification per nu
 afterwards. The gateway records that answer as an operation (in the record store, per tenant),
 and a poll asks the vendor where each still-pending number stands. A number the vendor ignored
 (a listing while its delisting is still processing) is reported as failed with the reason, never
-as success.
+as success. Every operation is followed by the background poller until its one
+``number.operation.completed`` is recorded: whichever poll sees it settle (the poller's or a
+consumer's), :meth:`NumberOperations.get` saves the final state, then records the event.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from contract.caller_id import (
 from contract.errors import NotFound
 from contract.schema import NumberStatus
 from gateway.dispatch import Bound, VendorDispatcher
+from gateway.events.follow import FollowKind
+from gateway.events.settled import Settlements
 from policies.records import RecordStore
 
 KEEP_SECONDS = 7 * 24 * 3600.0
+SETTLE_LOCK_SECONDS = 30.0
 REGISTER = "register_numbers"
 RELEASE = "release_numbers"
 
@@ -67,9 +72,12 @@ def _settle(item: NumberOperationItem, kind: str, seen: NumberStatus | None) -> 
 class NumberOperations:
     """Starts and follows register/release operations for one process."""
 
-    def __init__(self, dispatcher: VendorDispatcher, records: RecordStore) -> None:
+    def __init__(
+        self, dispatcher: VendorDispatcher, records: RecordStore, settlements: Settlements
+    ) -> None:
         self._dispatcher = dispatcher
         self._records = records
+        self._settlements = settlements
 
     async def start(
         self,
@@ -108,6 +116,11 @@ class NumberOperations:
             feature_set_id=f"{bound.vendor}:{feature_set_id}",
         )
         await self._save(bound.tenant_id, operation)
+        await self._settlements.pending(
+            FollowKind.NUMBER_OPERATION, bound.tenant_id, operation.id, KEEP_SECONDS
+        )
+        if operation.status is not OperationState.PENDING:
+            await self._settlements.operation(bound.tenant_id, operation)
         return operation
 
     async def get(self, tenant_id: str, operation_id: str) -> Operation:
@@ -132,8 +145,30 @@ class NumberOperations:
         updated = msgspec.structs.replace(
             operation, items=items, status=_state(items), updated_at=datetime.now(UTC)
         )
-        await self._save(tenant_id, updated)
-        return updated
+        if updated.status is OperationState.PENDING:
+            await self._save(tenant_id, updated)
+            return updated
+        return await self._finish(tenant_id, operation, updated)
+
+    async def _finish(self, tenant_id: str, seen: Operation, settled: Operation) -> Operation:
+        """Save the final state, then record the event, once: of several polls that saw it
+        settle (any replica), the one holding the lock writes, and the others answer what it
+        wrote or, while it writes, the operation as it was. Should the event fail to be
+        recorded, the poller records it when it next finds the operation settled."""
+        lock, owner = _key(tenant_id, settled.id) + ":settling", secrets.token_hex(8)
+        if not await self._records.acquire(lock, owner, SETTLE_LOCK_SECONDS):
+            return seen
+        try:
+            raw = await self._records.get(_key(tenant_id, settled.id))
+            if raw is not None:
+                stored = msgspec.json.decode(raw, type=Operation)
+                if stored.status is not OperationState.PENDING:
+                    return stored
+            await self._save(tenant_id, settled)
+            await self._settlements.operation(tenant_id, settled)
+            return settled
+        finally:
+            await self._records.release(lock, owner)
 
     async def _save(self, tenant_id: str, operation: Operation) -> None:
         await self._records.put(

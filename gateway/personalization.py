@@ -5,7 +5,9 @@ sent, so a bad record fails fast with the field named. A batch larger than the v
 call is split; the gateway batch records each vendor batch it submitted, and a status request
 merges the vendor's per-record statuses back into the consumer's order. If the vendor refuses a
 later slice, the records already submitted stay submitted (never sent twice) and the refused
-ones are reported failed with the vendor's reason.
+ones are reported failed with the vendor's reason. A batch is followed by the background poller
+until its one ``caller_id.personalization_batch.completed`` is recorded, by whichever status
+request sees no record pending first (the poller's or a consumer's).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from contract.caller_id import (
 from contract.errors import FieldError, GatewayError, NotFound, ValidationFailed
 from contract.phone import InvalidNumber, parse_e164
 from gateway.dispatch import Bound, Invoke, VendorDispatcher
+from gateway.events.follow import FollowKind
+from gateway.events.settled import Settlements
 from gateway.pipeline import CacheUse
 from policies.records import RecordStore
 
@@ -49,6 +53,8 @@ class _StoredBatch(msgspec.Struct, frozen=True):
     created_at: datetime
     total: int
     slices: list[_Slice]
+    settled: bool = False
+    """Whether its event was recorded (the vendor is still asked for each status request)."""
 
 
 def check_record(
@@ -77,9 +83,12 @@ def check_record(
 class Personalizations:
     """Real-time personalizations and gateway batches for one process."""
 
-    def __init__(self, dispatcher: VendorDispatcher, records: RecordStore) -> None:
+    def __init__(
+        self, dispatcher: VendorDispatcher, records: RecordStore, settlements: Settlements
+    ) -> None:
         self._dispatcher = dispatcher
         self._records = records
+        self._settlements = settlements
 
     async def prepare(
         self,
@@ -162,6 +171,9 @@ class Personalizations:
             KEEP_SECONDS,
             tenant_id=bound.tenant_id,
         )
+        await self._settlements.pending(
+            FollowKind.PERSONALIZATION_BATCH, bound.tenant_id, stored.id, KEEP_SECONDS
+        )
         return _summary(stored, [_pending(s) for s in slices], with_records=False)
 
     async def status(self, tenant_id: str, batch_id: str) -> PersonalizationBatch:
@@ -183,7 +195,17 @@ class Personalizations:
                 _status_of(vendor_id),
             )
             merged.append(_aligned(piece, statuses.value))
-        return _summary(stored, merged, with_records=True)
+        batch = _summary(stored, merged, with_records=True)
+        if batch.status is not BatchState.PENDING and not stored.settled:
+            kept = KEEP_SECONDS - (datetime.now(UTC) - stored.created_at).total_seconds()
+            await self._records.put(
+                _key(tenant_id, batch_id),
+                msgspec.json.encode(msgspec.structs.replace(stored, settled=True)),
+                max(1.0, kept),
+                tenant_id=tenant_id,
+            )
+            await self._settlements.batch(tenant_id, batch)
+        return batch
 
 
 def _submitting(

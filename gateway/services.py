@@ -19,10 +19,14 @@ from gateway.auth.sql_store import SqlTenantStore
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
 from gateway.events.endpoints import WebhookEndpoints
+from gateway.events.follow import FollowList
 from gateway.events.hydrate import call_hydrator
 from gateway.events.ingest import EventIngestor
 from gateway.events.log import EventLog
+from gateway.events.poller import EventPoller
 from gateway.events.recorder import EventRecorder
+from gateway.events.retention import EventRetention
+from gateway.events.settled import Settlements
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
@@ -75,6 +79,10 @@ class Services:
     """The one way events enter the log (and reach subscriptions)."""
     webhook_endpoints: WebhookEndpoints
     ingestor: EventIngestor
+    poller: EventPoller
+    """Follows pending operations and batches until they settle (their events)."""
+    event_retention: EventRetention
+    """Deletes events and raw vendor deliveries past their retention (the janitor runs it)."""
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -244,6 +252,10 @@ async def open_services(
     recorder = EventRecorder(events)
     webhook_endpoints = WebhookEndpoints(stores.database, stores.vault)
     receivers = {v.name: v.webhooks for v in vendors if v.webhooks is not None}
+    follows = FollowList(records)
+    settlements = Settlements(recorder, follows)
+    number_operations = NumberOperations(dispatcher, records, settlements)
+    personalizations = Personalizations(dispatcher, records, settlements)
     return Services(
         settings=settings,
         database=stores.database,
@@ -259,16 +271,26 @@ async def open_services(
         last_known=last_known,
         records=records,
         audit=AuditLog(stores.database),
-        number_operations=NumberOperations(dispatcher, records),
-        personalizations=Personalizations(dispatcher, records),
+        number_operations=number_operations,
+        personalizations=personalizations,
         verifications=Verifications(
-            dispatcher, records, stores.vault, settings.verification_endpoints
+            dispatcher, records, stores.vault, settings.verification_endpoints, settlements
         ),
         events=events,
         event_recorder=recorder,
         webhook_endpoints=webhook_endpoints,
         ingestor=EventIngestor(
             stores.database, webhook_endpoints, receivers, recorder, call_hydrator(dispatcher)
+        ),
+        poller=EventPoller(
+            follows,
+            settlements,
+            number_operations,
+            personalizations,
+            settings.policies.event_poll_seconds,
+        ),
+        event_retention=EventRetention(
+            stores.database, events, settings.policies.event_retention_days
         ),
     )
 

@@ -230,6 +230,9 @@ class PolicySettings:
     """How long the in-process cache tier keeps an entry."""
     event_retention_days: float = setting("GATEWAY_EVENT_RETENTION_DAYS", _positive_float, 30.0)
     """How long events and raw vendor deliveries are kept."""
+    event_poll_seconds: float = setting("GATEWAY_EVENT_POLL_SECONDS", _positive_float, 5.0)
+    """How often the gateway looks at pending operations and batches to emit their events when
+    they settle (an item that stays pending is asked about less and less often)."""
     webhook_allow_http: bool = setting("GATEWAY_WEBHOOK_ALLOW_HTTP", _parse_bool, False)
     """Whether subscriptions may deliver over plain http (https only otherwise)."""
     webhook_allowed_networks: tuple[str, ...] = setting(

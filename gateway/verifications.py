@@ -6,6 +6,10 @@ the user's access token: it is fetched only when its origin is on the allow-list
 hosts by default; the simulator's in sandbox mode), with redirects refused, so a forged callback
 cannot make the gateway reach anything else. The access token is used once and never stored; the
 profile is sealed with the vault's keys at rest.
+
+When a callback ends a verification (verified, rejected, expired or failed), one
+``verification.completed`` is recorded. Its ``data`` is the verification as its GET answers it
+but without the profile: the event log is not sealed, so the profile stays behind the GET.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from contract.caller_id import (
 )
 from contract.errors import FieldError, NotFound, ValidationFailed, VendorCredentialRejected
 from gateway.dispatch import Bound, VendorDispatcher
+from gateway.events.settled import Settlements
 from policies.records import RecordStore
 from policies.vault import Vault
 
@@ -97,10 +102,12 @@ class Verifications:
         records: RecordStore,
         vault: Vault,
         allowed_origins: Sequence[str],
+        settlements: Settlements,
     ) -> None:
         self._dispatcher = dispatcher
         self._records = records
         self._vault = vault
+        self._settlements = settlements
         self.allowed_origins = tuple(allowed_origins)
 
     async def start(
@@ -143,8 +150,10 @@ class Verifications:
     async def callback(self, vendor: str, body: object) -> Verification:
         """Record the vendor's callback; fetch the profile when approved and allowed.
 
-        A repeated callback for a settled verification changes nothing. A vendor failure while
-        fetching leaves it pending and raises, so the vendor retries its callback.
+        A repeated callback for a settled verification changes nothing (its event, recorded
+        once, is recorded again if the first callback failed before it could be). A vendor
+        failure while fetching leaves it pending and raises, so the vendor retries its
+        callback.
         """
         adapter = self._dispatcher.adapter(vendor, PhoneVerifier)
         data = adapter.parse_callback(body)
@@ -153,6 +162,7 @@ class Verifications:
             raise NotFound("no pending verification with this requestId")
         current = stored.verification
         if current.status is not VerificationState.PENDING:
+            await self._settlements.verification(stored.tenant_id, current)
             return current
         if _expired(current):
             return await self._settle(stored, VerificationState.EXPIRED, "the callback came late")
@@ -198,6 +208,7 @@ class Verifications:
                 sealed_profile=sealed_profile,
             )
         )
+        await self._settlements.verification(stored.tenant_id, verification)
         return verification
 
     async def _load(self, request_id: str) -> _Stored | None:

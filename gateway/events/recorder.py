@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
 from contract.events import Event, EventData, EventType
+from contract.vendor_data import VENDOR_DATA_FIELD
 from gateway.events.log import EventLog, new_event_id
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,22 @@ class EventRecorder:
             vendor=vendor,
             tenant_id=tenant_id,
             subject=subject,
-            data=data if isinstance(data, dict) else msgspec.to_builtins(data),
+            data=as_answered(data if isinstance(data, dict) else msgspec.to_builtins(data)),
         )
         if not await self._log.append(event, identity):
             return None
         log.info("events: recorded", extra={"vendor": vendor, "event_type": type_.value})
         return event
+
+
+def as_answered(value: Any) -> Any:
+    """``value`` as the API answers it when nothing extra is asked: every ``vendor_data``
+    (the vendor's own object, only there on ``include=vendor_data``) is null."""
+    if isinstance(value, dict):
+        return {
+            key: None if key == VENDOR_DATA_FIELD else as_answered(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [as_answered(item) for item in value]
+    return value

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar, cast
 import msgspec
 from litestar.params import Parameter
 
-from contract.vendor_data import Include
+from contract.vendor_data import VENDOR_DATA_FIELD, Include
 
 IncludeQuery = Annotated[
     list[Include] | None,
@@ -27,8 +27,6 @@ IncludeQuery = Annotated[
 
 
 V = TypeVar("V", bound=msgspec.Struct)
-
-VENDOR_DATA_FIELD = "vendor_data"
 
 
 def with_includes(value: V, include: Sequence[Include] | None) -> V:

@@ -60,6 +60,21 @@ class SqlRecordStore:
         async with self._database.begin() as connection:
             await connection.execute(statement)
 
+    async def scan(self, prefix: str, limit: int) -> list[tuple[str, bytes]]:
+        """Up to ``limit`` live records whose key starts with ``prefix``, in key order."""
+        query = (
+            select(records.c.key, records.c.value)
+            .where(
+                records.c.key.startswith(prefix, autoescape=True),
+                records.c.expires_at > self._clock.time(),
+            )
+            .order_by(records.c.key)
+            .limit(limit)
+        )
+        async with self._database.begin() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [(str(row["key"]), bytes(row["value"])) for row in rows]
+
     async def delete(self, key: str) -> None:
         """Forget a record."""
         async with self._database.begin() as connection:
