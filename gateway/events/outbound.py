@@ -192,9 +192,9 @@ class SafeWebhookSender:
             return list(known)
         try:
             answers = await self._resolver(host, _port(target))
-        except OSError as exc:
+            addresses = [ip_address(answer) for answer in answers]
+        except (OSError, ValueError) as exc:  # UnicodeError: a label longer than DNS allows
             raise _Unresolved(f"the host {host} could not be resolved: {_words(exc)}") from None
-        addresses = [ip_address(answer) for answer in answers]
         if not addresses:
             raise _Unresolved(f"the host {host} resolves to no address")
         for address in addresses:

@@ -277,8 +277,9 @@ async def test_an_unreachable_receiver_is_a_result_in_words() -> None:
     assert result.error is not None and "could not connect" in result.error
 
 
-async def test_an_unresolvable_name_is_a_result_in_words() -> None:
-    result = await sender().send("https://nothing.receiver.invalid/", BODY, HEADERS, 5)
+@pytest.mark.parametrize("host", ["nothing.receiver.invalid", "a" * 64 + ".receiver.invalid"])
+async def test_an_unresolvable_name_is_a_result_in_words(host: str) -> None:
+    result = await sender().send(f"https://{host}/", BODY, HEADERS, 5)
     assert result.status_code is None
     assert result.error is not None and "could not be resolved" in result.error
 
