@@ -34,7 +34,7 @@ from policies.sql.schema import delivery_attempts, webhook_deliveries
 
 log = logging.getLogger(__name__)
 
-LEASE_MARGIN_SECONDS = 30.0
+LEASE_MARGIN_SECONDS = 5.0
 """How much longer than one attempt's time limit a replica holds a row it is sending."""
 IDLE_SECONDS = 2.0
 """The longest the worker sleeps when nothing wakes it."""
@@ -123,7 +123,12 @@ class DeliveryWorker:
             result = SendResult(None, 0.0, error="no signing secret (rotate it)")
         else:
             headers = signed_headers(receiver.signing_secrets, event.id, datetime.now(UTC), body)
-            result = await self._sender.send(receiver.url, body, headers, self._timeout)
+            try:
+                result = await self._sender.send(receiver.url, body, headers, self._timeout)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._settle(delivery_id, "pending"))
+                raise
         await self._record_attempt(row, attempt, event.type.value, result)
         await self._after(delivery_id, attempt, receiver, result)
         return True
