@@ -90,7 +90,8 @@ class CallCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             msgspec.Meta(
                 pattern=HTTP_URL_PATTERN,
                 max_length=2048,
-                description="The vendor POSTs its call events here (its own payload shape).",
+                description="The gateway POSTs this call's normalized `call.*` events here, "
+                "signed with the tenant's call-webhook secret.",
             ),
         ]
         | None

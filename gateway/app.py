@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from adapters.registry import VENDORS, VendorEntry
 from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
+from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
@@ -46,6 +47,11 @@ from gateway.routes.guards import (
 from gateway.routes.health import healthz, metrics_endpoint, readyz
 from gateway.routes.numbers import NumbersController
 from gateway.routes.operations import OperationsController
+from gateway.routes.subscriptions import (
+    CallWebhooksController,
+    EventRedeliveryController,
+    SubscriptionsController,
+)
 from gateway.routes.vendor_webhooks import VendorWebhooksController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.routes.webhooks_inbound import receive_vendor_webhook
@@ -100,6 +106,9 @@ def create_app(
             AuditController,
             EventsController,
             WebhookEndpointsController,
+            SubscriptionsController,
+            EventRedeliveryController,
+            CallWebhooksController,
         ],
         guards=[authorize],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
@@ -122,6 +131,7 @@ def create_app(
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
             asyncio.create_task(services.ingestor.run_forever()),
             asyncio.create_task(services.poller.run_forever()),
+            asyncio.create_task(services.deliveries.run_forever()),
             asyncio.create_task(metrics.mirror_forever()),
         ]
 
@@ -171,7 +181,7 @@ def create_app(
     )
     finish_document(
         app.openapi_schema,
-        closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES,
+        closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES + SUBSCRIPTION_BODIES,
         public=public_operations(app.routes),
     )
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)

@@ -18,15 +18,20 @@ from gateway.auth.principal import Authenticator
 from gateway.auth.sql_store import SqlTenantStore
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
+from gateway.events.delivery import DeliveryWorker
 from gateway.events.endpoints import WebhookEndpoints
 from gateway.events.follow import FollowList
 from gateway.events.hydrate import call_hydrator
 from gateway.events.ingest import EventIngestor
 from gateway.events.log import EventLog
+from gateway.events.outbound import SafeWebhookSender, WebhookSender
+from gateway.events.outbox import Outbox
 from gateway.events.poller import EventPoller
 from gateway.events.recorder import EventRecorder
+from gateway.events.registration import CallWebhooks
 from gateway.events.retention import EventRetention
 from gateway.events.settled import Settlements
+from gateway.events.subscriptions import Subscriptions
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
@@ -83,6 +88,12 @@ class Services:
     """Follows pending operations and batches until they settle (their events)."""
     event_retention: EventRetention
     """Deletes events and raw vendor deliveries past their retention (the janitor runs it)."""
+    subscriptions: Subscriptions
+    outbox: Outbox
+    """Deliveries queued per event and subscription, and their attempts."""
+    deliveries: DeliveryWorker
+    call_webhooks: CallWebhooks
+    """What routes a placed call's events to the gateway and on to its ``webhook_url``."""
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -163,6 +174,12 @@ def _cannot_use(database: Database, settings: Settings, exc: Exception) -> str:
     first = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
     variable = "GATEWAY_DATABASE_URL" if settings.stores.shared else "GATEWAY_DATA_DIR"
     return f"cannot use the database {database.describe()}: {first} (check {variable})"
+
+
+def build_webhook_sender(settings: Settings) -> WebhookSender:
+    """The one place the sender of event deliveries is chosen: the SSRF-safe one, within the
+    operator's policy (resolved addresses checked, then connected to; no redirects)."""
+    return SafeWebhookSender.from_settings(settings.policies)
 
 
 def build_pipeline(
@@ -249,9 +266,17 @@ async def open_services(
         )
     )
     events = EventLog(stores.database)
-    recorder = EventRecorder(events)
+    outbox = Outbox(stores.database)
+    recorder = EventRecorder(events, outbox)
+    sender = build_webhook_sender(settings)
+    subscriptions = Subscriptions(
+        stores.database, stores.vault, sender, settings.policies.webhook_secret_overlap_seconds
+    )
     webhook_endpoints = WebhookEndpoints(stores.database, stores.vault)
     receivers = {v.name: v.webhooks for v in vendors if v.webhooks is not None}
+    ingestor = EventIngestor(
+        stores.database, webhook_endpoints, receivers, recorder, call_hydrator(dispatcher)
+    )
     follows = FollowList(records)
     settlements = Settlements(recorder, follows)
     number_operations = NumberOperations(dispatcher, records, settlements)
@@ -279,8 +304,11 @@ async def open_services(
         events=events,
         event_recorder=recorder,
         webhook_endpoints=webhook_endpoints,
-        ingestor=EventIngestor(
-            stores.database, webhook_endpoints, receivers, recorder, call_hydrator(dispatcher)
+        ingestor=ingestor,
+        subscriptions=subscriptions,
+        outbox=outbox,
+        deliveries=DeliveryWorker(
+            stores.database, outbox, subscriptions, events, recorder, sender, settings.policies
         ),
         poller=EventPoller(
             follows,
@@ -292,6 +320,7 @@ async def open_services(
         event_retention=EventRetention(
             stores.database, events, settings.policies.event_retention_days
         ),
+        call_webhooks=CallWebhooks(webhook_endpoints, ingestor, subscriptions, outbox, sender),
     )
 
 

@@ -85,6 +85,14 @@ def _parse_networks(raw: str) -> tuple[str, ...]:
     return tuple(networks)
 
 
+def _parse_schedule(raw: str) -> tuple[float, ...]:
+    """Comma-separated seconds such as ``0,5,300``: the wait before each delivery attempt."""
+    waits = tuple(_non_negative_float(part.strip()) for part in raw.split(",") if part.strip())
+    if not waits:
+        raise ValueError("name at least one wait, such as 0,5,300")
+    return waits
+
+
 def _parse_bool(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -244,6 +252,22 @@ class PolicySettings:
         "GATEWAY_WEBHOOK_TIMEOUT_SECONDS", _positive_float, 10.0
     )
     """How long one delivery attempt may take."""
+    webhook_retry_schedule: tuple[float, ...] = setting(
+        "GATEWAY_WEBHOOK_RETRY_SCHEDULE",
+        _parse_schedule,
+        (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0),
+    )
+    """Seconds to wait before each attempt of a delivery (the first is usually 0), with up to
+    10% jitter; after the last one fails the delivery is given up (replay it)."""
+    webhook_disable_after_seconds: float = setting(
+        "GATEWAY_WEBHOOK_DISABLE_AFTER_SECONDS", _positive_float, 5 * 86400.0
+    )
+    """A subscription whose deliveries have failed for this long is disabled."""
+    webhook_secret_overlap_seconds: float = setting(
+        "GATEWAY_WEBHOOK_SECRET_OVERLAP_SECONDS", _non_negative_float, 86400.0
+    )
+    """After a signing secret is rotated, deliveries carry the old one's signature too for
+    this long."""
     cache_stale_if_error_seconds: float = setting(
         "GATEWAY_CACHE_STALE_IF_ERROR_SECONDS", _non_negative_float, 300.0
     )

@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
 from sqlalchemy import ColumnElement, RowMapping, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contract.errors import FieldError, NotFound, ValidationFailed
 from contract.events import Event, EventPage, EventType
@@ -22,6 +24,9 @@ from policies.sql import Database
 from policies.sql.schema import events
 
 TYPE_FILTER = re.compile(r"(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)")
+
+AfterAppend = Callable[[AsyncConnection, Event], Awaitable[object]]
+"""Work done in the transaction that appends an event (its deliveries are queued so)."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_urlsafe(16)
 
 
-def parse_type_filters(raw: list[str] | None) -> tuple[str, ...]:
-    """Type filters as given in a query (``call.*``, ``call.completed``, comma-separated too)."""
+def parse_type_filters(raw: list[str] | None, field: str = "query.type") -> tuple[str, ...]:
+    """Type filters as given in a query or a body (``call.*``, ``call.completed``,
+    comma-separated too); ``field`` names where they were, for the 422."""
     filters = tuple(part.strip() for value in raw or () for part in value.split(",") if part)
     for value in filters:
         known = value.endswith("*") or value in EventType.__members__.values()
@@ -50,12 +56,23 @@ def parse_type_filters(raw: list[str] | None) -> tuple[str, ...]:
                 "unknown event type filter",
                 errors=[
                     FieldError(
-                        field="query.type",
+                        field=field,
                         message=f"{value!r} is neither an event type nor a prefix like 'call.*'",
                     )
                 ],
             )
     return filters
+
+
+def type_matches(filters: tuple[str, ...] | list[str], event_type: str) -> bool:
+    """Whether ``event_type`` is one of ``filters`` (exact types, ``*``, prefixes like
+    ``call.*``), as ``GET /v1/events?type=`` reads them."""
+    for value in filters:
+        if value == "*" or value == event_type:
+            return True
+        if value.endswith(".*") and event_type.startswith(value[:-1]):
+            return True
+    return False
 
 
 class EventLog:
@@ -64,8 +81,10 @@ class EventLog:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def append(self, event: Event, identity: str) -> bool:
-        """Store ``event`` unless one with its identity exists; whether it was new."""
+    async def append(self, event: Event, identity: str, then: AfterAppend | None = None) -> bool:
+        """Store ``event`` unless one with its identity exists; whether it was new. ``then``
+        runs in the same transaction when it was, so what follows the event is stored with it
+        or not at all."""
         statement = (
             upsert_statement(self._database, events)
             .values(
@@ -83,7 +102,10 @@ class EventLog:
         )
         async with self._database.begin() as connection:
             result = await connection.execute(statement)
-        return bool(result.rowcount)
+            new = bool(result.rowcount)
+            if new and then is not None:
+                await then(connection, event)
+        return new
 
     async def get(self, tenant_id: str, event_id: str) -> Event:
         """One of the tenant's events (404 otherwise)."""

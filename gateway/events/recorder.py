@@ -1,6 +1,6 @@
 """The one way an event enters the log, whoever observed it (a vendor's webhook, a poller, a
-verification callback): recorded once per identity, then handed on to whatever follows events
-(deliveries to subscriptions)."""
+verification callback): recorded once per identity, with a delivery queued in the same
+transaction for every subscription it matches (the outbox)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import msgspec
 from contract.events import Event, EventData, EventType
 from contract.vendor_data import VENDOR_DATA_FIELD
 from gateway.events.log import EventLog, new_event_id
+from gateway.events.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,9 @@ log = logging.getLogger(__name__)
 class EventRecorder:
     """Records events in the log, each identity once per tenant and vendor."""
 
-    def __init__(self, log_: EventLog) -> None:
+    def __init__(self, log_: EventLog, outbox: Outbox) -> None:
         self._log = log_
+        self._outbox = outbox
 
     async def record(
         self,
@@ -45,8 +47,9 @@ class EventRecorder:
             subject=subject,
             data=as_answered(data if isinstance(data, dict) else msgspec.to_builtins(data)),
         )
-        if not await self._log.append(event, identity):
+        if not await self._log.append(event, identity, then=self._outbox.enqueue):
             return None
+        self._outbox.wake.set()
         log.info("events: recorded", extra={"vendor": vendor, "event_type": type_.value})
         return event
 

@@ -18,7 +18,7 @@ from contract.errors import FieldError, ValidationFailed
 from contract.schema import Call, CallPage, LiveCallCheck, newest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.events.registration import with_gateway_webhook
+from gateway.events.registration import subscribe_call, with_gateway_webhook
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.routes.actions import run_action
@@ -153,8 +153,10 @@ class CallsController(Controller):
     ) -> Response[Call]:
         """Queue an AI call; follow it with `GET /v1/calls/{id}`, the event log, or `webhook_url`.
 
-        When the tenant has a webhook endpoint for the vendor and no `webhook_url` is given, the
-        call's events come to the gateway and land in `GET /v1/events` as unified events.
+        The call's events come to the gateway (through the tenant's webhook endpoint for the
+        vendor) and land in `GET /v1/events` as unified events. With `webhook_url`, the gateway
+        also sends that URL the call's `call.*` events, normalized and signed with the tenant's
+        call-webhook secret (`POST /v1/call-webhooks/rotate-secret` makes it; 409 until then).
 
         With `Idempotency-Key`, a retry never dials twice: the gateway replays its first answer,
         and forwards a key derived from yours to the vendor, which deduplicates too.
@@ -169,13 +171,8 @@ class CallsController(Controller):
                 f"{bound.vendor} cannot place this call as asked", errors=problems
             )
         vendor_key = vendor_idempotency_key(tenant_id, "place_call", idempotency_key)
-        sent = await with_gateway_webhook(
-            services.webhook_endpoints,
-            services.ingestor,
-            tenant_id,
-            bound.vendor,
-            data,
-            public_url(services, request),
+        routed = await with_gateway_webhook(
+            services.call_webhooks, tenant_id, bound.vendor, data, public_url(services, request)
         )
 
         async def place() -> Call:
@@ -183,9 +180,13 @@ class CallsController(Controller):
                 bound,
                 Op.PLACE_CALL,
                 lambda adapter, credential: adapter.place_call(
-                    credential, sent, to_e164, from_e164, vendor_key
+                    credential, routed.call, to_e164, from_e164, vendor_key
                 ),
             )
+            if routed.consumer_url is not None:
+                await subscribe_call(
+                    services.call_webhooks, tenant_id, outcome.value.id, routed.consumer_url
+                )
             return with_includes(outcome.value, None)
 
         return await run_idempotently(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Double,
@@ -162,4 +163,91 @@ events = Table(
     UniqueConstraint("tenant_id", "vendor", "identity", name="uq_events_identity"),
     Index("ix_events_tenant_id", "tenant_id", "seq"),
     Index("ix_events_created_at", "created_at"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False, comment="endpoint, or call (a call's webhook_url)"),
+    Column("url", String(2048), nullable=False),
+    Column("types", Text, nullable=False, comment="event type filters, as JSON"),
+    Column("subject", String(256), comment="only events about this object (a call's)"),
+    Column("description", String(500)),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", String(200)),
+    Column("sealed_secret", LargeBinary, comment="the vault's envelope; null: the tenant's"),
+    Column("sealed_previous_secret", LargeBinary, comment="still signing until previous_until"),
+    Column("previous_until", Double, comment="epoch seconds"),
+    Column("failing_since", Double, comment="epoch seconds of the first failure in a row"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_subscriptions_tenant_id", "tenant_id", "kind"),
+)
+
+call_webhook_secrets = Table(
+    "call_webhook_secrets",
+    metadata,
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+    Column("sealed_secret", LargeBinary, nullable=False, comment="the vault's envelope"),
+    Column("sealed_previous_secret", LargeBinary, comment="still signing until previous_until"),
+    Column("previous_until", Double, comment="epoch seconds"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "subscription_id",
+        String(64),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False, comment="pending, delivered, failed or canceled"),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Double, nullable=False, comment="epoch seconds"),
+    Column("claimed_until", Double, comment="epoch seconds: a replica is sending it (a lease)"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_webhook_deliveries_state", "state", "next_attempt_at"),
+    Index("ix_webhook_deliveries_subscription_id", "subscription_id"),
+    Index("ix_webhook_deliveries_event_id", "event_id"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "delivery_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "subscription_id",
+        String(64),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("tenant_id", String(64), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Double, nullable=False),
+    Column("response_head", Text),
+    Column("error", Text),
+    Index("ix_delivery_attempts_subscription_id", "subscription_id", "id"),
+    Index("ix_delivery_attempts_delivery_id", "delivery_id"),
 )

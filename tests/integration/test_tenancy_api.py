@@ -105,6 +105,9 @@ def owner_objects(owner: TenantHandle) -> dict[str, str]:
             "id",
         ),
         "event_id": owner_event(owner),
+        "subscription_id": created(
+            client.post("/v1/subscriptions", json={"url": "https://owner.example/events"}), "id"
+        ),
     }
 
 
@@ -189,6 +192,8 @@ def minimal_body(schema: dict[str, Any]) -> Any:
         }
     if kind == "array":
         return [minimal_body(schema["items"])] * schema.get("minItems", 0)
+    if kind == "string" and schema.get("format") == "date-time":
+        return "2020-01-01T00:00:00Z"
     if kind == "string" or not schema:
         return "x" * max(1, schema.get("minLength", 1))
     if kind == "boolean":

@@ -633,22 +633,27 @@ def test_a_failing_vendor_is_reported_beside_the_others_numbers(
     problem(agent.client.get("/v1/numbers", params={"vendor": "topcalls"}), 502, "vendor-error")
 
 
-def test_a_per_call_webhook_reaches_the_consumers_receiver(agent: AgentTenant) -> None:
+def test_a_per_call_webhook_never_gets_the_vendors_payload(agent: AgentTenant) -> None:
+    """The gateway forwards a call's normalized events to its `webhook_url` (pinned in
+    test_subscriptions_api.py); here the URL is one it may not deliver to (loopback over http,
+    not allowed by these settings), so the call is refused before the vendor is asked."""
     receiver = HookReceiver()
     server = start_in_thread(receiver)
+    body = {
+        "to_number": "+14155550123",
+        "task": "Confirm the visit",
+        "webhook_url": server.url + "/h",
+    }
     try:
-        call = placed(agent, webhook_url=server.url + "/hooks/calls", metadata={"ref": "W-9"})
-
-        events = poll(
-            receiver.events, lambda got: any(b["event"] == "call.completed" for _, b in got)
-        )
+        secret = agent.client.post("/v1/call-webhooks/rotate-secret")
+        unsafe = agent.client.post("/v1/calls", json={"vendor": "topcalls", **body})
     finally:
         server.stop()
-    headers, completed = next((h, b) for h, b in events if b["event"] == "call.completed")
-    assert headers["x-topcalls-event"] == "call.completed"
-    assert "topcalls:" + completed["call_id"] == call["id"]
-    assert completed["transcript"] and completed["recording_url"] and completed["call_summary"]
-    assert completed["metadata"]["ref"] == "W-9"
+
+    assert secret.status_code == 200, secret.text
+    assert unsafe.status_code == 422, unsafe.text
+    assert unsafe.json()["errors"][0]["field"] == "body.webhook_url"
+    assert receiver.events() == []
 
 
 # --- numbers and carriers -------------------------------------------------------------------------
