@@ -20,6 +20,7 @@ from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
+from gateway.events.endpoints import WebhookEndpointSettings
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -181,8 +182,13 @@ def create_app(
     )
     finish_document(
         app.openapi_schema,
-        closed_bodies=ADMIN_BODIES + AGENT_BODIES + CALLER_ID_BODIES + SUBSCRIPTION_BODIES,
+        closed_bodies=ADMIN_BODIES
+        + AGENT_BODIES
+        + CALLER_ID_BODIES
+        + SUBSCRIPTION_BODIES
+        + (WebhookEndpointSettings,),
         public=public_operations(app.routes),
+        raw_json_bodies={"receiveVendorWebhook": "The vendor's webhook, exactly as it sends it."},
     )
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
     return app

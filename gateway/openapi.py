@@ -6,7 +6,8 @@ adds what is the same everywhere (the request-id header, ``Retry-After`` on 429)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
@@ -17,8 +18,10 @@ from litestar.openapi.spec import (
     Components,
     OpenAPI,
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    RequestBody,
     Schema,
     SecurityScheme,
     Tag,
@@ -195,6 +198,7 @@ def finish_document(
     document: OpenAPI,
     closed_bodies: Iterable[type[msgspec.Struct]] = (),
     public: Iterable[str] = (),
+    raw_json_bodies: Mapping[str, str] = MappingProxyType({}),
 ) -> None:
     """Add the headers every response carries, and drop Litestar's own 400 body, in place.
 
@@ -203,6 +207,10 @@ def finish_document(
 
     ``closed_bodies`` are request bodies that refuse unknown fields; their schemas say so
     (``additionalProperties: false``), which Litestar does not derive from msgspec.
+
+    ``raw_json_bodies`` names operations that read their JSON body as raw bytes (a vendor's
+    webhook, whose signature covers the bytes), with a description of it: Litestar cannot see
+    such a body, so it is declared here.
 
     Litestar documents a 400 with its own error shape for any operation with parameters; the
     gateway answers invalid input with a 422 problem instead, and a 400 only for unreadable bodies,
@@ -215,6 +223,18 @@ def finish_document(
     for operation in _operations(document):
         if operation.operation_id in public:
             operation.security = []
+        if operation.operation_id is not None and operation.operation_id in raw_json_bodies:
+            operation.request_body = RequestBody(
+                content={
+                    "application/json": OpenAPIMediaType(
+                        schema=Schema(
+                            type=OpenAPIType.OBJECT,
+                            description=raw_json_bodies[operation.operation_id],
+                        )
+                    )
+                },
+                required=True,
+            )
         responses = operation.responses or {}
         litestar_400 = responses.get("400")
         if isinstance(litestar_400, OpenAPIResponse) and PROBLEM_MEDIA_TYPE not in (

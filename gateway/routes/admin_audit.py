@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from contract.errors import FieldError, ValidationFailed
-from contract.patterns import whole
 from gateway.audit import AuditAction, AuditPage
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
-from gateway.routes.params import CursorParam, Limit
+from gateway.routes.params import RFC3339, CursorParam, Limit, parse_moment
 from gateway.services import Services
 
 
@@ -58,31 +55,8 @@ class AuditController(Controller):
         return await services.audit.page(
             tenant_id=scope,
             action=action,
-            since=_moment(since, "query.since"),
-            until=_moment(until, "query.until"),
+            since=parse_moment(since, "query.since"),
+            until=parse_moment(until, "query.until"),
             cursor=cursor,
             limit=limit,
         )
-
-
-RFC3339 = whole(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})",
-    "a time in RFC 3339 form, e.g. 2026-11-01T09:30:00Z",
-)
-
-
-def _moment(raw: str | None, field: str) -> datetime | None:
-    """An RFC 3339 time with its offset (a time without one is refused: it would be a guess)."""
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("z", "Z"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationFailed(
-            f"{field} is not a time with an offset",
-            errors=[FieldError(field=field, message="use RFC 3339, e.g. 2026-11-30T08:00:00Z")],
-        )
-    return moment

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
@@ -14,6 +13,7 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.events.log import EventQuery, parse_type_filters
 from gateway.openapi import contract
+from gateway.routes.params import RFC3339, CursorParam, parse_moment
 from gateway.services import Services
 
 TypeFilter = Annotated[
@@ -47,19 +47,22 @@ class EventsController(Controller):
             str | None, Parameter(description="Only events about this object id.", max_length=256)
         ] = None,
         since: Annotated[
-            datetime | None, Parameter(description="Recorded at or after this time.")
+            str | None,
+            Parameter(description="Recorded at or after this time (RFC 3339).", pattern=RFC3339),
         ] = None,
         until: Annotated[
-            datetime | None, Parameter(description="Recorded before this time.")
+            str | None,
+            Parameter(description="Recorded before this time (RFC 3339).", pattern=RFC3339),
         ] = None,
-        cursor: Annotated[
-            str | None, Parameter(description="`next_cursor` of the previous page.", max_length=64)
-        ] = None,
+        cursor: CursorParam = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> EventPage:
         """The tenant's events, newest first."""
         where = EventQuery(
-            types=parse_type_filters(event_type), subject=subject, since=since, until=until
+            types=parse_type_filters(event_type),
+            subject=subject,
+            since=parse_moment(since, "query.since"),
+            until=parse_moment(until, "query.until"),
         )
         return await services.events.page(principal.require_tenant(), where, cursor, limit)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from litestar.openapi.spec import Example
@@ -101,3 +102,26 @@ IdempotencyKeyHeader = Annotated[
         max_length=255,
     ),
 ]
+
+
+RFC3339 = whole(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})",
+    "a time in RFC 3339 form, e.g. 2026-11-01T09:30:00Z",
+)
+
+
+def parse_moment(raw: str | None, field: str) -> datetime | None:
+    """An RFC 3339 time with its offset (a time without one is refused: it would be a guess)."""
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationFailed(
+            f"{field} is not a time with an offset",
+            errors=[FieldError(field=field, message="use RFC 3339, e.g. 2026-11-30T08:00:00Z")],
+        )
+    return moment
