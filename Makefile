@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+TEST_WORKERS ?= 2
+# Test modules run in parallel processes (pytest-xdist), each module whole in one of them so its
+# module-scoped fixtures are built once; most tests wait on servers, so two cores serve two well.
 
 .PHONY: run test fuzz bench lint openapi-lint format openapi clean
 
@@ -18,7 +21,7 @@ test: $(DEV_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	tools/openapi-lint/lint.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
 	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-300} $(BIN)/pytest -p no:logging -s tests/integration/test_fuzzing.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ FRESH_VENDOR = "trustcaller"
 """The vendor whose simulator each test gets fresh (the ``trustcaller_sim`` fixture): the
 suite's fault injection and request counting target it. Every other registered vendor's
 simulator is shared by the session (tests that count its requests start their own)."""
+
+
+def unlisted_number() -> str:
+    """An Indian mobile number no other test lists: the Truecaller simulator is shared by the
+    session, and a number another account listed is refused to the next one."""
+    return f"+91981{secrets.randbelow(10**7):07d}"
 
 
 @dataclass(frozen=True)

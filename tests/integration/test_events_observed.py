@@ -24,7 +24,7 @@ from gateway.auth.keys import generate_api_key
 from gateway.settings import Settings
 from policies.vault import generate_key_spec
 from simulators.server import RunningServer
-from tests.integration.conftest import GatewayStack, Simulators, TenantHandle
+from tests.integration.conftest import GatewayStack, Simulators, TenantHandle, unlisted_number
 from tests.processes import clean_env, free_port, stop, wait_until_up
 
 POLL_SECONDS = 0.1
@@ -85,7 +85,7 @@ def test_a_listing_settles_with_nobody_polling_and_is_one_event(
     caller_id_tenant: TenantHandle,
 ) -> None:
     client = caller_id_tenant.client
-    operation = list_numbers(client, feature_set(caller_id_tenant), ["+919812340001"])
+    operation = list_numbers(client, feature_set(caller_id_tenant), [unlisted_number()])
 
     event = one_event(client, "number.operation.completed")
 
@@ -129,7 +129,7 @@ def test_consumers_polling_while_the_poller_runs_still_make_one_event(
     caller_id_tenant: TenantHandle, gateway: GatewayStack
 ) -> None:
     operation = list_numbers(
-        caller_id_tenant.client, feature_set(caller_id_tenant), ["+919812340011"]
+        caller_id_tenant.client, feature_set(caller_id_tenant), [unlisted_number()]
     )
     seen: list[dict[str, Any]] = []
 
@@ -273,7 +273,7 @@ def test_two_replicas_polling_one_database_record_the_event_once(
     )
     feature = "truecaller:" + account.details["feature_sets"][0]["id"]
 
-    operation = list_numbers(first, feature, ["+919812340021"])
+    operation = list_numbers(first, feature, [unlisted_number()])
 
     event = one_event(second, "number.operation.completed")
     assert event["subject"] == operation["id"]

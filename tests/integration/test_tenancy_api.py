@@ -28,6 +28,7 @@ from tests.integration.conftest import (
     running_gateway,
     settings_for,
     simulator_module_of,
+    unlisted_number,
 )
 
 DOCUMENT = json.loads(
@@ -83,7 +84,7 @@ def owner_objects(owner: TenantHandle) -> dict[str, str]:
     registration = {
         "vendor": "truecaller",
         "feature_set_id": "truecaller:" + truecaller["feature_sets"][0]["id"],
-        "numbers": ["+919812340001"],
+        "numbers": [unlisted_number()],
     }
     return {
         # TopCalls' objects: the vendor can do every action on them (stop, cancel, release), so

@@ -8,7 +8,6 @@ the fields the unified shape drops (TrustCaller's ``ivr_id``, ``call_acceptable`
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ import pytest
 from adapters.capabilities import CallSource, NumberSource
 from adapters.registry import VENDORS
 from simulators.server import RunningServer
-from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.conftest import GatewayStack, TenantHandle, unlisted_number
 
 INCLUDE = {"include": "vendor_data"}
 DROPPED_BY_THE_SCHEMA = {
@@ -173,9 +172,7 @@ def walked_tenant(
     truecaller = tenant.accounts["truecaller"]
     feature_set = "truecaller:" + truecaller["feature_sets"][0]["id"]
     label = next(x for x in truecaller["labels"] if x["label_type"] == "dynamic")
-    # A number no other test lists: the Truecaller simulator is shared by the session, and a
-    # number another account listed is refused to this one.
-    listed = f"+91981{secrets.randbelow(10**7):07d}"
+    listed = unlisted_number()
     registered = client.post(
         "/v1/numbers",
         json={"vendor": "truecaller", "feature_set_id": feature_set, "numbers": [listed]},
