@@ -7,7 +7,6 @@ holds only facts an administrator may read (a key's name and scopes, a credentia
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ from enum import StrEnum
 import msgspec
 from sqlalchemy import RowMapping, insert, select
 
-from contract.errors import FieldError, GatewayError, ValidationFailed
+from contract.errors import GatewayError
 from gateway.auth.principal import Principal
 from gateway.request_context import current_request_id
+from gateway.row_cursor import decode_row_cursor, encode_row_cursor
 from policies.sql import Database
 from policies.sql.schema import audit_log
 
@@ -164,13 +164,14 @@ class AuditLog:
         if until is not None:
             query = query.where(audit_log.c.at < _utc(until))
         if cursor is not None:
-            query = query.where(audit_log.c.id < _decode_cursor(cursor))
+            query = query.where(audit_log.c.id < decode_row_cursor("audit", cursor))
         async with self._database.begin() as connection:
             rows = (await connection.execute(query)).mappings().all()
         entries = [_entry(row) for row in rows[:limit]]
         more = len(rows) > limit
         return AuditPage(
-            data=entries, next_cursor=_encode_cursor(int(rows[limit - 1]["id"])) if more else None
+            data=entries,
+            next_cursor=encode_row_cursor("audit", int(rows[limit - 1]["id"])) if more else None,
         )
 
 
@@ -205,21 +206,3 @@ def _entry(row: RowMapping) -> AuditEntry:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        if prefix != "audit" or not number.isdecimal():
-            raise ValueError(raw)
-        return int(number)
-    except ValueError:
-        raise ValidationFailed(
-            "the cursor is not one this gateway issued",
-            errors=[FieldError(field="query.cursor", message="use next_cursor as given")],
-        ) from None

@@ -6,7 +6,6 @@ racing on one delivery append it once (the database decides, not a read before t
 
 from __future__ import annotations
 
-import base64
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contract.errors import FieldError, NotFound, ValidationFailed
 from contract.events import Event, EventPage, EventType
+from gateway.row_cursor import decode_row_cursor, encode_row_cursor
 from policies.records.sql_store import upsert_statement
 from policies.sql import Database
 from policies.sql.schema import events
@@ -144,11 +144,11 @@ class EventLog:
         if where.until is not None:
             query = query.where(events.c.created_at < _utc(where.until))
         if cursor is not None:
-            query = query.where(events.c.seq < _decode_cursor(cursor))
+            query = query.where(events.c.seq < decode_row_cursor("events", cursor))
         async with self._database.begin() as connection:
             rows = (await connection.execute(query)).mappings().all()
         more = len(rows) > limit
-        next_cursor = _encode_cursor(int(rows[limit - 1]["seq"])) if more else None
+        next_cursor = encode_row_cursor("events", int(rows[limit - 1]["seq"])) if more else None
         return EventPage(data=[_event(row) for row in rows[:limit]], next_cursor=next_cursor)
 
     async def purge_older_than(self, cutoff: datetime) -> int:
@@ -178,21 +178,3 @@ def _aware(value: object) -> datetime:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"events:{seq}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        if prefix != "events" or not number.isdecimal():
-            raise ValueError(raw)
-        return int(number)
-    except ValueError:
-        raise ValidationFailed(
-            "the cursor is not one this gateway issued",
-            errors=[FieldError(field="query.cursor", message="use next_cursor as given")],
-        ) from None

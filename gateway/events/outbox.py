@@ -9,7 +9,6 @@ back here, newest first.
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,10 +17,10 @@ import msgspec
 from sqlalchemy import RowMapping, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from contract.errors import FieldError, ValidationFailed
 from contract.events import Event
 from contract.subscriptions import DeliveryAttempt, DeliveryAttemptPage
 from gateway.events.log import type_matches
+from gateway.row_cursor import decode_row_cursor, encode_row_cursor
 from policies.sql import Database
 from policies.sql.schema import delivery_attempts, events, subscriptions, webhook_deliveries
 
@@ -114,13 +113,13 @@ class Outbox:
             .limit(limit + 1)
         )
         if cursor is not None:
-            query = query.where(delivery_attempts.c.id < _decode_cursor(cursor))
+            query = query.where(delivery_attempts.c.id < decode_row_cursor("attempts", cursor))
         async with self._database.begin() as connection:
             rows = (await connection.execute(query)).mappings().all()
         more = len(rows) > limit
         return DeliveryAttemptPage(
             data=[_attempt(row) for row in rows[:limit]],
-            next_cursor=_encode_cursor(int(rows[limit - 1]["id"])) if more else None,
+            next_cursor=encode_row_cursor("attempts", int(rows[limit - 1]["id"])) if more else None,
         )
 
 
@@ -178,21 +177,3 @@ def _attempt(row: RowMapping) -> DeliveryAttempt:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _encode_cursor(attempt_id: int) -> str:
-    return base64.urlsafe_b64encode(f"attempts:{attempt_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        if prefix != "attempts" or not number.isdecimal():
-            raise ValueError(raw)
-        return int(number)
-    except ValueError:
-        raise ValidationFailed(
-            "the cursor is not one this gateway issued",
-            errors=[FieldError(field="query.cursor", message="use next_cursor as given")],
-        ) from None
