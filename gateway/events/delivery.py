@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import RowMapping, func, insert, or_, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 
 from contract.errors import NotFound
 from contract.events import EventType
@@ -30,6 +30,7 @@ from gateway.events.signing import signed_headers
 from gateway.events.subscriptions import Receiver, Subscriptions
 from gateway.settings import PolicySettings
 from policies.sql import Database, DatabaseUnavailable
+from policies.sql.claims import claim_next
 from policies.sql.schema import delivery_attempts, webhook_deliveries
 
 log = logging.getLogger(__name__)
@@ -85,30 +86,20 @@ class DeliveryWorker:
     async def deliver_one(self) -> bool:
         """Claim and send one due delivery; whether one was due."""
         now = time.time()
-        query = (
-            select(webhook_deliveries)
-            .where(
+        row = await claim_next(
+            self._database,
+            webhook_deliveries,
+            due=[
                 webhook_deliveries.c.state == "pending",
                 webhook_deliveries.c.next_attempt_at <= now,
-                or_(
-                    webhook_deliveries.c.claimed_until.is_(None),
-                    webhook_deliveries.c.claimed_until < now,
-                ),
-            )
-            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            ],
+            order_by=[webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id],
+            now=now,
+            lease_seconds=self._timeout + LEASE_MARGIN_SECONDS,
         )
-        async with self._database.begin() as connection:
-            row = (await connection.execute(query)).mappings().first()
-            if row is None:
-                return False
-            attempt = int(row["attempts"]) + 1
-            await connection.execute(
-                update(webhook_deliveries)
-                .where(webhook_deliveries.c.id == row["id"])
-                .values(attempts=attempt, claimed_until=now + self._timeout + LEASE_MARGIN_SECONDS)
-            )
+        if row is None:
+            return False
+        attempt = int(row["attempts"]) + 1
         delivery_id, tenant_id = int(row["id"]), str(row["tenant_id"])
         receiver = await self._subscriptions.receiver(str(row["subscription_id"]))
         try:

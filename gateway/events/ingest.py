@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, update
 
 from adapters.webhooks import InboundEvent, MalformedWebhook, WebhookReceiver, WebhookRejected
 from contract.errors import BadRequest, GatewayError, NotFound, Unauthorized
@@ -26,6 +26,7 @@ from contract.events import EventData
 from gateway.events.endpoints import WebhookEndpoints
 from gateway.events.recorder import EventRecorder
 from policies.sql import Database, DatabaseUnavailable
+from policies.sql.claims import claim_next
 from policies.sql.schema import inbound_webhooks
 
 log = logging.getLogger(__name__)
@@ -133,29 +134,17 @@ class EventIngestor:
         that must wait for the vendor is leased again with a growing delay.
         """
         now = time.time()
-        query = (
-            select(inbound_webhooks)
-            .where(
-                inbound_webhooks.c.state == "pending",
-                or_(
-                    inbound_webhooks.c.claimed_until.is_(None),
-                    inbound_webhooks.c.claimed_until < now,
-                ),
-            )
-            .order_by(inbound_webhooks.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+        row = await claim_next(
+            self._database,
+            inbound_webhooks,
+            due=[inbound_webhooks.c.state == "pending"],
+            order_by=[inbound_webhooks.c.id],
+            now=now,
+            lease_seconds=LEASE_SECONDS,
         )
-        async with self._database.begin() as connection:
-            row = (await connection.execute(query)).mappings().first()
-            if row is None:
-                return False
-            attempts = int(row["attempts"]) + 1
-            await connection.execute(
-                update(inbound_webhooks)
-                .where(inbound_webhooks.c.id == row["id"])
-                .values(attempts=attempts, claimed_until=now + LEASE_SECONDS)
-            )
+        if row is None:
+            return False
+        attempts = int(row["attempts"]) + 1
         state, error = await self._normalize(
             str(row["tenant_id"]),
             str(row["vendor"]),
