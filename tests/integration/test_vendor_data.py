@@ -20,6 +20,7 @@ from adapters.capabilities import CallSource, NumberSource
 from adapters.registry import VENDORS
 from simulators.server import RunningServer
 from tests.integration.conftest import GatewayStack, TenantHandle, unlisted_number
+from tests.openapi_schemas import reaches_vendor_data
 
 INCLUDE = {"include": "vendor_data"}
 DROPPED_BY_THE_SCHEMA = {
@@ -130,23 +131,6 @@ def secret_names(value: Any) -> list[str]:
     return [k for k in value if SECRET_NAMED.search(k)] + [
         name for item in value.values() for name in secret_names(item)
     ]
-
-
-def reaches_vendor_data(schema: Any, schemas: dict[str, Any], seen: set[str]) -> bool:
-    if isinstance(schema, list):
-        return any(reaches_vendor_data(item, schemas, seen) for item in schema)
-    if not isinstance(schema, dict):
-        return False
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        name = ref.rsplit("/", 1)[-1]
-        if name in seen:
-            return False
-        seen.add(name)
-        return reaches_vendor_data(schemas[name], schemas, seen)
-    if "vendor_data" in schema.get("properties", {}):
-        return True
-    return any(reaches_vendor_data(value, schemas, seen) for value in schema.values())
 
 
 def reads_with_vendor_objects(document: dict[str, Any]) -> list[str]:
