@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+import msgspec
 import uvicorn
 
 from adapters.registry import VENDORS
@@ -213,6 +214,7 @@ def _healthcheck(args: argparse.Namespace) -> int:
 
 
 def _vault(args: argparse.Namespace) -> int:
+    from gateway.vault_rotation import rotate_master_key
     from policies.vault import generate_key_spec
 
     if args.vault_command == "generate-key":
@@ -226,7 +228,8 @@ def _vault(args: argparse.Namespace) -> int:
         _require_existing_database(settings)
         stores = await open_stores(settings, migrate=False)
         try:
-            report = await stores.vault.rotate_master_key()
+            report = await rotate_master_key(stores.database, stores.vault)
+            sealed = report.sealed_values.values()
             await AuditLog(stores.database).record(
                 None,
                 AuditAction.MASTER_KEY_ROTATED,
@@ -235,6 +238,8 @@ def _vault(args: argparse.Namespace) -> int:
                     "active_version": str(report.active_version),
                     "rewrapped": str(report.rewrapped),
                     "failed": str(len(report.failed)),
+                    "resealed": str(sum(count.resealed for count in sealed)),
+                    "reseal_failed": str(sum(count.failed for count in sealed)),
                 },
             )
         finally:
@@ -245,11 +250,13 @@ def _vault(args: argparse.Namespace) -> int:
             "already_current": report.already_current,
             "skipped_concurrent": report.skipped_concurrent,
             "failed": [{"tenant_id": t, "vendor": v} for t, v in report.failed],
+            "sealed_values": msgspec.to_builtins(report.sealed_values),
+            "any_failed": report.any_failed,
         }
 
     outcome = asyncio.run(rotate())
     print(json.dumps(outcome, indent=2))
-    return 1 if outcome["failed"] else 0
+    return 1 if outcome["any_failed"] else 0
 
 
 def _require_existing_database(settings: Settings) -> None:

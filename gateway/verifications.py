@@ -35,7 +35,9 @@ from contract.errors import FieldError, NotFound, ValidationFailed, VendorCreden
 from gateway.dispatch import Bound, VendorDispatcher
 from gateway.events.settled import Settlements
 from policies.records import RecordStore
-from policies.vault import Vault
+from policies.sql import Database
+from policies.sql.schema import records
+from policies.vault import ResealCount, Vault, reseal_column
 
 KEEP_AFTER_EXPIRY = timedelta(hours=1)
 PROFILE_PURPOSE = "verification#profile"
@@ -51,8 +53,32 @@ class _Stored(msgspec.Struct, frozen=True, kw_only=True):
     sealed_profile: bytes | None = None
 
 
+_KEY_PREFIX = "gw:verification:"
+
+
 def _key(request_id: str) -> str:
-    return f"gw:verification:{request_id}"
+    return _KEY_PREFIX + request_id
+
+
+async def reseal_profiles(database: Database, vault: Vault) -> dict[str, ResealCount]:
+    """Seal every stored verification's profile under the active master key (a step of
+    ``gateway vault rotate``): a profile cannot be fetched again, so an unopened one is lost."""
+
+    def reseal(_row: object, value: bytes) -> bytes | None:
+        try:
+            stored = msgspec.json.decode(value, type=_Stored)
+        except msgspec.DecodeError:
+            return None
+        if stored.sealed_profile is None:
+            return value
+        sealed = vault.reseal(stored.tenant_id, PROFILE_PURPOSE, stored.sealed_profile)
+        if sealed is None or sealed == stored.sealed_profile:
+            return None if sealed is None else value
+        return msgspec.json.encode(msgspec.structs.replace(stored, sealed_profile=sealed))
+
+    where = records.c.key.startswith(_KEY_PREFIX, autoescape=True) & records.c.owner.is_(None)
+    count = await reseal_column(database, records, "value", reseal, where)
+    return {"records.verification_profile": count}
 
 
 def allowed_endpoint(endpoint: str, allowed_origins: Sequence[str]) -> httpx.URL | None:

@@ -21,7 +21,7 @@ from contract.errors import NotFound
 from policies.records.sql_store import upsert_statement
 from policies.sql import Database
 from policies.sql.schema import webhook_endpoints
-from policies.vault import Vault
+from policies.vault import ResealCount, Vault, by_tenant, reseal_column
 
 TOKEN_PREFIX = "whk_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_PURPOSE = "webhook-endpoint#token"  # noqa: S105 (a vault purpose label)
@@ -198,6 +198,23 @@ class WebhookEndpoints:
                 else rotated.replace(tzinfo=UTC)
             ),
         )
+
+
+async def reseal_endpoints(database: Database, vault: Vault) -> dict[str, ResealCount]:
+    """Seal every endpoint's token and signing secret under the active master key (a step of
+    ``gateway vault rotate``): with the old key dropped, an unopened token loses its URL."""
+    counts = {}
+    for column, purpose in (
+        ("sealed_token", TOKEN_PURPOSE),
+        ("sealed_signing_secret", SECRET_PURPOSE),
+    ):
+        counts[f"webhook_endpoints.{column}"] = await reseal_column(
+            database,
+            webhook_endpoints,
+            column,
+            by_tenant(vault.reseal, purpose),
+        )
+    return counts
 
 
 def inbound_url(public_url: str, vendor: str, token: str) -> str:

@@ -33,7 +33,7 @@ from gateway.events.signing import new_secret
 from policies.records.sql_store import upsert_statement
 from policies.sql import Database
 from policies.sql.schema import call_webhook_secrets, subscriptions
-from policies.vault import Vault
+from policies.vault import ResealCount, Vault, by_tenant, reseal_column
 
 ENDPOINT, CALL = "endpoint", "call"
 SECRET_PURPOSE = "subscription#signing-secret"  # noqa: S105 (a vault purpose label)
@@ -323,6 +323,25 @@ class Subscriptions:
                 "the gateway may not deliver to this URL",
                 errors=[FieldError(field="body.url", message=str(exc))],
             ) from None
+
+
+async def reseal_secrets(database: Database, vault: Vault) -> dict[str, ResealCount]:
+    """Seal every subscription's and call-webhook secret, current and previous, under the
+    active master key (a step of ``gateway vault rotate``): with the old key dropped, an
+    unopened secret signs nothing."""
+    counts = {}
+    for table, purpose in (
+        (subscriptions, SECRET_PURPOSE),
+        (call_webhook_secrets, CALL_SECRET_PURPOSE),
+    ):
+        for column in ("sealed_secret", "sealed_previous_secret"):
+            counts[f"{table.name}.{column}"] = await reseal_column(
+                database,
+                table,
+                column,
+                by_tenant(vault.reseal, purpose),
+            )
+    return counts
 
 
 def _public(row: RowMapping) -> Subscription:

@@ -11,6 +11,7 @@ from policies.vault.errors import (
 )
 from policies.vault.keyring import Keyring, MasterKey, generate_key_spec
 from policies.vault.last_known_backend import LastKnownVaultBackend
+from policies.vault.sealed_columns import ResealCount, by_tenant, reseal_column
 from policies.vault.sql_backend import SqlVaultBackend
 from policies.vault.vault import CredentialMetadata, RotationReport, Secret, Vault
 
@@ -23,6 +24,7 @@ __all__ = [
     "KeyringSpecError",
     "LastKnownVaultBackend",
     "MasterKey",
+    "ResealCount",
     "RotationReport",
     "SealedSecret",
     "Secret",
@@ -33,7 +35,9 @@ __all__ = [
     "VaultBackend",
     "VaultError",
     "VaultKeyError",
+    "by_tenant",
     "generate_key_spec",
+    "reseal_column",
     "rewrap",
     "seal",
     "unseal",

@@ -2,7 +2,10 @@
 
 Master-key rotation without downtime: give every replica the new key alongside the old one
 (``"1:...,2:..."``; the highest version wraps new records), call :meth:`Vault.rotate_master_key`,
-then drop the old key once the report shows no record left on it.
+then drop the old key once the report shows no record left on it. Values sealed with
+:meth:`Vault.seal_value` live in their owners' tables: each owner re-seals its own with
+:meth:`Vault.reseal` (see :mod:`policies.vault.sealed_columns`), and the rotation command runs
+them all after the credentials, filling :attr:`RotationReport.sealed_values`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential,
 from policies.vault.envelope import SealedSecret, context_bytes, rewrap, seal, unseal
 from policies.vault.errors import CredentialDecryptError, StaleCredentialError
 from policies.vault.keyring import Keyring
+from policies.vault.sealed_columns import ResealCount
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,13 @@ class RotationReport(msgspec.Struct, kw_only=True):
     """Records concurrent writes kept from being re-wrapped (changed twice, or deleted)."""
     failed: builtins.list[tuple[str, str]] = msgspec.field(default_factory=builtins.list)
     """``(tenant_id, vendor)`` of records that could not be unwrapped."""
+    sealed_values: dict[str, ResealCount] = msgspec.field(default_factory=dict)
+    """Values sealed outside the credentials table, by kind (``table.column``)."""
+
+    @property
+    def any_failed(self) -> bool:
+        """Whether a credential or a sealed value did not open: dropping the old key loses it."""
+        return bool(self.failed) or any(c.failed for c in self.sealed_values.values())
 
 
 class Vault:
@@ -119,6 +130,21 @@ class Vault:
                 self._keyring, tenant_id, purpose, msgspec.json.decode(sealed, type=SealedSecret)
             )
         except (CredentialDecryptError, msgspec.DecodeError):
+            return None
+
+    def reseal(self, tenant_id: str, purpose: str, sealed: bytes) -> bytes | None:
+        """:meth:`seal_value`'s ``sealed`` under the active master key (its data key wrapped
+        again, after the payload authenticates): ``sealed`` itself when it already is,
+        ``None`` when it no longer opens."""
+        try:
+            envelope = msgspec.json.decode(sealed, type=SealedSecret)
+        except msgspec.DecodeError:
+            return None
+        if envelope.master_key_version == self._keyring.active.version:
+            return sealed
+        try:
+            return msgspec.json.encode(rewrap(self._keyring, tenant_id, purpose, envelope))
+        except CredentialDecryptError:
             return None
 
     async def metadata(self, tenant_id: str, vendor: str) -> CredentialMetadata | None:

@@ -199,6 +199,8 @@ def test_vault_rotate_rewraps_every_record_under_the_newest_key(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["rewrapped"] == 2 and report["failed"] == []
+    assert report["any_failed"] is False
+    assert "webhook_endpoints.sealed_token" in report["sealed_values"]
 
     async def read_with_new_key_only() -> dict[str, str] | None:
         database = await migrated(None, tmp_path)

@@ -1,5 +1,6 @@
-"""Retention: the janitor deletes events and raw vendor deliveries older than
-``GATEWAY_EVENT_RETENTION_DAYS`` and keeps the rest, on SQLite and PostgreSQL alike."""
+"""Retention: the janitor deletes events, raw vendor deliveries and settled webhook deliveries
+older than ``GATEWAY_EVENT_RETENTION_DAYS`` and keeps the rest (a pending webhook delivery
+whatever its age), on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ from gateway.janitor import purge_expired_forever
 from policies.idempotency.sql_store import SqlIdempotencyStore
 from policies.records import SqlRecordStore
 from policies.sql import Database
-from policies.sql.schema import inbound_webhooks
+from policies.sql.schema import (
+    delivery_attempts,
+    inbound_webhooks,
+    subscriptions,
+    webhook_deliveries,
+)
 from tests.databases import migrated
 
 TENANT = "ten_retention"
@@ -105,3 +111,71 @@ async def test_the_janitor_purges_events_and_deliveries_past_retention(
         janitor.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await janitor
+
+
+async def store_webhook_delivery(database: Database, name: str, state: str, age: timedelta) -> None:
+    """A delivery of event ``name`` to the tenant's subscription, made ``age`` ago, with one
+    attempt."""
+    at = datetime.now(UTC) - age
+    async with database.begin() as connection:
+        made = await connection.execute(
+            insert(webhook_deliveries)
+            .values(
+                tenant_id=TENANT,
+                subscription_id="sub_retention",
+                event_id=name,
+                state=state,
+                attempts=1,
+                next_attempt_at=at.timestamp(),
+                created_at=at,
+            )
+            .returning(webhook_deliveries.c.id)
+        )
+        await connection.execute(
+            insert(delivery_attempts).values(
+                delivery_id=made.scalar_one(),
+                subscription_id="sub_retention",
+                tenant_id=TENANT,
+                event_id=name,
+                event_type="call.completed",
+                attempt=1,
+                attempted_at=at,
+                succeeded=state == "delivered",
+                latency_ms=1.0,
+            )
+        )
+
+
+async def webhook_deliveries_left(database: Database) -> tuple[set[str], set[str]]:
+    """The event ids of the deliveries left, and of the attempts left."""
+    async with database.begin() as connection:
+        kept = await connection.execute(select(webhook_deliveries.c.event_id))
+        tried = await connection.execute(select(delivery_attempts.c.event_id))
+        return set(kept.scalars()), set(tried.scalars())
+
+
+async def test_the_janitor_purges_settled_webhook_deliveries_past_retention_but_no_pending_one(
+    database: Database,
+) -> None:
+    now = datetime.now(UTC)
+    async with database.begin() as connection:
+        await connection.execute(
+            insert(subscriptions).values(
+                id="sub_retention",
+                tenant_id=TENANT,
+                kind="endpoint",
+                url="https://receiver.example/hook",
+                types='["*"]',
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    old, new = timedelta(days=RETENTION_DAYS, hours=1), timedelta(days=RETENTION_DAYS, hours=-1)
+    for state in ("delivered", "failed", "canceled", "pending"):
+        await store_webhook_delivery(database, f"old-{state}", state, old)
+        await store_webhook_delivery(database, f"new-{state}", state, new)
+    purged = await EventRetention(database, EventLog(database), RETENTION_DAYS).purge()
+    kept = {"old-pending"} | {f"new-{s}" for s in ("delivered", "failed", "canceled", "pending")}
+    assert await webhook_deliveries_left(database) == (kept, kept)
+    assert purged == 6  # three deliveries and their three attempts
