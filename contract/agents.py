@@ -96,7 +96,14 @@ class CallCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         ]
         | None
     ) = None
-    webhook_events: list[Annotated[str, msgspec.Meta(pattern=CALL_EVENT_PATTERN)]] | None = None
+    webhook_events: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=CALL_EVENT_PATTERN)]] | None,
+        msgspec.Meta(
+            description="Which of the call's events `webhook_url` receives (unified names: "
+            "`call.queued`, `call.started`, `call.completed`, `call.failed`, `call.canceled`); "
+            "default: all of them."
+        ),
+    ] = None
 
 
 class ActionResult(msgspec.Struct, frozen=True, kw_only=True):

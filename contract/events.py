@@ -8,13 +8,17 @@ with the vendor's own payload, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any
 
 import msgspec
 
+from contract.caller_id import Operation, PersonalizationBatch, Verification
 from contract.schema import Call
+from contract.subscriptions import Subscription
 
 
 class EventType(StrEnum):
@@ -106,6 +110,31 @@ class UnmappedVendorEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     vendor_event_type: str
     payload: dict[str, Any]
+
+
+EVENT_DATA: Mapping[EventType, type[msgspec.Struct]] = MappingProxyType(
+    {
+        **dict.fromkeys(sorted(CALL_EVENTS), Call),
+        EventType.CALLBACK_REQUESTED: CallbackRequest,
+        EventType.FEEDBACK_RECEIVED: FeedbackReceived,
+        EventType.NUMBER_OPERATION_COMPLETED: Operation,
+        EventType.PERSONALIZATION_BATCH_COMPLETED: PersonalizationBatch,
+        EventType.VERIFICATION_COMPLETED: Verification,
+        EventType.CAMPAIGN_STARTED: CampaignChange,
+        EventType.CAMPAIGN_PAUSED: CampaignChange,
+        EventType.CAMPAIGN_COMPLETED: CampaignChange,
+        EventType.SUBSCRIPTION_DISABLED: Subscription,
+        EventType.VENDOR_UNMAPPED: UnmappedVendorEvent,
+    }
+)
+"""The shape of each event type's ``data`` (the OpenAPI document has one event schema per type)."""
+
+
+def event_schema_name(type_: EventType) -> str:
+    """The document's name for the schema of one event type: ``call.completed`` is
+    ``CallCompletedEvent``."""
+    words = type_.value.replace("_", ".").split(".")
+    return "".join(word.capitalize() for word in words) + "Event"
 
 
 EventData = Call | CallbackRequest | FeedbackReceived | CampaignChange | UnmappedVendorEvent

@@ -16,11 +16,15 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.spec import (
     Components,
+    Discriminator,
     OpenAPI,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    Parameter,
+    PathItem,
+    Reference,
     RequestBody,
     Schema,
     SecurityScheme,
@@ -30,6 +34,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import BaseRoute, HTTPRoute
 
 from contract.errors import PROBLEM_MEDIA_TYPE, NotFound, Problem
+from contract.events import EVENT_DATA, EventType, event_schema_name
 from gateway.api_reference import assets_router, render_plugins
 from gateway.auth.keys import Scope
 from gateway.request_context import current_request_id
@@ -217,6 +222,8 @@ def finish_document(
     which operations with a body declare themselves.
     """
     schemas = document.components.schemas if document.components else {}
+    if "Event" in schemas:
+        _type_events(document, schemas)
     for body in closed_bodies:
         schemas[body.__name__].additional_properties = False
     public = set(public)
@@ -249,3 +256,95 @@ def finish_document(
             if status in ("429", "503"):
                 headers["Retry-After"] = _RETRY_AFTER
             response.headers = headers
+
+
+_WEBHOOK_HEADERS = {
+    "webhook-id": "The event's id: the same on every attempt, so a receiver can drop repeats.",
+    "webhook-timestamp": "When this attempt was sent, in seconds since the epoch.",
+    "webhook-signature": "`v1,<base64 HMAC-SHA256>` of `id.timestamp.body` per secret, "
+    "space-separated (two during a secret's rotation), per Standard Webhooks.",
+}
+
+
+def _type_events(document: OpenAPI, schemas: dict[str, Schema]) -> None:
+    """One schema per event type, ``Event`` the union of them, and a webhook per type.
+
+    The envelope's ``data`` is stored as the JSON of the type's unified object, so the route's
+    return type cannot say which object it is; the document does, from
+    :data:`contract.events.EVENT_DATA`. Each ``<Type>Event`` is the envelope with ``type`` fixed
+    to one value and ``data`` the object's schema; ``Event`` is their ``oneOf``, discriminated by
+    ``type``; and ``webhooks`` documents what a subscription (or a call's ``webhook_url``)
+    receives for each type.
+    """
+    envelope = schemas["Event"]
+    assert isinstance(envelope, Schema) and envelope.properties is not None
+    missing = [data for data in EVENT_DATA.values() if data.__name__ not in schemas]
+    if missing:
+        _, generated = msgspec.json.schema_components(
+            missing, ref_template="#/components/schemas/{name}"
+        )
+        for name, schema in generated.items():
+            schemas.setdefault(name, schema)  # a raw JSON Schema, serialized as it is
+    mapping: dict[str, str] = {}
+    webhooks: dict[str, PathItem | Reference] = {}
+    for type_ in EventType:
+        name = event_schema_name(type_)
+        data = EVENT_DATA[type_].__name__
+        properties = dict(envelope.properties)
+        properties["type"] = Schema(type=OpenAPIType.STRING, const=type_.value)
+        properties["data"] = Reference(ref=f"#/components/schemas/{data}")
+        schemas[name] = Schema(
+            type=OpenAPIType.OBJECT,
+            title=name,
+            description=f"A `{type_.value}` event: its `data` is a {data}.",
+            properties=properties,
+            required=envelope.required,
+        )
+        mapping[type_.value] = f"#/components/schemas/{name}"
+        webhooks[type_.value] = PathItem(post=_webhook(type_, name, data))
+    schemas["Event"] = Schema(
+        title="Event",
+        description=envelope.description,
+        one_of=[Reference(ref=ref) for ref in mapping.values()],
+        discriminator=Discriminator(property_name="type", mapping=mapping),
+    )
+    schemas.pop("EventType", None)  # only the envelope's `type` named it; each event has a const
+    document.webhooks = webhooks
+
+
+def _webhook(type_: EventType, name: str, data: str) -> Operation:
+    return Operation(
+        tags=["events"],
+        summary=f"A {type_.value} event, delivered",
+        description=(
+            f"Sent to each enabled subscription whose `types` match `{type_.value}` (and, for "
+            "`call.*`, to the call's `webhook_url`), at least once, signed per Standard "
+            f"Webhooks; the body is the event as `GET /v1/events/{{id}}` answers it, its `data` "
+            f"a {data}. Any 2xx acknowledges it; anything else, or no answer in time, is tried "
+            "again on the retry schedule, and `410 Gone` disables the subscription."
+        ),
+        operation_id="on" + name,
+        parameters=[
+            Parameter(
+                name=header,
+                param_in="header",
+                required=True,
+                description=text,
+                schema=Schema(type=OpenAPIType.STRING),
+            )
+            for header, text in _WEBHOOK_HEADERS.items()
+        ],
+        request_body=RequestBody(
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Reference(ref=f"#/components/schemas/{name}")
+                )
+            },
+            required=True,
+        ),
+        responses={
+            "200": OpenAPIResponse(description="Received (any 2xx will do)."),
+            "410": OpenAPIResponse(description="Gone: disable the subscription, send no more."),
+        },
+        security=[],
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -173,9 +174,11 @@ class Subscriptions:
             raise Conflict("the call-webhook secret was just made by another request; rotate it")
         return SigningSecret(secret=secret)
 
-    async def subscribe_call(self, tenant_id: str, call_id: str, url: str) -> str:
-        """The call's own subscription (made once per call): its ``call.*`` events go to
-        ``url``, signed with the tenant's call-webhook secret."""
+    async def subscribe_call(
+        self, tenant_id: str, call_id: str, url: str, types: Sequence[str] = ()
+    ) -> str:
+        """The call's own subscription (made once per call): its events of ``types`` (every
+        ``call.*`` when empty) go to ``url``, signed with the tenant's call-webhook secret."""
         now = datetime.now(UTC)
         digest = hashlib.sha256(f"{tenant_id}\n{call_id}".encode()).hexdigest()[:32]
         subscription_id = "sub_call_" + digest
@@ -186,7 +189,7 @@ class Subscriptions:
                 tenant_id=tenant_id,
                 kind=CALL,
                 url=url,
-                types=msgspec.json.encode(CALL_TYPES).decode(),
+                types=msgspec.json.encode(list(types) or CALL_TYPES).decode(),
                 subject=call_id,
                 description=f"webhook_url of call {call_id}",
                 enabled=True,

@@ -185,7 +185,11 @@ class CallsController(Controller):
             )
             if routed.consumer_url is not None:
                 await subscribe_call(
-                    services.call_webhooks, tenant_id, outcome.value.id, routed.consumer_url
+                    services.call_webhooks,
+                    tenant_id,
+                    outcome.value.id,
+                    routed.consumer_url,
+                    routed.consumer_types,
                 )
             return with_includes(outcome.value, None)
 
