@@ -297,7 +297,10 @@ def _print_ready(out: TextIO, options: ListenOptions, subscription: Subscribed) 
         "Every delivery's signature is verified (Standard Webhooks). Ctrl-C to stop.",
     ]
     if options.forward_to:
-        lines.append(f"Forwarding verified deliveries to {options.forward_to}")
+        lines += [
+            f"Forwarding verified deliveries to {options.forward_to}, headers unchanged;",
+            f"verify them there with this subscription's secret: {subscription.secret}",
+        ]
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     lines.append(f"{stamp}  listening")
     print("\n".join(lines), file=out, flush=True)

@@ -238,6 +238,9 @@ def test_forward_to_posts_the_verified_body_with_its_webhook_headers(
     assert got.json["type"] == "call.queued" and got.json["subject"] == call_id, got.json
     assert {"webhook-id", "webhook-timestamp", "webhook-signature"} <= got.headers.keys()
     assert got.headers["webhook-id"] == got.json["id"]
+    secret = re.search(r"secret: (whsec_\S+)", printed)
+    assert secret, printed
+    assert Webhook(secret[1]).verify(got.body, got.headers)["id"] == got.json["id"]
     assert f"call.queued  {call_id}" in printed
 
 
