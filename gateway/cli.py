@@ -89,6 +89,20 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply the schema migrations (before new replicas)")
     db_commands.add_parser("check", help="say whether the schema is the one this gateway needs")
 
+    listen = commands.add_parser(
+        "listen", help="print (and forward) the tenant's events as they are delivered"
+    )
+    listen.add_argument(
+        "--gateway", default="http://127.0.0.1:8080", help="the gateway's URL (%(default)s)"
+    )
+    listen.add_argument("--key", help="a tenant key with events:write (default: $GW_KEY)")
+    listen.add_argument(
+        "--events", nargs="+", default=["*"], metavar="TYPE", help="types or prefixes (*)"
+    )
+    listen.add_argument("--forward-to", metavar="URL", help="POST each verified delivery here")
+    listen.add_argument("--port", type=int, default=0, help="receiver port on 127.0.0.1 (free)")
+    listen.add_argument("--json", action="store_true", help="print each whole event as JSON")
+
     spec = commands.add_parser("openapi", help="print the OpenAPI document")
     spec.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
@@ -121,6 +135,10 @@ def _export_for_workers(settings: Settings) -> None:
         os.environ["GATEWAY_VAULT_KEYS"] = settings.stores.vault_keys.to_spec()
     os.environ["GATEWAY_SANDBOX"] = "true" if settings.sandbox else "false"
     os.environ["GATEWAY_VERIFICATION_ENDPOINTS"] = ",".join(settings.verification_endpoints)
+    os.environ["GATEWAY_WEBHOOK_ALLOW_HTTP"] = str(settings.policies.webhook_allow_http).lower()
+    os.environ["GATEWAY_WEBHOOK_ALLOWED_NETWORKS"] = ",".join(
+        settings.policies.webhook_allowed_networks
+    )
 
 
 async def _prepare(settings: Settings) -> tuple[Settings, str | None, Sandbox | None]:
@@ -291,6 +309,24 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen(args: argparse.Namespace) -> int:
+    from gateway.listen import ListenError, ListenOptions, key_from, listen
+
+    try:
+        options = ListenOptions(
+            gateway=args.gateway,
+            key=key_from(args.key, os.environ),
+            types=tuple(args.events),
+            forward_to=args.forward_to,
+            port=args.port,
+            as_json=args.json,
+        )
+        return listen(options)
+    except ListenError as exc:
+        print(f"gateway listen: {exc}", file=sys.stderr)
+        return 2
+
+
 def _openapi(args: argparse.Namespace) -> int:
     from gateway.app import create_app
 
@@ -317,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _vault(args)
         if args.command == "db":
             return _db(args)
+        if args.command == "listen":
+            return _listen(args)
         return _openapi(args)
     except (SettingsError, StartupError, SchemaMismatch, DatabaseUnavailable, ValueError) as exc:
         print(f"gateway: {exc}", file=sys.stderr)

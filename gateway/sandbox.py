@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +19,8 @@ from adapters.registry import VENDORS, VendorEntry, build_registry
 from gateway.auth.keys import Scope
 from gateway.bootstrap import ensure_tenant, replace_named_key
 from gateway.credentials import store_credential
-from gateway.services import open_stores
+from gateway.events.endpoints import WebhookEndpoints
+from gateway.services import Stores, open_stores
 from gateway.settings import Settings, SettingsError
 from policies.vault import Keyring, generate_key_spec
 
@@ -54,6 +55,8 @@ class SandboxVendor(Protocol):
     def verification_origin(self) -> str | None: ...
 
 
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+"""Where ``gateway listen`` receives: the sandbox delivers there unless told otherwise."""
 DEMO_TENANT = "sandbox demo"
 DEMO_KEY_NAME = "sandbox demo key"
 SANDBOX_KEY_FILE = "sandbox-vault-keys"
@@ -129,9 +132,40 @@ def run_simulator(
     _simulator_module(names[vendor]).run_standalone(host, port, announce)
 
 
-async def start_sandbox(settings: Settings, vendors: Sequence[VendorEntry] = VENDORS) -> Sandbox:
-    """Start every simulator, point the gateway at them, and store the demo credentials in the
+def allow_local_webhooks(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """Sandbox defaults that let the whole event loop run on one machine: webhooks over http
+    and to loopback, each only where the operator did not set its variable."""
+    if not environ.get("GATEWAY_WEBHOOK_ALLOW_HTTP", "").strip():
+        settings = settings.with_policies(webhook_allow_http=True)
+    if not environ.get("GATEWAY_WEBHOOK_ALLOWED_NETWORKS", "").strip():
+        settings = settings.with_policies(webhook_allowed_networks=LOOPBACK_NETWORKS)
+    return settings
+
+
+async def _receive_call_events(
+    stores: Stores, tenant_id: str, vendors: Sequence[VendorEntry], started: set[str]
+) -> None:
+    """Give the demo tenant an inbound endpoint for each simulated vendor that reports calls,
+    so the calls it places report back to the gateway and their events reach subscribers
+    (``gateway listen``). The simulators do not sign per-call webhooks: the URL's token is
+    the check, as for an endpoint the gateway makes for a call's ``webhook_url``."""
+    endpoints = WebhookEndpoints(stores.database, stores.vault)
+    for entry in vendors:
+        if entry.name not in started or entry.webhooks is None or not entry.webhooks.call_events:
+            continue
+        if await endpoints.find(tenant_id, entry.name, "") is None:
+            await endpoints.configure(tenant_id, entry.name, None, "")
+
+
+async def start_sandbox(
+    settings: Settings,
+    vendors: Sequence[VendorEntry] = VENDORS,
+    environ: Mapping[str, str] | None = None,
+) -> Sandbox:
+    """Start every simulator, point the gateway at them, let webhooks reach loopback over http
+    unless ``environ`` (the process's) sets otherwise, and store the demo credentials in the
     data directory (which the caller chooses, and removes if it is scratch)."""
+    settings = allow_local_webhooks(settings, os.environ if environ is None else environ)
     if settings.stores.vault_keys is None:
         settings = settings.with_stores(vault_keys=_sandbox_keyring(settings.stores.data_dir))
     started = start_sandbox_vendors(vendors, settings.server.host, settings.sandbox_port)
@@ -150,6 +184,7 @@ async def start_sandbox(settings: Settings, vendors: Sequence[VendorEntry] = VEN
         tenant = await ensure_tenant(stores.tenants, DEMO_TENANT)
         for vendor in started:
             await store_credential(registry, stores.vault, tenant.id, vendor.vendor, vendor.secret)
+        await _receive_call_events(stores, tenant.id, vendors, {v.vendor for v in started})
         demo_key = await replace_named_key(stores.tenants, tenant.id, DEMO_KEY_NAME, tuple(Scope))
     finally:
         await registry.aclose()

@@ -60,6 +60,40 @@ def _try(vendors: Sequence[SandboxVendor], gateway_url: str) -> list[str]:
     ]
 
 
+def _places_a_call(command: str) -> bool:
+    return "-X POST" in command and "{gateway}/v1/calls " in command
+
+
+def listen_loop(sandbox: Sandbox, base_url: str) -> list[str]:
+    """The two-terminal loop: ``gateway listen`` in one, a call placed in the other, its
+    ``call.*`` events arriving at the first. Empty when no simulator places calls."""
+    places = [
+        command.replace("{gateway}", base_url)
+        for vendor in sandbox.vendors
+        for command in vendor.demo_commands
+        if _places_a_call(command)
+    ][:1]
+    if not places:
+        return []
+    policies = sandbox.settings.policies
+    local = policies.webhook_allow_http and any(
+        network.startswith("127.") for network in policies.webhook_allowed_networks
+    )
+    lines = [
+        "Watch events arrive, the whole loop on this machine (two terminals, GW_KEY exported "
+        "in both):",
+        f"  gateway listen --gateway {base_url} --key $GW_KEY",
+        *_indented(places),
+        "  # the listener prints call.queued, call.started, then call.completed (in ~15 s)",
+    ]
+    if not local:
+        lines.append(
+            "  # (this gateway refuses http to loopback: GATEWAY_WEBHOOK_ALLOW_HTTP and "
+            "GATEWAY_WEBHOOK_ALLOWED_NETWORKS are set)"
+        )
+    return [*lines, ""]
+
+
 def _indented(lines: Sequence[str]) -> list[str]:
     return ["  " + line for line in lines]
 
@@ -85,6 +119,7 @@ def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> s
         f'  curl -s -H "Authorization: Bearer $GW_KEY" {base_url}/v1/numbers',
         *_indented(_try(sandbox.vendors, base_url)),
         "",
+        *listen_loop(sandbox, base_url),
         "Onboard a tenant of your own against these simulators "
         + (
             "(export ADMIN_KEY=<the operator key above>):"
