@@ -82,7 +82,7 @@ def listen_loop(sandbox: Sandbox, base_url: str) -> list[str]:
     lines = [
         "Watch events arrive, the whole loop on this machine (two terminals, GW_KEY exported "
         "in both):",
-        f"  gateway listen --gateway {base_url} --key $GW_KEY",
+        f"  gateway listen --gateway {base_url}   # reads the key from GW_KEY",
         *_indented(places),
         "  # the listener prints call.queued, call.started, then call.completed (in ~15 s)",
     ]

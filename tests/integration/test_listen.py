@@ -165,7 +165,8 @@ def test_the_banners_loop_prints_call_completed_for_a_call_placed_through_the_ga
     sandbox: Sandbox, listeners: Callable[..., Listener]
 ) -> None:
     listen_line, place_call = _loop_section(sandbox.banner)
-    assert listen_line == f"gateway listen --gateway {sandbox.url} --key $GW_KEY"
+    assert listen_line == f"gateway listen --gateway {sandbox.url}   # reads the key from GW_KEY"
+    assert "--key" not in listen_line, "a key on the command line is in the process list"
     listener = listeners([BASH, "-c", "exec " + listen_line], sandbox.key)
 
     placed = subprocess.run(
