@@ -18,6 +18,8 @@ from contract.errors import FieldError, ValidationFailed
 from contract.schema import Call, CallPage, LiveCallCheck, newest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
+from gateway.events.canceled import record_canceled_call
+from gateway.events.hydrate import call_hydrator
 from gateway.events.registration import subscribe_call, with_gateway_webhook
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
@@ -244,8 +246,9 @@ class CallsController(Controller):
         call_id: FromPath[str],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[ActionResult]:
-        """Cancel a call that has not started (409 once it has: use `stop`)."""
-        return await run_action(
+        """Cancel a call that has not started (409 once it has: use `stop`). The vendor sends
+        no webhook for it, so the gateway records `call.canceled` itself."""
+        canceled = await run_action(
             services,
             principal,
             CallPlacer,
@@ -256,3 +259,11 @@ class CallsController(Controller):
             idempotency_key,
             lambda adapter, credential, native, key: adapter.cancel_call(credential, native, key),
         )
+        if (canceled.status_code or 200) < 300:  # a replayed refusal is no cancel
+            await record_canceled_call(
+                services.event_recorder,
+                call_hydrator(services.dispatcher),
+                principal.require_tenant(),
+                call_id,
+            )
+        return canceled

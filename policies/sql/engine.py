@@ -97,11 +97,26 @@ def _private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
+UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+"""The server is shutting down (administrator or crash) or cannot accept connections yet."""
+
+
 def _is_connectivity(exc: DBAPIError) -> bool:
+    """Whether the database could not be reached, as opposed to refusing a statement: the
+    driver's own error is looked for through the adapter's wrapping (SQLAlchemy's asyncpg
+    adapter raises its own ``Error`` with the driver's exception as its cause)."""
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return True
-    name = type(exc.orig).__name__ if exc.orig is not None else ""
-    return "Connection" in name or "CannotConnect" in name
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        name = type(cause).__name__
+        sqlstate = str(getattr(cause, "sqlstate", "") or "")
+        if "Connection" in name or "CannotConnect" in name:
+            return True
+        if sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
