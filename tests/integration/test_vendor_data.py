@@ -20,7 +20,7 @@ from adapters.capabilities import CallSource, NumberSource
 from adapters.registry import VENDORS
 from simulators.server import RunningServer
 from tests.integration.conftest import GatewayStack, TenantHandle, unlisted_number
-from tests.openapi_schemas import reaches_vendor_data
+from tests.openapi_schemas import reads_with_vendor_objects
 
 INCLUDE = {"include": "vendor_data"}
 DROPPED_BY_THE_SCHEMA = {
@@ -131,17 +131,6 @@ def secret_names(value: Any) -> list[str]:
     return [k for k in value if SECRET_NAMED.search(k)] + [
         name for item in value.values() for name in secret_names(item)
     ]
-
-
-def reads_with_vendor_objects(document: dict[str, Any]) -> list[str]:
-    """Paths of every GET whose 200 answer holds a schema with ``vendor_data``."""
-    schemas = document["components"]["schemas"]
-    return sorted(
-        path
-        for path, item in document["paths"].items()
-        if "get" in item
-        and reaches_vendor_data(item["get"]["responses"].get("200", {}), schemas, set())
-    )
 
 
 @pytest.fixture
