@@ -100,7 +100,8 @@ def test_deliveries_the_vendor_timed_out_on_and_sent_again_are_one_event(
     path = gateway.data_dir / "gateway.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         received = connection.execute(
-            "SELECT count(*) FROM inbound_webhooks WHERE CAST(body AS TEXT) LIKE ?", ('%"call.completed"%',)
+            "SELECT count(*) FROM inbound_webhooks WHERE CAST(body AS TEXT) LIKE ?",
+            ('%"call.completed"%',),
         ).fetchone()[0]
 
     assert len(attempts) == 1 + len(IMPATIENT.webhook_retry_delays)
