@@ -234,17 +234,11 @@ def unsubscribe(client: httpx.Client, subscription: Subscribed) -> str:
     return f"could not delete subscription {subscription.id} ({answer.status_code}): delete it"
 
 
-class _Stopped(Exception):
-    """SIGTERM arrived."""
-
-
-def _raise_stopped(_signum: int, _frame: object) -> None:
-    raise _Stopped
-
-
 @contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+def _stop_on_sigterm(stopped: threading.Event) -> Iterator[None]:
+    """SIGTERM sets ``stopped`` (and nothing else: an exception raised from a signal handler
+    can land inside any call of the main thread, a thread's start included)."""
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stopped.set())
     try:
         yield
     finally:
@@ -254,15 +248,13 @@ def _stop_on_sigterm() -> Iterator[None]:
 def listen(options: ListenOptions, out: TextIO = sys.stdout) -> int:
     """Subscribe, serve until Ctrl-C or SIGTERM, then unsubscribe; runs in the main thread.
     0 once stopped; a :class:`ListenError` when the receiver or the subscription cannot be."""
-    with _stop_on_sigterm():
-        try:
-            _listen(options, out)
-        except (KeyboardInterrupt, _Stopped):
-            return 0  # stopped before the subscription existed
+    stopped = threading.Event()
+    with _stop_on_sigterm(stopped), contextlib.suppress(KeyboardInterrupt):
+        _listen(options, out, stopped)
     return 0
 
 
-def _listen(options: ListenOptions, out: TextIO) -> None:
+def _listen(options: ListenOptions, out: TextIO, stopped: threading.Event) -> None:
     headers = {"Authorization": f"Bearer {options.key}"}
     with (
         httpx.Client(
@@ -280,13 +272,21 @@ def _listen(options: ListenOptions, out: TextIO) -> None:
         with receiver:
             url = f"http://{LOOPBACK}:{receiver.server_address[1]}/"
             subscription = subscribe(api, options, url)
+            serving = threading.Thread(
+                target=receiver.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+            )
             try:
                 receiver.listener = Listener(options, subscription.secret, out, forwarder)
                 _print_ready(out, options, subscription)
-                with contextlib.suppress(KeyboardInterrupt, _Stopped):
-                    receiver.serve_forever(poll_interval=0.2)
+                serving.start()
+                with contextlib.suppress(KeyboardInterrupt):
+                    while not stopped.wait(0.2):
+                        pass
             finally:
-                with contextlib.suppress(KeyboardInterrupt, _Stopped):
+                if serving.is_alive():
+                    receiver.shutdown()
+                    serving.join(5)
+                with contextlib.suppress(KeyboardInterrupt):
                     print(unsubscribe(api, subscription), file=out, flush=True)
 
 

@@ -166,8 +166,10 @@ class VendorCall(Generic[T]):
     cache: CacheUse[T] | None = None
     """How to cache the answer, for operations that declare a TTL."""
     deadline: float | None = None
-    """When waiting (for budget slots, between retries) must stop, on the pipeline's clock;
-    ``None``: the shaping wait bound from now. Nested calls (a token exchange) share it."""
+    """When everything this call does at the vendor must be over (attempts, backoff, waits for
+    budget slots, which also stay within the shaping bound), on the pipeline's clock; ``None``:
+    the consumer's request's deadline (its arrival plus the vendor's total timeout). Nested calls
+    (a token exchange) share it."""
 
 
 @dataclass(frozen=True)

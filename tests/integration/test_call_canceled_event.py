@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 
 from gateway.settings import Settings
 from simulators.server import RunningServer, start_in_thread
 from simulators.topcalls.app import SimulatorConfig, create_simulator_app
 from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.own_topcalls import calling_tenant, on_topcalls, place_call
 
 HELD_IN_QUEUE = SimulatorConfig(queue_seconds=60.0, rate_limit=1_000_000)
 """Calls that stay queued until canceled."""
@@ -27,9 +26,7 @@ def queueing_topcalls() -> Iterator[RunningServer]:
 @pytest.fixture
 def gateway_settings(gateway_settings: Settings, queueing_topcalls: RunningServer) -> Settings:
     """TopCalls on the simulator that holds calls in its queue."""
-    vendors = dict(gateway_settings.vendors)
-    vendors["topcalls"] = dataclasses.replace(vendors["topcalls"], base_url=queueing_topcalls.url)
-    return gateway_settings.replace(vendors=vendors)
+    return on_topcalls(gateway_settings, queueing_topcalls)
 
 
 def test_a_call_canceled_through_the_gateway_is_a_call_canceled_event_once(
@@ -37,23 +34,8 @@ def test_a_call_canceled_through_the_gateway_is_a_call_canceled_event_once(
     make_tenant: Callable[..., TenantHandle],
     queueing_topcalls: RunningServer,
 ) -> None:
-    tenant = make_tenant("canceler")
-    admin = gateway.admin()
-    account = httpx.post(
-        queueing_topcalls.url + "/_sim/accounts", json={"name": "canceler", "demo": True}
-    ).json()
-    stored = admin.put(
-        f"/v1/admin/tenants/{tenant.id}/credentials/topcalls",
-        params={"verify": "false"},
-        json={"secret": {"api_key": account["api_key"]}},
-    )
-    assert stored.status_code == 200, stored.text
-    placed = tenant.client.post(
-        "/v1/calls",
-        json={"vendor": "topcalls", "to_number": "+14155550123", "task": "Confirm the visit"},
-    )
-    assert placed.status_code == 201, placed.text
-    call_id = placed.json()["id"]
+    tenant = calling_tenant(gateway, make_tenant, queueing_topcalls, "canceler")
+    call_id = place_call(tenant)
 
     first = tenant.client.post(f"/v1/calls/{call_id}/cancel", headers={"Idempotency-Key": "c-1"})
     again = tenant.client.post(f"/v1/calls/{call_id}/cancel", headers={"Idempotency-Key": "c-1"})

@@ -9,11 +9,8 @@ in the log once.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +20,7 @@ from simulators.server import RunningServer, start_in_thread
 from simulators.topcalls.app import SimulatorConfig, create_simulator_app
 from tests.databases import migrated
 from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.own_topcalls import calling_tenant, on_topcalls, place_call, poll
 from tests.postgres_server import PostgresServer
 
 RETRYING = SimulatorConfig(
@@ -54,18 +52,7 @@ def gateway_settings(
 ) -> Settings:
     """The system of record on PostgreSQL, TopCalls on the retrying simulator."""
     asyncio.run(migrate(postgres_url, tmp_path))
-    vendors = dict(gateway_settings.vendors)
-    vendors["topcalls"] = dataclasses.replace(vendors["topcalls"], base_url=retrying_topcalls.url)
-    return gateway_settings.replace(vendors=vendors).with_stores(database_url=postgres_url)
-
-
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
+    return on_topcalls(gateway_settings, retrying_topcalls).with_stores(database_url=postgres_url)
 
 
 def test_deliveries_the_gateway_failed_are_retried_by_the_vendor_and_recorded_once(
@@ -74,25 +61,8 @@ def test_deliveries_the_gateway_failed_are_retried_by_the_vendor_and_recorded_on
     retrying_topcalls: RunningServer,
     postgres_server: PostgresServer,
 ) -> None:
-    tenant = make_tenant("retried")
-    admin = gateway.admin()
-    account = httpx.post(
-        retrying_topcalls.url + "/_sim/accounts", json={"name": "retried", "demo": True}
-    ).json()
-    stored = admin.put(
-        f"/v1/admin/tenants/{tenant.id}/credentials/topcalls",
-        params={"verify": "false"},
-        json={"secret": {"api_key": account["api_key"]}},
-    )
-    assert stored.status_code == 200, stored.text
-    endpoint = admin.put(f"/v1/admin/tenants/{tenant.id}/webhook-endpoints/topcalls", json={})
-    assert endpoint.status_code == 200, endpoint.text
-    placed = tenant.client.post(
-        "/v1/calls",
-        json={"vendor": "topcalls", "to_number": "+14155550123", "task": "Confirm the visit"},
-    )
-    assert placed.status_code == 201, placed.text
-    call_id = placed.json()["id"]
+    tenant = calling_tenant(gateway, make_tenant, retrying_topcalls, "retried")
+    call_id = place_call(tenant)
 
     postgres_server.stop()  # the call starts while the gateway cannot store a delivery
     try:

@@ -9,11 +9,8 @@ delivery several times.
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +19,7 @@ from gateway.settings import Settings
 from simulators.server import RunningServer, start_in_thread
 from simulators.topcalls.app import SimulatorConfig, create_simulator_app
 from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.own_topcalls import calling_tenant, on_topcalls, place_call, poll
 
 IMPATIENT = SimulatorConfig(
     queue_seconds=0.2,
@@ -42,18 +40,7 @@ def impatient_topcalls() -> Iterator[RunningServer]:
 
 @pytest.fixture
 def gateway_settings(gateway_settings: Settings, impatient_topcalls: RunningServer) -> Settings:
-    vendors = dict(gateway_settings.vendors)
-    vendors["topcalls"] = dataclasses.replace(vendors["topcalls"], base_url=impatient_topcalls.url)
-    return gateway_settings.replace(vendors=vendors)
-
-
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
+    return on_topcalls(gateway_settings, impatient_topcalls)
 
 
 def test_deliveries_the_vendor_timed_out_on_and_sent_again_are_one_event(
@@ -61,27 +48,8 @@ def test_deliveries_the_vendor_timed_out_on_and_sent_again_are_one_event(
     make_tenant: Callable[..., TenantHandle],
     impatient_topcalls: RunningServer,
 ) -> None:
-    tenant = make_tenant("impatient")
-    admin = gateway.admin()
-    account = httpx.post(
-        impatient_topcalls.url + "/_sim/accounts", json={"name": "impatient", "demo": True}
-    ).json()
-    stored = admin.put(
-        f"/v1/admin/tenants/{tenant.id}/credentials/topcalls",
-        params={"verify": "false"},
-        json={"secret": {"api_key": account["api_key"]}},
-    )
-    assert stored.status_code == 200, stored.text
-    assert (
-        admin.put(f"/v1/admin/tenants/{tenant.id}/webhook-endpoints/topcalls", json={}).status_code
-        == 200
-    )
-    placed = tenant.client.post(
-        "/v1/calls",
-        json={"vendor": "topcalls", "to_number": "+14155550123", "task": "Confirm the visit"},
-    )
-    assert placed.status_code == 201, placed.text
-    call_id = placed.json()["id"]
+    tenant = calling_tenant(gateway, make_tenant, impatient_topcalls, "impatient")
+    call_id = place_call(tenant)
 
     attempts = poll(
         lambda: [

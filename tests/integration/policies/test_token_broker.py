@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,12 +83,17 @@ class Broker:
     held: Held
 
     async def current(self) -> str:
-        deadline = self.pipeline.shaper.wait_deadline()
-        return await self.tokens.current(self.vendor, self.held, "ten_a", deadline)
+        return await self.tokens.current(self.vendor, self.held, "ten_a", request_deadline())
 
     async def refresh(self, rejected: str) -> str:
-        deadline = self.pipeline.shaper.wait_deadline()
+        deadline = request_deadline()
         return await self.tokens.refresh(self.vendor, self.held, "ten_a", rejected, deadline)
+
+
+def request_deadline() -> float:
+    """The deadline of a consumer's request that needs a token: everything it does at the vendor
+    (the exchange included) within 15 s; waits for a budget slot stay within the shaping bound."""
+    return time.monotonic() + 15.0
 
 
 def broker(
