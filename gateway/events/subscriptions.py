@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import RowMapping, Table, delete, select, update
+from sqlalchemy import ColumnElement, RowMapping, Table, delete, select, update
 
 from contract.errors import Conflict, FieldError, NotFound, ValidationFailed
 from contract.events import CALL_EVENTS
@@ -276,14 +276,14 @@ class Subscriptions:
         return tuple(found)
 
     async def _rotate(
-        self, table: Table, row: RowMapping, purpose: str, where: object
+        self, table: Table, row: RowMapping, purpose: str, where: ColumnElement[bool]
     ) -> SigningSecret:
         tenant_id = str(row["tenant_id"])
         secret = new_secret()
         until = time.time() + self._overlap
         statement = (
             update(table)
-            .where(where)  # type: ignore[arg-type]
+            .where(where)
             .values(
                 sealed_secret=self._vault.seal_value(tenant_id, purpose, secret.encode()),
                 sealed_previous_secret=row["sealed_secret"],

@@ -189,7 +189,9 @@ class NumbersController(Controller):
                 registrar, RELEASE, feature_set, [number.number]
             )
             accepted = Response(
-                msgspec.json.encode(operation), status_code=202, media_type="application/json"
+                msgspec.json.encode(with_includes(operation, None)),
+                status_code=202,
+                media_type="application/json",
             )
             # the document's 202 (an Operation) comes from with_accepted(); the annotation
             # documents the 204

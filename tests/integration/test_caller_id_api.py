@@ -285,6 +285,9 @@ def test_list_then_delist_then_relist_while_the_delisting_is_pending(
 
     delisting = tenant_tc.client.delete("/v1/numbers/truecaller:919812345601")
     assert delisting.status_code == 202, delisting.text
+    assert all(item["vendor_data"] is None for item in delisting.json()["items"]), (
+        "an answer to a write carries no vendor object unasked"
+    )
     relist = register(tenant_tc, ["+919812345601"])
 
     assert relist.status_code == 202
