@@ -19,10 +19,11 @@ import msgspec
 
 from adapters.registry import VENDORS, VendorEntry
 from gateway.request_context import request_id_var
-from gateway.telemetry import current_trace_id
+from gateway.telemetry import CAPABILITY_TOKEN_PATTERN, current_trace_id
 
 _GATEWAY_PATTERNS = (
     r"gw_[A-Za-z0-9_\-]{8,}",
+    CAPABILITY_TOKEN_PATTERN,
     r"(?i)(bearer\s+)[^\s\"',]+",
 )
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {

@@ -16,7 +16,7 @@ from typing import Any
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.metrics import GatewayMetrics
-from gateway.telemetry import current_trace_id
+from gateway.telemetry import current_trace_id, mask_capabilities
 
 REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -84,7 +84,7 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope.get("method"),
-                    "path": scope.get("path"),
+                    "path": mask_capabilities(str(scope.get("path", ""))),
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "tenant_id": tenant_id_var.get() or None,

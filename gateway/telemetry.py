@@ -8,6 +8,7 @@ HTTP. Query strings never reach a span (they carry phone numbers), and no header
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -27,6 +28,9 @@ from opentelemetry.trace import Span
 
 SERVICE_NAME = "caller-gateway"
 _URL_ATTRIBUTES = ("http.url", "url.full")
+CAPABILITY_TOKEN_PATTERN = r"whk_[A-Za-z0-9_\-]{8,}"  # noqa: S105 (a pattern)
+"""A token that is itself the credential (an inbound webhook URL's): never logged or traced."""
+_CAPABILITY_TOKEN = re.compile(CAPABILITY_TOKEN_PATTERN)
 _TARGET_ATTRIBUTES = ("http.target",)
 _QUERY_ATTRIBUTES = ("url.query",)
 
@@ -62,10 +66,11 @@ def without_query(url: str) -> str:
 
 
 def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
-    """Server-side hook: keep the path, drop the query (phone numbers live there)."""
+    """Server-side hook: keep the path (capability tokens masked), drop the query (phone numbers
+    live there)."""
     if not span.is_recording():
         return
-    path = scope.get("path", "")
+    path = mask_capabilities(scope.get("path", ""))
     for name in _TARGET_ATTRIBUTES:
         span.set_attribute(name, path)
     for name in _QUERY_ATTRIBUTES:
@@ -74,6 +79,11 @@ def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
     host = f"{server[0]}:{server[1]}" if server[0] else ""
     for name in _URL_ATTRIBUTES:
         span.set_attribute(name, f"{scope.get('scheme', 'http')}://{host}{path}")
+
+
+def mask_capabilities(path: str) -> str:
+    """``path`` with any capability token (``whk_...``) replaced by ``***``."""
+    return _CAPABILITY_TOKEN.sub("***", path)
 
 
 async def _scrub_client_span(span: Span, request: Any) -> None:

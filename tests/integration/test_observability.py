@@ -120,3 +120,29 @@ def test_metrics_count_requests_vendor_calls_cache_and_policies(
     assert 'gateway_shaping_wait_seconds_count{vendor="trustcaller"}' in text
     assert 'gateway_breakers_open{vendor="trustcaller"} 0.0' in text
     assert 'gateway_redis_fallbacks_total{policy="rate_limit"} 0.0' in text
+
+
+def test_an_inbound_webhook_urls_token_never_appears_in_logs_or_spans(
+    gateway: GatewayStack,
+    tenant: TenantHandle,
+    spans: InMemorySpanExporter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.WARNING, logger="httpx")  # the test's own client logs its URLs
+    made = gateway.admin().put(
+        f"/v1/admin/tenants/{tenant.id}/webhook-endpoints/truecaller", json={}
+    )
+    url = made.json()["url"]
+    token = url.rsplit("/", 1)[1]
+
+    delivered = httpx.post(url, json={"not": "a truecaller envelope"})
+
+    assert delivered.status_code == 400
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    span_text = "\n".join(
+        f"{s.name} {dict(s.attributes or {})}" for s in spans.get_finished_spans()
+    )
+    assert "/v1/webhooks/truecaller/***" in span_text, "the server span was recorded"
+    assert token not in logged
+    assert token not in span_text
