@@ -4,15 +4,16 @@ and a tenant whose calls go through it with their events reported to the gateway
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
 from gateway.settings import Settings
 from simulators.server import RunningServer
 from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.webhook_receiver import poll
+
+__all__ = ["calling_tenant", "on_topcalls", "place_call", "poll"]
 
 
 def on_topcalls(settings: Settings, simulator: RunningServer) -> Settings:
@@ -52,13 +53,3 @@ def place_call(tenant: TenantHandle) -> str:
     )
     assert placed.status_code == 201, placed.text
     return str(placed.json()["id"])
-
-
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 20.0) -> Any:
-    """``read()`` until ``done`` says so, or the deadline passes (the caller asserts)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)

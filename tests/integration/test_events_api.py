@@ -22,17 +22,9 @@ import pytest
 
 from simulators.server import RunningServer
 from tests.integration.conftest import GatewayStack, TenantHandle
+from tests.integration.webhook_receiver import poll
 
 SIGNING_SECRET = "topcalls-webhook-secret-for-tests"
-
-
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def endpoint(gateway: GatewayStack, tenant: TenantHandle, vendor: str, **settings: Any) -> str:

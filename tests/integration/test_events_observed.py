@@ -11,7 +11,6 @@ import dataclasses
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from gateway.settings import Settings
 from policies.vault import generate_key_spec
 from simulators.server import RunningServer
 from tests.integration.conftest import GatewayStack, Simulators, TenantHandle, unlisted_number
+from tests.integration.webhook_receiver import poll
 from tests.processes import clean_env, free_port, stop, wait_until_up
 
 POLL_SECONDS = 0.1
@@ -35,17 +35,6 @@ def gateway_settings(gateway_settings: Settings) -> Settings:
     """The suite's settings with the poller looking every :data:`POLL_SECONDS`."""
     policies = dataclasses.replace(gateway_settings.policies, event_poll_seconds=POLL_SECONDS)
     return dataclasses.replace(gateway_settings, policies=policies)
-
-
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10.0) -> Any:
-    """Call ``read`` until ``done`` accepts its value; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value):
-            return value
-        assert time.monotonic() < deadline, f"condition not met in time; last: {value!r}"
-        time.sleep(0.05)
 
 
 def events_of(client: httpx.Client, type_: str) -> list[dict[str, Any]]:

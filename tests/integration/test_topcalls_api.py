@@ -8,7 +8,6 @@ call records share ``/v1/calls``). What reached a vendor is read from the simula
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from simulators.topcalls.app import SimulatorConfig, create_simulator_app
 from simulators.trustcaller.app import SimulatorConfig as TrustCallerConfig
 from simulators.trustcaller.app import create_simulator_app as create_trustcaller_app
 from tests.integration.conftest import ALL_SCOPES, GatewayStack, TenantHandle
+from tests.integration.webhook_receiver import WebhookReceiver
 
 FAST = SimulatorConfig(
     rate_limit=100_000,
@@ -108,36 +108,6 @@ class LateAnswers:
         await asyncio.sleep(LATE_SECONDS)
         for message in answer:
             await send(message)
-
-
-@dataclass
-class HookReceiver:
-    """A consumer's webhook endpoint: records every POST and answers 200."""
-
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            message = await receive()
-            while message["type"] != "lifespan.shutdown":
-                await send({"type": message["type"] + ".complete"})
-                message = await receive()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        with self.lock:
-            self.received.append(({k.decode(): v.decode() for k, v in scope["headers"]}, body))
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    def events(self) -> list[tuple[dict[str, str], dict[str, Any]]]:
-        with self.lock:
-            return [(headers, json.loads(body)) for headers, body in self.received]
 
 
 @pytest.fixture(scope="module")
@@ -637,7 +607,7 @@ def test_a_per_call_webhook_never_gets_the_vendors_payload(agent: AgentTenant) -
     """The gateway forwards a call's normalized events to its `webhook_url` (pinned in
     test_subscriptions_api.py); here the URL is one it may not deliver to (loopback over http,
     not allowed by these settings), so the call is refused before the vendor is asked."""
-    receiver = HookReceiver()
+    receiver = WebhookReceiver()
     server = start_in_thread(receiver)
     body = {
         "to_number": "+14155550123",
@@ -653,7 +623,7 @@ def test_a_per_call_webhook_never_gets_the_vendors_payload(agent: AgentTenant) -
     assert secret.status_code == 200, secret.text
     assert unsafe.status_code == 422, unsafe.text
     assert unsafe.json()["errors"][0]["field"] == "body.webhook_url"
-    assert receiver.events() == []
+    assert receiver.at("/h") == []
 
 
 # --- numbers and carriers -------------------------------------------------------------------------
