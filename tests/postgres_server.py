@@ -53,6 +53,12 @@ class PostgresServer:
     def data(self) -> Path:
         return self.directory / "data"
 
+    @property
+    def log(self) -> Path:
+        """The server's log (its stderr), appended to across restarts: a test that turns on
+        ``log_statement`` for its database reads the statements it caused here."""
+        return self.directory / "server.log"
+
     def url(self, database: str = "postgres") -> str:
         """The URL the gateway takes in ``GATEWAY_DATABASE_URL``."""
         return f"postgresql://postgres@/{database}?host={self.directory}"
@@ -82,24 +88,25 @@ class PostgresServer:
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         demote, _ = _as_postgres_user()
-        self.process = subprocess.Popen(
-            [
-                _binary("postgres"),
-                "-D",
-                str(self.data),
-                "-k",
-                str(self.directory),
-                "-c",
-                "listen_addresses=",
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=200",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=demote,
-        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    _binary("postgres"),
+                    "-D",
+                    str(self.data),
+                    "-k",
+                    str(self.directory),
+                    "-c",
+                    "listen_addresses=",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                preexec_fn=demote,
+            )
         deadline = time.monotonic() + 20
         while self.psql("SELECT 1", check=False).returncode != 0:
             if time.monotonic() > deadline or self.process.poll() is not None:
