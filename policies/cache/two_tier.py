@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,7 +47,9 @@ class CacheSettings:
     """Sizes and times of the cache tiers."""
 
     local_seconds: float = 5.0
-    """How long the in-process tier keeps an entry (an entry past its own TTL is never served)."""
+    """How long the in-process tier keeps an entry in front of Redis (an entry past its own TTL
+    is never served). Without Redis the in-process tier is the only one and keeps an entry for
+    its own TTL."""
     local_entries: int = 10_000
     """Most entries the in-process tier holds."""
     lock_seconds: float = 60.0
@@ -73,7 +76,9 @@ class TwoTierCache:
         self._settings = settings
         self._clock = clock
         self._local: TTLCache[str, Cached] = TTLCache(
-            maxsize=settings.local_entries, ttl=settings.local_seconds, timer=clock.monotonic
+            maxsize=settings.local_entries,
+            ttl=settings.local_seconds if redis is not None else math.inf,
+            timer=clock.monotonic,
         )
         self._stale: LRUCache[str, Cached] = LRUCache(maxsize=settings.local_entries)
         self._inflight: dict[str, asyncio.Future[tuple[Cached, bool]]] = {}

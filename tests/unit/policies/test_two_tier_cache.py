@@ -15,7 +15,7 @@ class Vendor:
         return f"answer {self.loads}".encode()
 
 
-async def test_local_entries_expire_after_the_local_ttl_and_report_their_age() -> None:
+async def test_without_redis_entries_live_their_own_ttl_and_report_their_age() -> None:
     clock = FakeClock()
     cache = TwoTierCache(None, CacheSettings(local_seconds=5), clock=clock)
     vendor = Vendor()
@@ -28,7 +28,11 @@ async def test_local_entries_expire_after_the_local_ttl_and_report_their_age() -
     cached, hit = await cache.get_or_load("k", 60, vendor.load)
     assert (cached.payload, hit, cache.age(cached)) == (b"answer 1", True, 4)
 
-    clock.advance(0.6)  # past the local tier's 5 s
+    clock.advance(55)  # past the local tier's 5 s: the only tier keeps it for its TTL
+    cached, hit = await cache.get_or_load("k", 60, vendor.load)
+    assert (cached.payload, hit, cache.age(cached)) == (b"answer 1", True, 59)
+
+    clock.advance(0.6)  # past its own 60 s
     fresh, hit = await cache.get_or_load("k", 60, vendor.load)
     assert (fresh.payload, hit, cache.age(fresh)) == (b"answer 2", False, 0)
     assert vendor.loads == 2
