@@ -58,6 +58,9 @@ class ShapingSettings:
     reseed_grace_seconds: float = 1.0
     """After finding Redis emptied, how long a budget admits nothing, so every replica can put
     back its admissions first (each checks its budgets twice in that time)."""
+    idle_check_seconds: float | None = None
+    """How often :meth:`RateShaper.watch_epochs` checks the budgets no decision looked at since
+    its last check; ``None``: twice per ``reseed_grace_seconds``."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class RateShaper:
         self._fallback_since: float | None = None
         self._rates: dict[str, Rate] = {}
         self._epochs: dict[str, str] = {}
+        self._confirmed: set[str] = set()
+        """Budgets whose epoch a decision saw since the watcher's last check."""
         self._reseeding: dict[str, asyncio.Lock] = {}
         self.fallbacks = 0
         """How many decisions were taken by the in-memory fallback because Redis failed."""
@@ -177,6 +182,7 @@ class RateShaper:
             answer = await shared.acquire(key, window, answer.epoch)
         if isinstance(answer, EpochChanged):  # emptied again in between: let the caller wait
             return Decision(False, self._settings.reseed_grace_seconds, 0)
+        self._confirmed.add(key)
         return answer
 
     async def _epoch_changed(
@@ -205,16 +211,29 @@ class RateShaper:
 
     async def watch_epochs(self, every_seconds: float | None = None) -> None:
         """Until cancelled: notice an emptied Redis even while idle, and re-seed every budget
-        this process admitted under within its window (other replicas may be admitting)."""
+        this process admitted under within its window (other replicas may be admitting).
+
+        A budget a decision looked at since the last check is skipped (the decision's script
+        checked its epoch), so a busy replica sends nothing here; one round trip per check
+        otherwise."""
         shared = self._shared
         if shared is None:
             return
-        interval = every_seconds or self._settings.reseed_grace_seconds / 2
+        interval = (
+            every_seconds
+            or self._settings.idle_check_seconds
+            or self._settings.reseed_grace_seconds / 2
+        )
         while True:
             await self._clock.sleep(interval)
             if self.using_fallback:
                 continue
-            keys = [k for k in self._epochs if k in self._rates and self._recent(k)]
+            confirmed, self._confirmed = self._confirmed, set()
+            keys = [
+                k
+                for k in self._epochs
+                if k in self._rates and k not in confirmed and self._recent(k)
+            ]
             if not keys:
                 continue
             try:
