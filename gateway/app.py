@@ -130,6 +130,7 @@ def create_app(
                 )
             ),
             asyncio.create_task(services.pipeline.shaper.watch_epochs()),
+            asyncio.create_task(services.invalidations.listen_forever()),
             asyncio.create_task(services.ingestor.run_forever()),
             asyncio.create_task(services.poller.run_forever()),
             asyncio.create_task(services.deliveries.run_forever()),

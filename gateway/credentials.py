@@ -3,24 +3,24 @@ handed to the pipeline when a call needs one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import msgspec
-from cachetools import TTLCache
 
 from adapters.capabilities import VendorAdapter
 from adapters.registry import AdapterRegistry
 from contract.errors import NotFound, VendorNotConfigured
 from gateway.pipeline import Held, credential_id
 from policies.clock import SYSTEM_CLOCK, Clock
+from policies.fresh_copies import FreshCopies
 from policies.vault import CredentialMetadata, Vault
 
 FRESHNESS_SECONDS = 1.0
-"""How stale this process's copy of a credential may be (a change elsewhere shows within it)."""
-CACHED_ENTRIES = 100_000
-_UNREAD: Any = object()
-"""Not in the fresh copy (``None`` there means: known to have no credential)."""
+"""How stale this process's copy of a credential may be when no invalidation reaches it (a
+change elsewhere shows within it)."""
+CACHED_ENTRIES = 10_000
+"""Decrypted credentials (and tenants' vendor lists) kept at most, least recently used first
+out: the memory they take stays bounded whatever the number of tenants."""
 
 
 def load_for_vendor(
@@ -63,41 +63,44 @@ async def store_credential(
 
 class VaultCredentials:
     """The tenants' credentials as the request path reads them: from the vault, through an
-    in-process copy that is at most ``freshness_seconds`` old.
+    in-process copy that is at most ``copy_seconds()`` old.
 
-    A request does not query the database for a credential it used a moment ago; a credential
-    stored, rotated or deleted on another replica takes effect here within that bound (and at
-    once on this one, which forgets its copy when it writes). Decoded credentials stay in this
-    process's memory only.
+    A request does not query the database (nor decrypt) for a credential it used a moment ago,
+    and a cache hit never asks for one at all (the pipeline asks only when it must call the
+    vendor). A credential stored, rotated or deleted on another replica takes effect here when
+    its invalidation arrives (see :mod:`gateway.invalidation`) and within that bound in any case;
+    at once on the replica that wrote it. Decoded credentials stay in this process's memory
+    only, and their holder's repr never shows them.
     """
 
     def __init__(
         self,
         vault: Vault,
-        freshness_seconds: float = FRESHNESS_SECONDS,
+        copy_seconds: Callable[[], float] = lambda: FRESHNESS_SECONDS,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._vault = vault
-        self._held: TTLCache[tuple[str, str], Held | None] = TTLCache(
-            CACHED_ENTRIES, freshness_seconds, timer=clock.monotonic
+        self._held: FreshCopies[tuple[str, str], Held | None] = FreshCopies(
+            CACHED_ENTRIES, copy_seconds, clock=clock
         )
-        self._stored: TTLCache[str, frozenset[str]] = TTLCache(
-            CACHED_ENTRIES, freshness_seconds, timer=clock.monotonic
+        self._stored: FreshCopies[str, frozenset[str]] = FreshCopies(
+            CACHED_ENTRIES, copy_seconds, clock=clock
         )
 
     async def hold(self, tenant_id: str, adapter: VendorAdapter) -> Held:
         """The tenant's credential for the adapter's vendor (409 when none is stored)."""
         vendor = adapter.declaration.name
         key = (tenant_id, vendor)
-        held = self._held.get(key, _UNREAD)
-        if held is _UNREAD:
+        known, held = self._held.get(key)
+        if not known:
+            generation = self._held.generation
             secret = await self._vault.get_secret(tenant_id, vendor)
             held = (
                 Held(adapter.load_credential(secret), credential_id(secret))
                 if secret is not None
                 else None
             )
-            self._held[key] = held
+            self._held.put(key, held, generation)
         if held is None:
             raise VendorNotConfigured(
                 f"this tenant has no {vendor} credential; an administrator can add one with "
@@ -108,14 +111,14 @@ class VaultCredentials:
 
     async def vendors(self, tenant_id: str) -> frozenset[str]:
         """The vendors the tenant has stored a credential for."""
-        stored = self._stored.get(tenant_id)
-        if stored is None:
+        known, stored = self._stored.get(tenant_id)
+        if not known or stored is None:
+            generation = self._stored.generation
             stored = frozenset(meta.vendor for meta in await self._vault.list(tenant_id))
-            self._stored[tenant_id] = stored
+            self._stored.put(tenant_id, stored, generation)
         return stored
 
-    def forget(self, tenant_id: str) -> None:
-        """Drop this process's copies of a tenant's credentials (after it changed them)."""
-        self._stored.pop(tenant_id, None)
-        for key in [key for key in self._held if key[0] == tenant_id]:
-            self._held.pop(key, None)
+    def forget(self, tenant_id: str | None) -> None:
+        """Drop this process's copies of a tenant's credentials (``None``: of every tenant)."""
+        self._stored.forget(lambda key: tenant_id is None or key == tenant_id)
+        self._held.forget(lambda key: tenant_id is None or key[0] == tenant_id)

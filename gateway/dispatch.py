@@ -86,10 +86,6 @@ class VendorDispatcher:
         self._credentials = credentials
         self._pipeline = pipeline
 
-    def forget_credentials(self, tenant_id: str) -> None:
-        """This process changed a tenant's credentials: drop its copies of them."""
-        self._credentials.forget(tenant_id)
-
     def bind(self, tenant_id: str, vendor: str, capability: type[A]) -> Bound[A]:
         """The vendor's adapter with ``capability`` for this tenant (404 otherwise)."""
         return Bound(vendor, self.adapter(vendor, capability), tenant_id)

@@ -26,7 +26,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 import msgspec
@@ -94,9 +94,9 @@ def credential_id(secret: object) -> str:
 @dataclass(frozen=True)
 class Held:
     """A credential ready for its adapter, and the non-reversible key its breaker and budgets
-    count on."""
+    count on. Its repr leaves the credential out."""
 
-    credential: object
+    credential: object = field(repr=False)
     key: str
     budget_key: str | None = None
     """Where its budgets count instead, when the vendor counts per account rather than per

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_registry
 from gateway.audit import AuditLog
-from gateway.auth.principal import Authenticator
+from gateway.auth.principal import FRESHNESS_SECONDS, Authenticator
 from gateway.auth.sql_store import SqlTenantStore
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
@@ -32,6 +32,7 @@ from gateway.events.registration import CallWebhooks
 from gateway.events.retention import EventRetention
 from gateway.events.settled import Settlements
 from gateway.events.subscriptions import Subscriptions
+from gateway.invalidation import Invalidations
 from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
@@ -94,6 +95,8 @@ class Services:
     deliveries: DeliveryWorker
     call_webhooks: CallWebhooks
     """What routes a placed call's events to the gateway and on to its ``webhook_url``."""
+    invalidations: Invalidations
+    """Tells every replica that keys or credentials changed (their in-process copies)."""
     rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
@@ -105,10 +108,15 @@ class Services:
         await self.database.close()
         if self.redis is not None:
             await self.redis.aclose()
+        await self.invalidations.aclose()
 
 
-def open_redis(settings: Settings) -> Redis | None:
-    """The process's Redis client, when ``GATEWAY_REDIS_URL`` is set (it connects lazily)."""
+def open_redis(settings: Settings, *, subscriber: bool = False) -> Redis | None:
+    """The process's Redis client, when ``GATEWAY_REDIS_URL`` is set (it connects lazily).
+
+    ``subscriber``: a client of its own for one long-lived subscription, which waits for
+    messages as long as it takes and sends no health-check pings.
+    """
     stores = settings.stores
     if not stores.redis_url:
         return None
@@ -117,6 +125,8 @@ def open_redis(settings: Settings) -> Redis | None:
             url=stores.redis_url,
             socket_timeout=stores.redis_timeout,
             connect_timeout=stores.redis_timeout,
+            health_check_interval=0 if subscriber else RedisSettings.health_check_interval,
+            max_connections=2 if subscriber else RedisSettings.max_connections,
         )
     )
 
@@ -200,6 +210,7 @@ def build_pipeline(
             max_wait_seconds=policies.shaping_max_wait,
             fallback_share=policies.shaping_fallback_share,
             local_share=1 / settings.server.workers,
+            idle_check_seconds=policies.shaping_idle_check_seconds,
         ),
         clock=clock,
     )
@@ -255,7 +266,21 @@ async def open_services(
     metrics = metrics or GatewayMetrics()
     records = SqlRecordStore(stores.database)
     ephemeral: RecordStore = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()
-    credentials = VaultCredentials(stores.vault)
+    invalidations = Invalidations(
+        open_redis(settings, subscriber=True),
+        redis,
+        local_seconds=FRESHNESS_SECONDS,
+        shared_seconds=settings.stores.shared_copy_seconds,
+    )
+    credentials = VaultCredentials(stores.vault, invalidations.copy_seconds)
+    authenticator = Authenticator(
+        stores.tenants,
+        settings.stores.admin_key,
+        last_known,
+        copy_seconds=invalidations.copy_seconds,
+    )
+    invalidations.on_keys(authenticator.forget_all)
+    invalidations.on_credentials(credentials.forget)
     pipeline = build_pipeline(
         settings, redis, stores.vault, ephemeral, metrics, credentials=credentials
     )
@@ -288,7 +313,7 @@ async def open_services(
         vault=stores.vault,
         vault_backend=stores.vault_backend,
         registry=registry,
-        authenticator=Authenticator(stores.tenants, settings.stores.admin_key, last_known),
+        authenticator=authenticator,
         dispatcher=dispatcher,
         pipeline=pipeline,
         redis=redis,
@@ -321,6 +346,7 @@ async def open_services(
             stores.database, events, settings.policies.event_retention_days
         ),
         call_webhooks=CallWebhooks(webhook_endpoints, ingestor, subscriptions, outbox, sender),
+        invalidations=invalidations,
     )
 
 

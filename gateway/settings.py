@@ -215,6 +215,10 @@ class StoreSettings:
     in-process when unset."""
     redis_timeout: float = setting("GATEWAY_REDIS_TIMEOUT", _positive_float, 0.5)
     """Seconds a Redis command may take before the policy falls back."""
+    shared_copy_seconds: float = setting("GATEWAY_SHARED_COPY_SECONDS", _positive_float, 10.0)
+    """How long a replica serves its in-process copy of a gateway key or a credential while it
+    hears changes from the others through Redis (a change reaches it at once; this bounds one
+    whose message was lost). Without Redis, or while unsubscribed, copies live 1 s."""
     vault_keys: Keyring | None = setting("GATEWAY_VAULT_KEYS", Keyring.from_spec, None, secret=True)
     """Master keys for the credential vault (required outside sandbox mode)."""
     admin_key: str | None = setting("GATEWAY_ADMIN_KEY", _parse_admin_key, None, secret=True)
@@ -234,6 +238,12 @@ class PolicySettings:
     """Seconds a request may wait for a vendor budget slot before a 429."""
     shaping_fallback_share: float = setting("GATEWAY_SHAPING_FALLBACK_SHARE", _share, 0.25)
     """Share of a vendor budget one process uses while Redis is unreachable."""
+    shaping_idle_check_seconds: float = setting(
+        "GATEWAY_SHAPING_IDLE_CHECK_SECONDS", _positive_float, 0.5
+    )
+    """How often a replica checks, in one round trip, whether Redis lost the windows of budgets
+    it used in the last minute but made no decision on since its last check (decisions notice
+    it by themselves)."""
     cache_local_seconds: float = setting("GATEWAY_CACHE_LOCAL_SECONDS", _non_negative_float, 5.0)
     """How long the in-process cache tier keeps an entry."""
     event_retention_days: float = setting("GATEWAY_EVENT_RETENTION_DAYS", _positive_float, 30.0)

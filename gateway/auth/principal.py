@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from cachetools import TTLCache
 
 from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
 from gateway.auth.store import ApiKeyRecord, TenantStore
 from policies.clock import SYSTEM_CLOCK, Clock
+from policies.fresh_copies import FreshCopies
 from policies.last_known import LastKnown
 
 FRESHNESS_SECONDS = 1.0
-"""How stale this process's copy of a key may be (a revocation elsewhere shows within it)."""
+"""How stale this process's copy of a key may be when no invalidation reaches it (a revocation
+elsewhere shows within it)."""
 CACHED_KEYS = 100_000
-_UNREAD: Any = object()
-"""Not in the fresh copy (``None`` there means: known not to be an active key)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +54,12 @@ class Principal:
 class Authenticator:
     """Resolves ``Authorization: Bearer gw_...`` to a :class:`Principal`.
 
-    Keys are read through an in-process copy at most ``freshness_seconds`` old, so a request
-    does not query the database for a key used a moment ago; a key revoked (or a tenant
-    disabled) on another replica stops working here within that bound, and at once on the
-    replica that made the change (it calls :meth:`forget_all`). While the database is down,
-    :class:`LastKnown` serves keys seen recently for a bounded time.
+    Keys are read through an in-process copy at most ``copy_seconds()`` old, so a request does
+    not query the database for a key used a moment ago. A key revoked (or a tenant disabled) on
+    another replica stops working here when its invalidation arrives (see
+    :mod:`gateway.invalidation`), and within that bound in any case; at once on the replica that
+    made the change (:meth:`forget_all`). While the database is down, :class:`LastKnown` serves
+    keys seen recently for a bounded time.
     """
 
     def __init__(
@@ -68,18 +67,18 @@ class Authenticator:
         store: TenantStore,
         operator_key: str | None,
         last_known: LastKnown | None = None,
-        freshness_seconds: float = FRESHNESS_SECONDS,
+        copy_seconds: Callable[[], float] = lambda: FRESHNESS_SECONDS,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._store = store
         self._operator_hash = hash_api_key(operator_key) if operator_key else None
         self._last_known = last_known or LastKnown()
-        self._fresh: TTLCache[str, ApiKeyRecord | None] = TTLCache(
-            CACHED_KEYS, freshness_seconds, timer=clock.monotonic
+        self._fresh: FreshCopies[str, ApiKeyRecord | None] = FreshCopies(
+            CACHED_KEYS, copy_seconds, clock=clock
         )
 
     def forget_all(self) -> None:
-        """Drop every copy (this process just revoked a key or disabled a tenant)."""
+        """Drop every copy (a key was revoked or a tenant disabled, here or elsewhere)."""
         self._fresh.clear()
 
     async def authenticate(self, authorization: str | None) -> Principal:
@@ -93,12 +92,13 @@ class Authenticator:
         key_hash = hash_api_key(token)
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
-        record = self._fresh.get(key_hash, _UNREAD)
-        if record is _UNREAD:
+        known, record = self._fresh.get(key_hash)
+        if not known:
+            generation = self._fresh.generation
             record = await self._last_known.read(
                 ("key", key_hash), lambda: self._store.find_active_key(key_hash)
             )
-            self._fresh[key_hash] = record
+            self._fresh.put(key_hash, record, generation)
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
         return Principal(

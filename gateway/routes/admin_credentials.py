@@ -117,7 +117,7 @@ class CredentialsController(Controller):
                 services.vault, tenant.id, adapter, credential, data.secret
             )
             note.detail["fingerprint"] = meta.fingerprint
-        services.dispatcher.forget_credentials(tenant.id)
+        await services.invalidations.credentials_changed(tenant.id)
         return CredentialStored(
             **msgspec.structs.asdict(_credential_out(meta)), verification=verification
         )
@@ -160,7 +160,7 @@ class CredentialsController(Controller):
         ):
             if not await services.vault.delete(tenant.id, vendor):
                 raise NotFound("credential not found")
-        services.dispatcher.forget_credentials(tenant.id)
+        await services.invalidations.credentials_changed(tenant.id)
 
     @post(
         "/{vendor:str}/rotate",
@@ -187,7 +187,7 @@ class CredentialsController(Controller):
                 result = await rotate_vendor_credential(services, tenant.id, vendor)
                 note.detail["fingerprint"] = result.credential.fingerprint
                 note.detail["previous_revoked"] = str(result.previous_revoked).lower()
-            services.dispatcher.forget_credentials(tenant.id)
+            await services.invalidations.credentials_changed(tenant.id)
             return RotationOut(
                 credential=_credential_out(result.credential),
                 previous_revoked=result.previous_revoked,

@@ -109,7 +109,7 @@ class TenantsController(Controller):
             )
             if updated is None:
                 raise NotFound("tenant not found")
-        services.authenticator.forget_all()
+        await services.invalidations.keys_changed()
         return _tenant_out(updated)
 
     @delete(
@@ -133,14 +133,14 @@ class TenantsController(Controller):
         ) as note:
             _operator_only(principal, "erase a tenant")
             await services.tenants.set_disabled(tenant.id, datetime.now(UTC))
-            services.authenticator.forget_all()
+            await services.invalidations.keys_changed()
             note.detail["credentials"] = str(await services.vault_backend.delete_tenant(tenant.id))
             note.detail["records"] = str(await services.records.purge_tenant(tenant.id))
             note.detail["idempotency_records"] = str(
                 await services.idempotency.purge_tenant(tenant.id)
             )
             await services.tenants.erase_tenant(tenant.id)
-        services.dispatcher.forget_credentials(tenant.id)
+        await services.invalidations.credentials_changed(tenant.id)
 
     @get("/", operation_id="listTenants", summary="List tenants", **contract(Scope.ADMIN))
     async def list_tenants(
@@ -227,7 +227,7 @@ class TenantsController(Controller):
         ):
             if not await services.tenants.revoke_key(tenant.id, key_id, datetime.now(UTC)):
                 raise NotFound("key not found")
-        services.authenticator.forget_all()
+        await services.invalidations.keys_changed()
 
 
 def _operator_only(principal: Principal, what: str) -> None:

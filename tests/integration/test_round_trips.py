@@ -10,7 +10,9 @@ store anything, and an uncached vendor call costs exactly one Redis command: the
 decision (the vendor-pause check is inside the same script). The event loops' own polling
 (inbound deliveries, outbound deliveries) is told apart by the tables it reads; the follow-up
 poller and the idle epoch check are set to their longest pace for the module, and the copies of
-keys and credentials to a lifetime longer than the module (a warm request is one within it).
+keys and credentials and the in-process cache tier to a lifetime longer than the module (a warm
+request is one within them: by default a replica re-reads a key's copy after 10 s and a cached
+answer from Redis after 5 s, once for all the requests in that time).
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ def stack(
         GATEWAY_EVENT_POLL_SECONDS="3600",
         GATEWAY_SHAPING_IDLE_CHECK_SECONDS="3600",
         GATEWAY_SHARED_COPY_SECONDS="300",
+        GATEWAY_CACHE_LOCAL_SECONDS="300",
         GATEWAY_LOG_LEVEL="WARNING",
     )
     subprocess.run(

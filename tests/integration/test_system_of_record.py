@@ -136,6 +136,27 @@ def test_a_key_revoked_on_one_replica_is_refused_on_the_other_within_the_bound(
     assert took <= PROPAGATION_BOUND
 
 
+def test_a_credential_deleted_on_one_replica_is_not_used_by_the_other_within_the_bound(
+    pair: Pair, sim_control: httpx.Client
+) -> None:
+    tenant, key = make_tenant(pair, sim_control, "forgotten")
+    with pair.client(1, key) as other:
+        assert other.get("/v1/numbers", params={"vendor": "trustcaller"}).status_code == 200
+
+        with pair.admin(0) as admin:
+            deleted = admin.delete(f"/v1/admin/tenants/{tenant}/credentials/trustcaller")
+            assert deleted.status_code == 204
+        deleted_at = time.monotonic()
+        while (listed := other.get("/v1/numbers", params={"vendor": "trustcaller"})).is_success:
+            assert time.monotonic() - deleted_at < PROPAGATION_BOUND + 1, "still used"
+            time.sleep(0.05)
+        took = time.monotonic() - deleted_at
+
+    print(f"the deletion reached the other replica after {took * 1000:.0f} ms")
+    assert took <= PROPAGATION_BOUND
+    assert listed.status_code == 409, listed.text
+
+
 def test_a_disabled_tenant_is_refused_everywhere_and_enabled_again(
     pair: Pair, sim_control: httpx.Client
 ) -> None:
