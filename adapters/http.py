@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
+from adapters.aiohttp_transport import VendorAiohttpTransport
 from contract.errors import VendorError, VendorTimeout, VendorUnreachable
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ def build_vendor_client(
         max_keepalive_connections=settings.max_connections,
     )
     if transport is None and settings.transport == "aiohttp":
-        transport = AiohttpTransport(limits=limits)
+        transport = VendorAiohttpTransport(limits)
     client = httpx.AsyncClient(
         base_url=settings.base_url,
         timeout=httpx.Timeout(
