@@ -35,9 +35,9 @@ class VendorHttpSettings:
     """Pooled connections per vendor per process."""
     total_timeout: float = 15.0
     """Seconds one vendor call may take in all (connect, send, wait, read)."""
-    transport: str = "httpx"
-    """``httpx`` (its own pool) or ``aiohttp`` (httpx's API on aiohttp's pool: less CPU per call,
-    see ``benchmarks/vendor_transport.py``)."""
+    transport: str = "aiohttp"
+    """``aiohttp`` (httpx's API on aiohttp's pool: a fifth of the CPU per call under concurrency,
+    see ``benchmarks/vendor_transport.py``) or ``httpx`` (its own pool)."""
 
 
 class VendorResponseError(Exception):

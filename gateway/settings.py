@@ -308,8 +308,8 @@ class VendorHttpDefaults:
     total_timeout: float = setting("GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0)
     """Seconds a consumer's request may spend at this vendor, from its arrival: every attempt,
     backoff and wait for a budget slot included."""
-    transport: str = setting("GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "httpx")
-    """``httpx`` or ``aiohttp`` (httpx's API on aiohttp's pool)."""
+    transport: str = setting("GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "aiohttp")
+    """``aiohttp`` (httpx's API on aiohttp's pool, the cheaper) or ``httpx`` (its own pool)."""
 
     def for_vendor(self, base_url: str) -> VendorHttpSettings:
         """These defaults for one vendor at ``base_url``."""

@@ -1,4 +1,5 @@
-"""The same gateway on the aiohttp transport: answers, errors and traces stay the same."""
+"""The same gateway on either vendor transport (aiohttp's pool, the default, and httpx's own):
+answers, errors, traces and what the vendor sees stay the same."""
 
 from __future__ import annotations
 
@@ -8,23 +9,22 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from adapters.http import TRANSPORTS
 from gateway.settings import Settings
 from tests.integration.conftest import VENDOR_READ_TIMEOUT, TenantHandle
 
 
-@pytest.fixture
-def gateway_settings(gateway_settings: Settings) -> Settings:
-    """The usual gateway, with its vendor clients on aiohttp's pool."""
+@pytest.fixture(params=TRANSPORTS)
+def gateway_settings(gateway_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The usual gateway, with its vendor clients on each transport, making one attempt."""
     vendors = {
-        name: dataclasses.replace(http, transport="aiohttp")
+        name: dataclasses.replace(http, transport=request.param)
         for name, http in gateway_settings.vendors.items()
     }
     return gateway_settings.replace(vendors=vendors).with_policies(retry_max_attempts=1)
 
 
-def test_reads_work_on_the_aiohttp_transport(
-    tenant: TenantHandle, sim_control: httpx.Client
-) -> None:
+def test_reads_work_on_each_transport(tenant: TenantHandle, sim_control: httpx.Client) -> None:
     numbers = tenant.client.get("/v1/numbers")
     live = tenant.client.get("/v1/calls/live", params={"number": tenant.vendor_numbers[0]})
 
@@ -37,13 +37,13 @@ def test_reads_work_on_the_aiohttp_transport(
     ("fault", "status", "slug"),
     [
         ({"latency_ms": int(VENDOR_READ_TIMEOUT * 1000) + 500, "count": 1}, 504, "vendor-timeout"),
-        # a dropped connection is unreachable (502) as on httpx's pool, and is not resent behind
-        # the pipeline's back (this gateway makes one attempt)
+        # a dropped connection is unreachable (502), and is not resent behind the pipeline's
+        # back (aiohttp would resend it by itself; this gateway makes one attempt)
         ({"drop": True, "count": 1}, 502, "vendor-unreachable"),
         ({"status": 503, "count": 1}, 502, "vendor-error"),
     ],
 )
-def test_vendor_failures_are_problems_on_aiohttp_too(
+def test_vendor_failures_are_the_same_problems_on_each_transport(
     tenant: TenantHandle,
     inject: Callable[..., None],
     sim_control: httpx.Client,
