@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
 
@@ -63,22 +63,32 @@ class AdapterRegistry:
     ) -> None:
         self._adapters: dict[str, VendorAdapter] = {a.declaration.name: a for a in adapters}
         self._clients = list(clients)
+        self._supporting: dict[type | tuple[type, ...], dict[str, VendorAdapter]] = {}
+        """Per capability, computed once: a protocol check walks every attribute of it."""
 
     def get(self, vendor: str) -> VendorAdapter | None:
         """The adapter for ``vendor``, if there is one."""
         return self._adapters.get(vendor)
 
     def supporting(self, capability: type[P]) -> dict[str, P]:
-        """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name."""
-        return {
-            name: adapter
-            for name, adapter in sorted(self._adapters.items())
-            if isinstance(adapter, capability)
-        }
+        """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name
+        (the caller must not change the answer: it is shared)."""
+        # Each adapter in the answer passed isinstance(adapter, capability).
+        return cast(dict[str, P], self._implementing(capability))
 
     def names_supporting(self, capabilities: type | tuple[type, ...]) -> list[str]:
         """Vendors whose adapter implements ``capabilities`` (any of them, for a tuple), sorted."""
-        return [name for name, a in sorted(self._adapters.items()) if isinstance(a, capabilities)]
+        return list(self._implementing(capabilities))
+
+    def _implementing(self, capabilities: type | tuple[type, ...]) -> dict[str, VendorAdapter]:
+        found = self._supporting.get(capabilities)
+        if found is None:
+            found = self._supporting[capabilities] = {
+                name: adapter
+                for name, adapter in sorted(self._adapters.items())
+                if isinstance(adapter, capabilities)
+            }
+        return found
 
     async def aclose(self) -> None:
         """Close every vendor HTTP client."""
