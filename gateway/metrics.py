@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -23,6 +24,22 @@ from prometheus_client.registry import Collector
 from gateway.metrics_workers import StateMirror, multiprocess_dir
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+M = TypeVar("M", Counter, Histogram)
+
+
+class Children(Generic[M]):
+    """A metric's labelled children, looked up once per label set (``labels()`` takes a lock
+    and builds its key on every call; the label sets here are few and bounded)."""
+
+    def __init__(self, metric: M) -> None:
+        self._metric: M = metric
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
 
 
 class GatewayMetrics:
@@ -39,6 +56,7 @@ class GatewayMetrics:
             ["route", "method", "status"],
             registry=self.registry,
         )
+        self._served = Children(self.requests)
         self.worker_requests = Gauge(
             "gateway_worker_requests_served",
             "Requests served by each live worker process (label pid when there are several).",
@@ -52,12 +70,16 @@ class GatewayMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.vendor_call = Children(self.vendor_calls)
+        """The child of :attr:`vendor_calls` for ``(vendor, operation, outcome)``."""
         self.cache = Counter(
             "gateway_cache_lookups",
             "Cache lookups by vendor, operation and result (hit or miss).",
             ["vendor", "operation", "result"],
             registry=self.registry,
         )
+        self.cache_lookup = Children(self.cache)
+        """The child of :attr:`cache` for ``(vendor, operation, result)``."""
         self.shaping_wait = Histogram(
             "gateway_shaping_wait_seconds",
             "Time requests waited for a vendor budget slot.",
@@ -74,7 +96,7 @@ class GatewayMetrics:
 
     def served(self, route: str, method: str, status: int) -> None:
         """Count one answered request."""
-        self.requests.labels(route, method, status).inc()
+        self._served(route, method, str(status)).inc()
         self.worker_requests.inc()
 
     def watch(self, collector: Collector) -> None:

@@ -256,7 +256,7 @@ class VendorPipeline:
                 raise
             return self._stale_answer(call, use, stale, exc)
         result = "hit" if hit else "miss"
-        self.metrics.cache.labels(declaration.name, call.op.value, result).inc()
+        self.metrics.cache_lookup(declaration.name, call.op.value, result).inc()
         annotate(cache=result)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
@@ -267,7 +267,7 @@ class VendorPipeline:
     ) -> Outcome[T]:
         """The last answer, past its TTL, because the vendor cannot give a fresh one now."""
         declaration = call.adapter.declaration
-        self.metrics.cache.labels(declaration.name, call.op.value, "stale").inc()
+        self.metrics.cache_lookup(declaration.name, call.op.value, "stale").inc()
         annotate(cache="stale")
         log.warning(
             "serving a stale answer: the vendor cannot be asked now",
@@ -442,7 +442,7 @@ class VendorPipeline:
         finally:
             if not recorded:
                 breaker.release_probe()
-            self.metrics.vendor_calls.labels(declaration.name, call.op.value, outcome).observe(
+            self.metrics.vendor_call(declaration.name, call.op.value, outcome).observe(
                 time.perf_counter() - started
             )
 
