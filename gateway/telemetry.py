@@ -2,7 +2,10 @@
 
 No exporter unless one is configured (``OTEL_EXPORTER_OTLP_ENDPOINT`` or
 ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``, unless ``OTEL_TRACES_EXPORTER=none``): then OTLP over
-HTTP. Query strings never reach a span (they carry phone numbers), and no header is recorded.
+HTTP. Without an exporter nothing would receive a span, so none is recorded (unless the caller's
+``traceparent`` says its trace is sampled); trace ids still reach logs and vendors (W3C
+``traceparent``). Query strings never reach a span (they carry phone numbers), and no header is
+recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace import Span
 
 SERVICE_NAME = "caller-gateway"
@@ -41,13 +45,16 @@ def build_tracer_provider(
     """A provider for one app; ``exporter`` (tests) or OTLP when the environment asks for it."""
     env = os.environ if environ is None else environ
     resource = Resource.create({"service.name": env.get("OTEL_SERVICE_NAME", SERVICE_NAME)})
-    provider = TracerProvider(resource=resource)
     if exporter is not None:
+        provider = TracerProvider(resource=resource)
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     elif _otlp_configured(env):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
+        provider = TracerProvider(resource=resource)
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    else:
+        provider = TracerProvider(resource=resource, sampler=ParentBased(ALWAYS_OFF))
     return provider
 
 

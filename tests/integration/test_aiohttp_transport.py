@@ -4,6 +4,7 @@ answers, errors, traces and what the vendor sees stay the same."""
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Callable
 
 import httpx
@@ -31,6 +32,21 @@ def test_reads_work_on_each_transport(tenant: TenantHandle, sim_control: httpx.C
     assert numbers.status_code == live.status_code == 200
     assert len(numbers.json()["data"]) == 5
     assert sim_control.get("/requests").json()["last_traceparent"].startswith("00-")
+
+
+@pytest.mark.parametrize("flags", ["01", "00"])
+def test_a_callers_trace_reaches_the_vendor_without_an_exporter(
+    tenant: TenantHandle, sim_control: httpx.Client, flags: str
+) -> None:
+    trace_id, parent = secrets.token_hex(16), secrets.token_hex(8)
+
+    tenant.client.get("/v1/numbers", headers={"traceparent": f"00-{trace_id}-{parent}-{flags}"})
+
+    _, sent_trace, sent_parent, sent_flags = (
+        sim_control.get("/requests").json()["last_traceparent"].split("-")
+    )
+    assert (sent_trace, sent_flags) == (trace_id, flags), "the caller's trace and its sampling"
+    assert sent_parent != parent, "the gateway's own span is the vendor's parent"
 
 
 @pytest.mark.parametrize(
