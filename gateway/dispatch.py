@@ -272,6 +272,8 @@ class VendorDispatcher:
             except GatewayError as exc:
                 return exc
 
+        if len(vendors) == 1:
+            return [await one(vendors[0])]  # no task to spawn for a single vendor
         return list(await asyncio.gather(*(one(vendor) for vendor in vendors)))
 
     async def fan_out(
