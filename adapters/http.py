@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TypeVar
 
 import httpx
@@ -59,8 +60,8 @@ def build_vendor_client(
     transport: httpx.AsyncBaseTransport | None = None,
     hook: ClientHook | None = None,
 ) -> httpx.AsyncClient:
-    """A pooled client for one vendor, with explicit timeouts and pool limits; ``hook`` is
-    applied to it once built (the gateway instruments it for tracing).
+    """A pooled client for one vendor, with explicit timeouts and pool limits and no cookies
+    kept; ``hook`` is applied to it once built (the gateway instruments it for tracing).
 
     The transport is a setting: httpx's own pool, or aiohttp's under the same httpx API.
     """
@@ -72,6 +73,7 @@ def build_vendor_client(
         transport = VendorAiohttpTransport(limits)
     client = httpx.AsyncClient(
         base_url=settings.base_url,
+        cookies=_no_cookies(),
         timeout=httpx.Timeout(
             connect=settings.connect_timeout,
             read=settings.read_timeout,
@@ -86,6 +88,12 @@ def build_vendor_client(
     if hook is not None:
         hook(client)
     return client
+
+
+def _no_cookies() -> CookieJar:
+    """A jar that keeps nothing: one client serves every tenant, so a cookie a vendor sets on
+    one tenant's answer must never ride on another tenant's request."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 async def translate_transport_errors(vendor: str, call: Callable[[], Awaitable[T]]) -> T:
