@@ -269,7 +269,11 @@ async def open_services(
     invalidations = Invalidations(
         open_redis(settings, subscriber=True),
         redis,
-        local_seconds=FRESHNESS_SECONDS,
+        # An embedded database has one writer, this process, which drops its copies as it
+        # writes; a shared one without a live subscription may change under us at any time.
+        local_seconds=FRESHNESS_SECONDS
+        if settings.stores.shared
+        else settings.stores.shared_copy_seconds,
         shared_seconds=settings.stores.shared_copy_seconds,
     )
     credentials = VaultCredentials(stores.vault, invalidations.copy_seconds)

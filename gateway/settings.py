@@ -218,7 +218,8 @@ class StoreSettings:
     shared_copy_seconds: float = setting("GATEWAY_SHARED_COPY_SECONDS", _positive_float, 10.0)
     """How long a replica serves its in-process copy of a gateway key or a credential while it
     hears changes from the others through Redis (a change reaches it at once; this bounds one
-    whose message was lost). Without Redis, or while unsubscribed, copies live 1 s."""
+    whose message was lost), and how long the embedded gateway (its own database's only writer)
+    does. On a shared database without Redis, or while unsubscribed, copies live 1 s."""
     vault_keys: Keyring | None = setting("GATEWAY_VAULT_KEYS", Keyring.from_spec, None, secret=True)
     """Master keys for the credential vault (required outside sandbox mode)."""
     admin_key: str | None = setting("GATEWAY_ADMIN_KEY", _parse_admin_key, None, secret=True)
