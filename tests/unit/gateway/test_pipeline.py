@@ -318,3 +318,9 @@ async def test_an_expired_answer_is_served_stale_only_when_the_vendor_cannot_be_
     assert stale.facts.cache is not None and stale.facts.cache.stale
     assert stale.facts.headers()["X-Cache"] == "STALE"
     assert stale.facts.headers()["Age"] == "301"
+
+
+def test_a_held_credential_never_shows_in_its_repr() -> None:
+    held = Held({"token": "tc_live_very_secret_value"}, key="k1")
+
+    assert "very_secret" not in repr(held) and "k1" in repr(held)
