@@ -19,6 +19,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.telemetry import current_trace_id, mask_capabilities
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 _ACCEPTED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
@@ -42,7 +43,7 @@ def seconds_since_request_start() -> float:
 
 def _incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
-        if name == REQUEST_ID_HEADER.encode():
+        if name == _REQUEST_ID_HEADER:
             candidate = value.decode("latin-1")
             if _ACCEPTED_REQUEST_ID.fullmatch(candidate):
                 return candidate
@@ -71,26 +72,28 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                status["trace_id"] = current_trace_id()
+                if access_log.isEnabledFor(logging.INFO):
+                    status["trace_id"] = current_trace_id()
                 headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((_REQUEST_ID_HEADER, request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": mask_capabilities(str(scope.get("path", ""))),
-                    "status": status["code"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "tenant_id": tenant_id_var.get() or None,
-                    "trace_id": status["trace_id"],
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": mask_capabilities(str(scope.get("path", ""))),
+                        "status": status["code"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "tenant_id": tenant_id_var.get() or None,
+                        "trace_id": status["trace_id"],
+                    },
+                )
             if self.metrics is not None:
                 route = scope.get("path_template") or "unmatched"
                 self.metrics.served(route, str(scope.get("method")), status["code"])
