@@ -17,6 +17,7 @@ answer from Redis after 5 s, once for all the requests in that time).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import subprocess
@@ -37,11 +38,12 @@ from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
 from simulators.server import start_in_thread
 from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
+from tests.databases import migrated
 from tests.postgres_server import PostgresServer
 from tests.processes import clean_env, free_port, stop, wait_until_up
 from tests.redis_server import RedisServer
 
-HITS = 40
+HITS = 20
 UNCACHED = 10
 BACKGROUND_TABLES = frozenset({"inbound_webhooks", "webhook_deliveries"})
 """What the event loops poll every few seconds whatever the traffic (not a request's doing)."""
@@ -118,6 +120,11 @@ class Stack:
         return httpx.get(self.url + path, params=params, headers=self.headers, timeout=10)
 
 
+async def _migrate(url: str, data_dir: Path) -> None:
+    database = await migrated(url, data_dir)
+    await database.close()
+
+
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -148,9 +155,7 @@ def stack(
         GATEWAY_CACHE_LOCAL_SECONDS="300",
         GATEWAY_LOG_LEVEL="WARNING",
     )
-    subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, check=True, timeout=60
-    )
+    asyncio.run(_migrate(database_url, tmp_path))
     port = free_port()
     log = tmp_path / "gateway.log"
     process = subprocess.Popen(
