@@ -251,3 +251,16 @@ delivery_attempts = Table(
     Index("ix_delivery_attempts_subscription_id", "subscription_id", "id"),
     Index("ix_delivery_attempts_delivery_id", "delivery_id"),
 )
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 of the cookie's token"),
+    Column("key_hash", String(128), nullable=False, comment="the key signed in with, rechecked"),
+    Column("key_id", String(64), nullable=False),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE")),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", Double, nullable=False, comment="epoch seconds"),
+    Index("ix_console_sessions_expires_at", "expires_at"),
+)

@@ -1,0 +1,47 @@
+"""Console sessions: the web console's signed-in browsers, each known only by its token's hash.
+
+Revision ID: 0004_console_sessions
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_console_sessions"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "console_sessions",
+        sa.Column(
+            "token_hash", sa.String(64), nullable=False, comment="SHA-256 of the cookie's token"
+        ),
+        sa.Column(
+            "key_hash",
+            sa.String(128),
+            nullable=False,
+            comment="the key signed in with, rechecked",
+        ),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("tenant_id", sa.String(64)),
+        sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.Double, nullable=False, comment="epoch seconds"),
+        sa.PrimaryKeyConstraint("token_hash", name="pk_console_sessions"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name="fk_console_sessions_tenant_id_tenants",
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index("ix_console_sessions_expires_at", "console_sessions", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("console_sessions")
