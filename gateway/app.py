@@ -20,6 +20,7 @@ from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
+from gateway.console import console_router, template_config
 from gateway.events.endpoints import WebhookEndpointSettings
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
@@ -157,6 +158,7 @@ def create_app(
             verification_callback,
             receive_vendor_webhook,
             api,
+            console_router(),
         ],
         plugins=[
             OpenTelemetryPlugin(
@@ -174,6 +176,7 @@ def create_app(
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=openapi_config(),
+        template_config=template_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=JsonBodyRequest,
         logging_config=None,

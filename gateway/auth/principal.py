@@ -90,7 +90,11 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
             raise Unauthorized("expected 'Authorization: Bearer gw_...'")
-        key_hash = hash_api_key(token)
+        return await self.principal_for(hash_api_key(token))
+
+    async def principal_for(self, key_hash: str) -> Principal:
+        """The holder of the key whose hash is ``key_hash``: 401 unless that key is the operator
+        key or an active key (a console session rechecks its key this way on every page)."""
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
         record = self._fresh.get(key_hash, _UNREAD)
