@@ -10,16 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from adapters.capabilities import VendorAdapter
+from contract.credentials import CredentialVerification, VerificationStatus
 from contract.errors import FieldError, NotFound, ValidationFailed
 from gateway.audit import AuditAction, AuditNote
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.credential_checks import (
-    CredentialVerification,
-    VerificationStatus,
-    skipped,
-    verify_with_vendor,
-)
+from gateway.credential_checks import skipped, verify_with_vendor
 from gateway.credentials import load_for_vendor, seal_credential
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
@@ -113,6 +109,9 @@ class CredentialsController(Controller):
                 else skipped(adapter)
             )
             note.detail["verification"] = verification.status.value
+            note.detail["verification_detail"] = verification.detail
+            if verification.checked_at is not None:
+                note.detail["checked_at"] = verification.checked_at.isoformat()
             meta = await seal_credential(
                 services.vault, tenant.id, adapter, credential, data.secret
             )
