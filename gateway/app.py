@@ -55,6 +55,7 @@ from gateway.routes.subscriptions import (
     SubscriptionsController,
 )
 from gateway.routes.vendor_webhooks import VendorWebhooksController
+from gateway.routes.vendors import VendorsController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.routes.webhooks_inbound import receive_vendor_webhook
 from gateway.services import Services, open_services
@@ -103,6 +104,7 @@ def create_app(
             CallerIdController,
             VerificationsController,
             OperationsController,
+            VendorsController,
             TenantsController,
             CredentialsController,
             AuditController,

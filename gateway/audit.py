@@ -44,6 +44,14 @@ class AuditAction(StrEnum):
     MASTER_KEY_ROTATED = "vault.master_key_rotated"
 
 
+CREDENTIAL_CHANGES = (
+    AuditAction.CREDENTIAL_STORED,
+    AuditAction.CREDENTIAL_VERIFIED,
+    AuditAction.CREDENTIAL_ROTATED,
+)
+"""The actions that put a new credential in the vault."""
+
+
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One administrative action."""
 
@@ -142,6 +150,23 @@ class AuditLog:
         await self.record(
             actor, note.action, tenant_id=tenant_id, target=note.target, detail=note.detail
         )
+
+    async def last_credential_change(self, tenant_id: str, vendor: str) -> AuditEntry | None:
+        """The latest credential of ``vendor`` the tenant stored or rotated, as logged."""
+        query = (
+            select(audit_log)
+            .where(
+                audit_log.c.tenant_id == tenant_id,
+                audit_log.c.target == vendor,
+                audit_log.c.action.in_([action.value for action in CREDENTIAL_CHANGES]),
+                audit_log.c.outcome == "ok",
+            )
+            .order_by(audit_log.c.id.desc())
+            .limit(1)
+        )
+        async with self._database.begin() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else _entry(row)
 
     async def page(
         self,

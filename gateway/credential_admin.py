@@ -11,15 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.capabilities import VendorAdapter
+from contract.credentials import CredentialVerification, VerificationStatus
 from contract.errors import FieldError, NotFound, ValidationFailed
 from gateway.audit import AuditAction, AuditNote
 from gateway.auth.principal import Principal
-from gateway.credential_checks import (
-    CredentialVerification,
-    VerificationStatus,
-    skipped,
-    verify_with_vendor,
-)
+from gateway.credential_checks import skipped, verify_with_vendor
 from gateway.credentials import load_for_vendor, seal_credential
 from gateway.rotation import RotationResult, rotate_vendor_credential
 from gateway.services import Services
@@ -78,6 +74,9 @@ async def store_credential(
             else skipped(adapter)
         )
         note.detail["verification"] = verification.status.value
+        note.detail["verification_detail"] = verification.detail
+        if verification.checked_at is not None:
+            note.detail["checked_at"] = verification.checked_at.isoformat()
         meta = await seal_credential(services.vault, tenant.id, adapter, credential, secret)
         note.detail["fingerprint"] = meta.fingerprint
     services.dispatcher.forget_credentials(tenant.id)

@@ -33,13 +33,14 @@ import msgspec
 from cachetools import LRUCache
 
 from adapters.capabilities import TokenExchanger, TokenSession, VendorAdapter
-from adapters.declaration import Op, OperationSpec, VendorDeclaration
+from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
 from contract.errors import (
     GatewayError,
     RateLimited,
     VendorBusy,
     VendorCircuitOpen,
     VendorCredentialRejected,
+    VendorError,
     VendorFailure,
     VendorTimeout,
     VendorTokenRejected,
@@ -48,6 +49,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
+from gateway.vendor_activity import CacheResult, VendorActivity
 from policies.cache import Cached, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
@@ -75,6 +77,15 @@ CANNOT_ASK: tuple[type[GatewayError], ...] = (
 )
 """Failures that mean the vendor could not be asked for a fresh answer (not that it said no):
 a cached read answers with its stale copy instead, within the cache's stale bound."""
+RECORDED_FAILURES: tuple[type[GatewayError], ...] = (
+    VendorError,
+    VendorFailure,
+    RateLimited,
+    VendorCircuitOpen,
+    VendorBusy,
+)
+"""Errors that say how a vendor is faring (the activity's last error): its failures, its
+refusals of the credential, answers we could not read, and the gateway's own protections."""
 MAX_VENDOR_STATES = 1024
 """Retry budgets and bulkheads kept per vendor (bounded, though vendors are few)."""
 log = logging.getLogger(__name__)
@@ -83,6 +94,17 @@ log = logging.getLogger(__name__)
 def _counts_refused(declaration: VendorDeclaration, spec: OperationSpec) -> bool:
     budget = declaration.budgets.get(spec.budget) if spec.budget else None
     return budget is None or budget.counts_refused
+
+
+def breaker_key(vendor: str, held: Held) -> str:
+    """Where the circuit breaker of ``held`` at ``vendor`` lives."""
+    return f"{vendor}:{held.key}"
+
+
+def budget_key(vendor: str, held: Held, budget: str) -> str:
+    """Where ``held``'s count of ``vendor``'s budget named ``budget`` lives."""
+    base = f"{vendor}:{held.budget_key or held.key}"
+    return base if budget == "default" else f"{base}:{budget}"
 
 
 def credential_id(secret: object) -> str:
@@ -106,10 +128,10 @@ class Held:
 
 @dataclass(frozen=True)
 class _Keys:
-    """Where one credential's breaker and budgets live."""
+    """Where one credential's breaker lives, and the credential its budgets count on."""
 
     breaker: str
-    budget: str
+    held: Held
 
 
 class CredentialSource(Protocol):
@@ -196,14 +218,18 @@ class VendorPipeline:
         credentials: CredentialSource,
         limits: PipelineLimits,
         clock: Clock = SYSTEM_CLOCK,
+        activity: VendorActivity | None = None,
     ) -> None:
         self.shaper = shaper
         self.cache = cache
         self.breakers = breakers
         self.metrics = metrics
+        self.activity = activity or VendorActivity(clock=clock)
+        """What this replica saw of each tenant's calls to each vendor."""
+        self.credentials = credentials
+        """Where tenants' credentials come from."""
         self.tokens: TokenSource | None = None
         """Set once by whoever builds the token source (it calls back into this pipeline)."""
-        self._credentials = credentials
         self._limits = limits
         self._retry = retry
         self._clock = clock
@@ -212,6 +238,13 @@ class VendorPipeline:
 
     async def run(self, call: VendorCall[T]) -> Outcome[T]:
         """One vendor operation through every policy its vendor declares."""
+        try:
+            return await self._run(call)
+        except RECORDED_FAILURES as exc:
+            self.activity.failed(call.tenant_id, call.adapter.declaration.name, call.op, exc)
+            raise
+
+    async def _run(self, call: VendorCall[T]) -> Outcome[T]:
         declaration = call.adapter.declaration
         spec = declaration.spec(call.op)
         deadline = call.deadline if call.deadline is not None else self._request_deadline(call)
@@ -255,8 +288,9 @@ class VendorPipeline:
             if stale is None:
                 raise
             return self._stale_answer(call, use, stale, exc)
-        result = "hit" if hit else "miss"
-        self.metrics.cache.labels(declaration.name, call.op.value, result).inc()
+        result = CacheResult.HIT if hit else CacheResult.MISS
+        self.metrics.cache.labels(declaration.name, call.op.value, result.value).inc()
+        self.activity.cache_lookup(call.tenant_id, declaration.name, result)
         annotate(cache=result)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
@@ -268,6 +302,7 @@ class VendorPipeline:
         """The last answer, past its TTL, because the vendor cannot give a fresh one now."""
         declaration = call.adapter.declaration
         self.metrics.cache.labels(declaration.name, call.op.value, "stale").inc()
+        self.activity.cache_lookup(call.tenant_id, declaration.name, CacheResult.STALE)
         annotate(cache="stale")
         log.warning(
             "serving a stale answer: the vendor cannot be asked now",
@@ -279,7 +314,7 @@ class VendorPipeline:
     async def _uncached(
         self, call: VendorCall[T], spec: OperationSpec, deadline: float
     ) -> tuple[T, RateFacts | None]:
-        held = call.held or await self._credentials.hold(call.tenant_id, call.adapter)
+        held = call.held or await self.credentials.hold(call.tenant_id, call.adapter)
         adapter = call.adapter
         if isinstance(adapter, TokenExchanger) and call.op is not Op.EXCHANGE_TOKEN:
             return await self._with_token(call, adapter, spec, held, deadline)
@@ -322,9 +357,7 @@ class VendorPipeline:
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
         declaration = call.adapter.declaration
-        key = _Keys(
-            f"{declaration.name}:{held.key}", f"{declaration.name}:{held.budget_key or held.key}"
-        )
+        key = _Keys(breaker_key(declaration.name, held), held)
         budget = self._retry_budget(declaration.name)
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
@@ -380,10 +413,13 @@ class VendorPipeline:
                     await self._enforce_tenant_quota(
                         call.tenant_id, self._limits.tenant_quota, deadline
                     )
-                rate, admission = await self._shape(declaration, spec, key.budget, deadline)
+                rate, admission = await self._shape(declaration, spec, key.held, deadline)
+                if admission is not None and spec.budget is not None:
+                    self.activity.admitted(call.tenant_id, declaration.name, spec.budget)
                 called = True
                 try:
-                    value = await self._call_vendor(call, key.budget, breaker, credential, deadline)
+                    paused = budget_key(declaration.name, key.held, "default")
+                    value = await self._call_vendor(call, paused, breaker, credential, deadline)
                 except VendorCredentialRejected:
                     if admission is not None and not _counts_refused(declaration, spec):
                         await self.shaper.release(admission)
@@ -447,15 +483,15 @@ class VendorPipeline:
             )
 
     async def _shape(
-        self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
+        self, declaration: VendorDeclaration, spec: OperationSpec, held: Held, deadline: float
     ) -> tuple[RateFacts | None, Admission | None]:
-        budget = declaration.budgets.get(spec.budget) if spec.budget else None
-        if budget is None:
+        budget = self.budget(declaration, spec.budget, held) if spec.budget else None
+        if budget is None or spec.budget is None:
             return None, None
         rate = Rate(budget.limit, budget.period_seconds)
-        budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
+        key = budget_key(declaration.name, held, spec.budget)
         try:
-            admission = await self.shaper.acquire(budget_key, rate, self._wait_bound(deadline))
+            admission = await self.shaper.acquire(key, rate, self._wait_bound(deadline))
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
             raise RateLimited(
@@ -467,6 +503,14 @@ class VendorPipeline:
         self.metrics.shaping_wait.labels(declaration.name).observe(admission.waited_seconds)
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
         return RateFacts(budget.limit, admission.remaining, budget.period_seconds), admission
+
+    def budget(
+        self, declaration: VendorDeclaration, name: str, held: Held | None
+    ) -> RateBudget | None:
+        """The vendor's budget ``name`` as it applies to ``held`` (``None``: no credential):
+        the one place a budget's limit and period are read."""
+        del held
+        return declaration.budgets.get(name)
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:

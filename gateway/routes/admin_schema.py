@@ -7,9 +7,9 @@ from typing import Annotated
 
 import msgspec
 
+from contract.credentials import CredentialVerification
 from contract.patterns import whole
 from gateway.auth.keys import Scope
-from gateway.credential_checks import CredentialVerification
 
 Name = Annotated[
     str,

@@ -23,6 +23,7 @@ from policies.redis_client import reply_text
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
 _PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
 _BACKFILL = (Path(__file__).with_name("backfill.lua")).read_text()
+_PEEK = (Path(__file__).with_name("peek.lua")).read_text()
 ANY_EPOCH = "*"
 """Admit whatever the budget's epoch (for callers that do not re-seed)."""
 MAX_HISTORY_SECONDS = 3600.0
@@ -70,6 +71,7 @@ class RedisLimiter:
         self._script = redis.register_script(_SCRIPT)
         self._pause = redis.register_script(_PAUSE)
         self._backfill = redis.register_script(_BACKFILL)
+        self._peek = redis.register_script(_PEEK)
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
@@ -91,6 +93,11 @@ class RedisLimiter:
             return EpochChanged(reply_text(current))
         granted = bool(admitted)
         return Decision(granted, int(wait_ms) / 1000, int(remaining), member if granted else None)
+
+    async def peek(self, key: str, rate: Rate) -> int:
+        """The slots ``rate`` leaves under ``key`` now, admitting nothing (one round trip)."""
+        window_ms = int(rate.period_seconds * 1000)
+        return int(await self._peek(keys=self._keys(key)[:2], args=[rate.limit, window_ms]))
 
     async def release(self, key: str, member: str) -> None:
         """Give back one admission (the vendor did not count the request it let through)."""
@@ -139,6 +146,14 @@ class MemoryLimiter:
             log.append(now)
             return Decision(True, 0.0, rate.limit - len(log), at=now)
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
+
+    def peek(self, key: str, rate: Rate) -> int:
+        """The slots ``rate`` leaves under ``key`` now, admitting nothing."""
+        now = self._now()
+        if self._paused_until.get(key, 0.0) > now:
+            return 0
+        recent = sum(1 for at in self._logs.get(key, ()) if at > now - rate.period_seconds)
+        return max(0, rate.limit - recent)
 
     def record(self, key: str) -> float:
         """Note an admission decided elsewhere (by Redis), so a fallback (or a re-seed of an

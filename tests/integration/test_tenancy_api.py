@@ -296,3 +296,26 @@ def test_the_operator_sees_every_tenant(gateway: GatewayStack, two_tenants: TwoT
     listed = {t["id"] for t in gateway.admin().get("/v1/admin/tenants").json()["data"]}
 
     assert {two_tenants.owner.id, two_tenants.intruder.id} <= listed
+
+
+def test_the_intruders_vendor_health_shows_its_own_credentials_only(
+    gateway: GatewayStack, two_tenants: TwoTenants
+) -> None:
+    admin = gateway.admin()
+
+    def stored(tenant: TenantHandle) -> dict[str, str]:
+        listed = admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json()["data"]
+        return {c["vendor"]: c["fingerprint"] for c in listed}
+
+    response = two_tenants.intruder.client.get("/v1/vendors")
+    shown = {
+        v["vendor"]: v["credential"]["fingerprint"]
+        for v in response.json()["data"]
+        if v["credential"] is not None
+    }
+
+    assert ("GET", "/v1/vendors") in [(op[0], op[1]) for op in LISTS]
+    assert shown == stored(two_tenants.intruder)
+    assert not set(stored(two_tenants.owner).values()) & set(shown.values())
+    for fingerprint in stored(two_tenants.owner).values():
+        assert fingerprint not in response.text
