@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from adapters.capabilities import CredentialRotator, CredentialVerifier, VendorAdapter
@@ -62,12 +63,14 @@ class CredentialPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_credentials(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def list_credentials(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """One card per vendor."""
         return await _credentials_page(request, tenant_id)
 
     @post("/{vendor:str}")
-    async def store(self, request: AnyRequest, tenant_id: str, vendor: str) -> Template:
+    async def store(
+        self, request: AnyRequest, tenant_id: FromPath[str], vendor: FromPath[str]
+    ) -> Template:
         """Store or replace the credential, checked with the vendor unless asked not to."""
         services: Services = request.app.state.services
         adapter = _adapter(services, vendor)
@@ -92,7 +95,9 @@ class CredentialPages(Controller):
         )
 
     @post("/{vendor:str}/verify")
-    async def verify(self, request: AnyRequest, tenant_id: str, vendor: str) -> Template:
+    async def verify(
+        self, request: AnyRequest, tenant_id: FromPath[str], vendor: FromPath[str]
+    ) -> Template:
         """Ask the vendor whether the stored credential still works."""
         services: Services = request.app.state.services
         adapter = _adapter(services, vendor)
@@ -108,7 +113,9 @@ class CredentialPages(Controller):
         )
 
     @post("/{vendor:str}/rotate")
-    async def rotate(self, request: AnyRequest, tenant_id: str, vendor: str) -> Template:
+    async def rotate(
+        self, request: AnyRequest, tenant_id: FromPath[str], vendor: FromPath[str]
+    ) -> Template:
         """A new vendor key, verified and stored; the old one revoked."""
         services: Services = request.app.state.services
         adapter = _adapter(services, vendor)
@@ -124,7 +131,9 @@ class CredentialPages(Controller):
         )
 
     @post("/{vendor:str}/delete")
-    async def delete(self, request: AnyRequest, tenant_id: str, vendor: str) -> Template:
+    async def delete(
+        self, request: AnyRequest, tenant_id: FromPath[str], vendor: FromPath[str]
+    ) -> Template:
         """Forget the credential (the vendor key itself stays valid)."""
         services: Services = request.app.state.services
         adapter = _adapter(services, vendor)

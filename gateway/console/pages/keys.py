@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from contract.errors import FieldError, ValidationFailed
@@ -24,12 +25,12 @@ class KeyPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def list_keys(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def list_keys(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """The keys and the form that mints one."""
         return await _keys_page(request, tenant_id)
 
     @post("/")
-    async def mint_key(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def mint_key(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """A new key, shown on this answer only, with a copy button."""
         services: Services = request.app.state.services
         name = await text_field(request, "name", "The key's name")
@@ -50,7 +51,9 @@ class KeyPages(Controller):
         return await _keys_page(request, tenant_id, status=201, minted=record, minted_key=key)
 
     @post("/{key_id:str}/revoke")
-    async def revoke_key(self, request: AnyRequest, tenant_id: str, key_id: str) -> Template:
+    async def revoke_key(
+        self, request: AnyRequest, tenant_id: FromPath[str], key_id: FromPath[str]
+    ) -> Template:
         """Revoked at once: the key answers 401 from the next request on."""
         services: Services = request.app.state.services
         await tenant_admin.revoke_key(services, console_user(request).principal, tenant_id, key_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 
 from contract.errors import Forbidden
@@ -41,7 +42,7 @@ class TenantPages(Controller):
         )
 
     @get("/{tenant_id:str}")
-    async def tenant_home(self, request: AnyRequest, tenant_id: str) -> Response[Any]:
+    async def tenant_home(self, request: AnyRequest, tenant_id: FromPath[str]) -> Response[Any]:
         """A tenant's pages start with its keys."""
         services: Services = request.app.state.services
         tenant = await tenant_admin.managed_tenant(
@@ -50,17 +51,17 @@ class TenantPages(Controller):
         return redirect(request, f"/console/tenants/{tenant.id}/keys")
 
     @post("/{tenant_id:str}/disable")
-    async def disable(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def disable(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """Its keys stop working at once; nothing is deleted."""
         return await _set_disabled(request, tenant_id, disabled=True)
 
     @post("/{tenant_id:str}/enable")
-    async def enable(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def enable(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """Its keys work again."""
         return await _set_disabled(request, tenant_id, disabled=False)
 
     @post("/{tenant_id:str}/erase")
-    async def erase(self, request: AnyRequest, tenant_id: str) -> Template:
+    async def erase(self, request: AnyRequest, tenant_id: FromPath[str]) -> Template:
         """Erase for good, once the box saying so is ticked."""
         services: Services = request.app.state.services
         principal = console_user(request).principal
