@@ -16,9 +16,12 @@ from litestar.template import TemplateConfig
 
 from contract.errors import GatewayError
 from gateway.console.auth import SignInController
+from gateway.console.pages.audit import AuditPages
 from gateway.console.pages.credentials import CredentialPages
+from gateway.console.pages.events import EventPages
 from gateway.console.pages.keys import KeyPages
 from gateway.console.pages.tenants import TenantPages
+from gateway.console.pages.vendors import VendorPages
 from gateway.console.render import (
     SECURITY_HEADERS,
     SignInRequired,
@@ -45,7 +48,16 @@ def console_router() -> Router:
     )
     return Router(
         path="/",
-        route_handlers=[SignInController, TenantPages, KeyPages, CredentialPages, static],
+        route_handlers=[
+            SignInController,
+            TenantPages,
+            KeyPages,
+            CredentialPages,
+            VendorPages,
+            EventPages,
+            AuditPages,
+            static,
+        ],
         include_in_schema=False,
         response_headers=SECURITY_HEADERS,
         exception_handlers={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request
@@ -34,3 +35,29 @@ async def checked(request: AnyRequest, name: str) -> list[str]:
     """The values of every checked box named ``name``."""
     form = await request.form()
     return [value for value in form.getall(name, []) if isinstance(value, str)]
+
+
+def moment(value: str | None, name: str) -> datetime | None:
+    """A time from a ``datetime-local`` field (taken as UTC) or RFC 3339 text; ``None`` when
+    empty; 422 when it is not a time."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(
+            f"{name} is not a date and time",
+            errors=[FieldError(field=f"form.{name}", message="expected 2026-01-31T12:00")],
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def query_text(request: AnyRequest, name: str, max_length: int = MAX_TEXT) -> str | None:
+    """A query parameter's trimmed text, ``None`` when absent or empty (422 when too long)."""
+    value = (request.query_params.get(name) or "").strip()
+    if len(value) > max_length:
+        raise ValidationFailed(
+            f"{name} is too long", errors=[FieldError(field=f"query.{name}", message="too long")]
+        )
+    return value or None

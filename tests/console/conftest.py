@@ -28,6 +28,8 @@ from tests.redis_server import RedisServer
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 SESSION_COOKIE = "gateway_console"
+BREAKER_OPEN_SECONDS = 120.0
+"""A breaker that stays open while a page is looked at (the suite's default closes in 1 s)."""
 SIGN_IN_COOKIE = "gateway_console_sign_in"
 
 
@@ -68,8 +70,10 @@ def console_stack(
     database_url = postgres_server.new_database()
     asyncio.run(_migrate(database_url, data_dir))
     simulators = start_simulators()
-    settings = settings_for(simulators, data_dir).with_stores(
-        database_url=database_url, redis_url=redis_server.url
+    settings = (
+        settings_for(simulators, data_dir)
+        .with_stores(database_url=database_url, redis_url=redis_server.url)
+        .with_policies(breaker_open_seconds=BREAKER_OPEN_SECONDS)
     )
     settings = settings.replace(
         sandbox=sandbox,

@@ -1,0 +1,220 @@
+"""The console in a real headless Chromium (the system's, driven by Playwright) against a real
+gateway on PostgreSQL and Redis in front of the vendor simulators.
+
+The tests walk one operator's session in order, as a person would: sign in, create a tenant,
+mint a key and read it once, store a credential and see it verified, watch vendor health turn
+when the simulator fails, revoke the key, sign out. Each saves a screenshot under
+``test-artifacts/console/`` (``make screenshots`` copies them into ``docs/console/``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.console.conftest import ARTIFACTS, ConsoleStack, console_stack
+from tests.integration.conftest import FRESH_VENDOR
+from tests.postgres_server import PostgresServer
+from tests.redis_server import RedisServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WIDE = {"width": 1280, "height": 860}
+NARROW = {"width": 390, "height": 844}
+WAIT_MS = 20_000
+"""How long an expectation may wait for the page to show what it must (not a timing assert)."""
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: PostgresServer,
+    redis_server: RedisServer,
+) -> Iterator[ConsoleStack]:
+    """One sandbox-mode gateway for the module."""
+    with console_stack(
+        tmp_path_factory.mktemp("console-browser"), postgres_server, redis_server, sandbox=True
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(stack: ConsoleStack) -> Iterator[Browser]:
+    """One headless Chromium for the module (the system's; nothing is downloaded), started
+    after the gateway (Playwright's sync API keeps an event loop running from then on)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, stack: ConsoleStack) -> Iterator[Page]:
+    """One browser tab for the whole walk, at desktop width."""
+    context = browser.new_context(base_url=stack.url, viewport=WIDE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.url)
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    context.close()
+
+
+class Walk:
+    """What the earlier steps made, for the later ones."""
+
+    tenant_id: str = ""
+    key: str = ""
+    key_id: str = ""
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as ``test-artifacts/console/<name>.png``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_sign_in_with_the_operator_key_using_the_keyboard(page: Page, stack: ConsoleStack) -> None:
+    page.goto("/console/")
+    expect(page).to_have_url(f"{stack.url}/console/sign-in")
+    expect(page.get_by_label("Gateway key")).to_be_focused()
+    page.keyboard.type(stack.gateway.admin_key)
+    shot(page, "01-sign-in")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(f"{stack.url}/console/tenants")
+    expect(page.get_by_role("heading", name="Tenants")).to_be_visible()
+    expect(page.locator("header .who")).to_have_text("operator")
+    assert stack.gateway.admin_key not in page.content()
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["gateway_console"]["httpOnly"] is True
+    assert cookies["gateway_console"]["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""
+
+
+def test_create_a_tenant(page: Page) -> None:
+    page.get_by_label("Name").fill("Acme Telecom")
+    page.get_by_role("button", name="Create tenant").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Tenant Acme Telecom created")
+    link = page.get_by_role("link", name="Acme Telecom")
+    expect(link).to_be_visible()
+    Walk.tenant_id = (link.get_attribute("href") or "").split("/")[3]
+    assert Walk.tenant_id.startswith("ten_")
+    shot(page, "02-tenants")
+
+
+def test_mint_a_key_and_read_it_once(page: Page, stack: ConsoleStack) -> None:
+    page.get_by_role("link", name="Acme Telecom").click()
+    expect(page.get_by_role("heading", name="Gateway keys")).to_be_visible()
+    page.get_by_label("Name").fill("billing service")
+    page.get_by_role("button", name="Mint key").click()
+
+    shown = page.locator("#new-key")
+    expect(shown).to_have_value(re.compile(r"^gw_"))
+    Walk.key = shown.input_value()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == Walk.key
+    shot(page, "03-key-shown-once")
+    row = page.locator("tr", has_text="billing service")
+    Walk.key_id = (row.get_attribute("id") or "").removeprefix("key-")
+
+    page.reload()
+    expect(page.locator("tr", has_text="billing service")).to_be_visible()
+    expect(page.locator("#new-key")).to_have_count(0)
+    assert Walk.key not in page.content()
+    with httpx.Client(base_url=stack.url, timeout=10) as api:
+        answer = api.get("/v1/vendors", headers={"Authorization": f"Bearer {Walk.key}"})
+    assert answer.status_code == 200, answer.text
+
+
+def test_store_a_credential_and_see_it_verified(page: Page, stack: ConsoleStack) -> None:
+    account = stack.simulators.new_accounts("acme", FRESH_VENDOR, FRESH_VENDOR)
+    ((secret,),) = [list(a.secrets[FRESH_VENDOR].values()) for a in account.values()]
+    page.get_by_role("link", name="Credentials").click()
+    card = page.locator(f"#vendor-{FRESH_VENDOR}")
+    card.locator("input[type=password]").fill(secret)
+    card.get_by_role("button", name="Store").click()
+
+    card = page.locator(f"#vendor-{FRESH_VENDOR}")
+    expect(card.locator(".verdict")).to_contain_text("verified")
+    expect(card.locator("dl.facts")).to_contain_text("Fingerprint")
+    expect(card.locator("input[type=password]")).to_have_value("")
+    assert secret not in page.content()
+    card.get_by_role("button", name="Verify").click()
+    expect(page.locator(f"#vendor-{FRESH_VENDOR} .verdict")).to_contain_text("accepted")
+    shot(page, "04-credential-verified")
+
+
+def test_vendor_health_turns_when_the_simulator_fails(page: Page, stack: ConsoleStack) -> None:
+    page.get_by_role("link", name="Vendor health").click()
+    card = page.locator(f"#health-{FRESH_VENDOR}")
+    expect(card.locator(".breaker")).to_have_text("breaker closed")
+    expect(card.locator(".verification")).to_have_text("verified")
+    expect(card.locator(".last-error")).to_have_text("none")
+    control = stack.simulators.server_for(FRESH_VENDOR).url + "/_sim"
+    with httpx.Client(timeout=10) as client:
+        ok = client.get(
+            stack.url + "/v1/numbers",
+            params={"vendor": FRESH_VENDOR},
+            headers={"Authorization": f"Bearer {Walk.key}"},
+        )
+        assert ok.status_code == 200, ok.text
+        assert client.post(control + "/faults", json={"status": 503}).status_code == 201
+        try:
+            for _ in range(2):
+                failed = client.get(
+                    stack.url + "/v1/numbers",
+                    params={"vendor": FRESH_VENDOR},
+                    headers={"Authorization": f"Bearer {Walk.key}"},
+                )
+                assert failed.status_code >= 500
+        finally:
+            client.delete(control + "/faults")
+
+    expect(card.locator(".breaker")).to_contain_text("breaker open")
+    expect(card.locator(".last-error")).to_contain_text("503")
+    assert card.locator("svg.bars rect").count() > 0
+    shot(page, "05-vendor-health-failing")
+
+
+def test_pages_fit_a_phone_screen(page: Page) -> None:
+    page.set_viewport_size(NARROW)
+    try:
+        for section in ("keys", "credentials", "vendors", "events", "audit"):
+            page.goto(f"/console/tenants/{Walk.tenant_id}/{section}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= NARROW["width"], f"{section} is {width} px wide"
+        shot(page, "06-narrow-audit")
+    finally:
+        page.set_viewport_size(WIDE)
+
+
+def test_revoke_the_key(page: Page, stack: ConsoleStack) -> None:
+    page.goto(f"/console/tenants/{Walk.tenant_id}/keys")
+    page.get_by_role("button", name="Revoke key billing service").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Key {Walk.key_id} revoked")
+    expect(page.locator(f"#key-{Walk.key_id}")).to_contain_text("revoked")
+    with httpx.Client(base_url=stack.url, timeout=10) as api:
+        answer = api.get("/v1/vendors", headers={"Authorization": f"Bearer {Walk.key}"})
+    assert answer.status_code == 401
+    shot(page, "07-key-revoked")
+
+
+def test_sign_out(page: Page, stack: ConsoleStack) -> None:
+    page.get_by_role("button", name="Sign out").click()
+
+    expect(page).to_have_url(f"{stack.url}/console/sign-in?signed_out=1")
+    expect(page.get_by_role("status")).to_have_text("You are signed out.")
+    assert "gateway_console" not in {c["name"] for c in page.context.cookies()}
+    shot(page, "08-signed-out")
+    page.goto(f"/console/tenants/{Walk.tenant_id}/keys")
+    expect(page).to_have_url(f"{stack.url}/console/sign-in")
