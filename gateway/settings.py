@@ -294,7 +294,7 @@ class ConsoleSettings:
     """How long a console session lasts after sign-in (it ends earlier on sign-out, or when the
     key it was opened with is revoked)."""
     sign_in_per_minute: int = setting("GATEWAY_CONSOLE_SIGN_IN_PER_MINUTE", _positive_int, 10)
-    """Sign-in attempts one client address may make per minute (then a 429 page)."""
+    """Failed console sign-ins one client address may make per minute (then a 429 page)."""
 
 
 @dataclass(frozen=True)

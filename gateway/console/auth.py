@@ -4,7 +4,8 @@ Sign-in takes the operator key or a tenant key with the ``admin`` scope, once: t
 checked like an API key, then forgotten; the browser gets only a session cookie (HttpOnly,
 SameSite=Strict, ``Secure`` outside sandbox mode, limited to ``/console``). The session is never
 an API credential: ``/v1`` reads no cookie, and its token does not look like a gateway key.
-Sign-in attempts are counted per client address with the gateway's own rate limiter.
+Failed sign-ins are counted per client address with the gateway's own rate limiter; past the
+limit an address is refused (429) for the rest of the window, the key not even looked at.
 """
 
 from __future__ import annotations
@@ -104,17 +105,40 @@ def home_path(user: ConsoleUser) -> str:
     return f"/console/tenants/{user.principal.tenant_id}/keys"
 
 
-async def _admit_attempt(services: Services, address: str) -> None:
-    """429 once this address has used its sign-in attempts for the minute."""
-    rate = Rate(services.settings.console.sign_in_per_minute, SIGN_IN_WINDOW_SECONDS)
+def _failures_key(address: str) -> str:
+    return f"console-sign-in-failures:{address}"
+
+
+def _failure_rate(services: Services) -> Rate:
+    return Rate(services.settings.console.sign_in_per_minute, SIGN_IN_WINDOW_SECONDS)
+
+
+def _locked_out() -> RateLimited:
+    return RateLimited(
+        "too many failed sign-ins from this address; wait a minute before trying again",
+        retry_after=int(SIGN_IN_WINDOW_SECONDS),
+    )
+
+
+async def _refuse_if_locked_out(services: Services, address: str) -> None:
+    """429 while this address has used up its failed sign-ins for the window (nothing is
+    spent by asking, so the key is not even looked at then)."""
+    remaining = await services.pipeline.shaper.remaining(
+        _failures_key(address), _failure_rate(services)
+    )
+    if remaining <= 0:
+        raise _locked_out()
+
+
+async def _count_failure(services: Services, address: str) -> None:
+    """One failed sign-in for this address, with the gateway's rate limiter (shared by replicas
+    through Redis when there is one)."""
     try:
-        await services.pipeline.shaper.acquire(f"console-sign-in:{address}", rate, NEVER_WAIT)
-    except ShapingRejected as exc:
-        raise RateLimited(
-            f"too many sign-in attempts from this address; try again in "
-            f"{exc.retry_after_seconds} seconds",
-            retry_after=exc.retry_after_seconds,
-        ) from None
+        await services.pipeline.shaper.acquire(
+            _failures_key(address), _failure_rate(services), NEVER_WAIT
+        )
+    except ShapingRejected:
+        raise _locked_out() from None
 
 
 class SignInController(Controller):
@@ -144,7 +168,7 @@ class SignInController(Controller):
         await check_csrf(request, request.cookies.get(SIGN_IN_CSRF_COOKIE))
         address = request.client.host if request.client else "unknown"
         try:
-            await _admit_attempt(services, address)
+            await _refuse_if_locked_out(services, address)
         except RateLimited as exc:
             return self._form(request, status=429, error=exc.detail, retry_after=exc.retry_after)
         form = await request.form()
@@ -156,6 +180,12 @@ class SignInController(Controller):
             except GatewayError:
                 principal = None
         if principal is None or not may_sign_in(principal):
+            try:
+                await _count_failure(services, address)
+            except RateLimited as exc:
+                return self._form(
+                    request, status=429, error=exc.detail, retry_after=exc.retry_after
+                )
             return self._form(
                 request,
                 status=401,

@@ -93,19 +93,29 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def signed_in(base_url: str, key: str) -> tuple[httpx.Client, str]:
-    """A client signed in to the console with ``key``, and the session's CSRF token (cookies
-    set by hand: they are ``Secure`` outside sandbox mode, which httpx keeps off plain http)."""
-    client = httpx.Client(base_url=base_url, timeout=10)
-    form = client.get("/console/sign-in")
-    assert form.status_code == 200, form.text
-    answer = client.post(
-        "/console/sign-in",
-        data={"key": key, "csrf_token": csrf_of(form.text)},
-        cookies={SIGN_IN_COOKIE: form.cookies[SIGN_IN_COOKIE]},
-    )
+def sign_in(
+    base_url: str, key: str, transport: httpx.BaseTransport | None = None
+) -> httpx.Response:
+    """The answer to signing in with ``key`` through the form, as a browser would (the form's
+    CSRF cookie sent back by hand: it is ``Secure`` outside sandbox mode, which httpx keeps
+    off plain http)."""
+    with httpx.Client(base_url=base_url, timeout=10, transport=transport) as anonymous:
+        form = anonymous.get("/console/sign-in")
+        assert form.status_code == 200, form.text
+        return anonymous.post(
+            "/console/sign-in",
+            data={"key": key, "csrf_token": csrf_of(form.text)},
+            headers={"Cookie": f"{SIGN_IN_COOKIE}={form.cookies[SIGN_IN_COOKIE]}"},
+        )
+
+
+def signed_in(base_url: str, key: str) -> tuple[httpx.Client, str, str]:
+    """A client signed in to the console with ``key``, the session's token (as the cookie
+    holds it) and its CSRF token."""
+    answer = sign_in(base_url, key)
     assert answer.status_code == 303, answer.text
-    client.cookies.set(SESSION_COOKIE, answer.cookies[SESSION_COOKIE])
+    token = answer.cookies[SESSION_COOKIE]
+    client = httpx.Client(base_url=base_url, timeout=10, cookies={SESSION_COOKIE: token})
     home = client.get(answer.headers["location"])
     assert home.status_code == 200, home.text
-    return client, csrf_of(home.text)
+    return client, token, csrf_of(home.text)
