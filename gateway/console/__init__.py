@@ -20,6 +20,7 @@ from gateway.console.pages.audit import AuditPages
 from gateway.console.pages.credentials import CredentialPages
 from gateway.console.pages.events import EventPages
 from gateway.console.pages.keys import KeyPages
+from gateway.console.pages.sandbox import SandboxPages
 from gateway.console.pages.tenants import TenantPages
 from gateway.console.pages.vendors import VendorPages
 from gateway.console.render import (
@@ -56,6 +57,7 @@ def console_router() -> Router:
             VendorPages,
             EventPages,
             AuditPages,
+            SandboxPages,
             static,
         ],
         include_in_schema=False,

@@ -70,6 +70,7 @@ class Walk:
     tenant_id: str = ""
     key: str = ""
     key_id: str = ""
+    numbers: tuple[str, ...] = ()
 
 
 def shot(page: Page, name: str) -> Path:
@@ -138,6 +139,8 @@ def test_mint_a_key_and_read_it_once(page: Page, stack: ConsoleStack) -> None:
 def test_store_a_credential_and_see_it_verified(page: Page, stack: ConsoleStack) -> None:
     account = stack.simulators.new_accounts("acme", FRESH_VENDOR, FRESH_VENDOR)
     ((secret,),) = [list(a.secrets[FRESH_VENDOR].values()) for a in account.values()]
+    (details,) = [a.details for a in account.values()]
+    Walk.numbers = tuple("+" + n for n in details["numbers"])
     page.get_by_role("link", name="Credentials").click()
     card = page.locator(f"#vendor-{FRESH_VENDOR}")
     card.locator("input[type=password]").fill(secret)
@@ -153,36 +156,67 @@ def test_store_a_credential_and_see_it_verified(page: Page, stack: ConsoleStack)
     shot(page, "04-credential-verified")
 
 
-def test_vendor_health_turns_when_the_simulator_fails(page: Page, stack: ConsoleStack) -> None:
-    page.get_by_role("link", name="Vendor health").click()
+def test_a_live_call_placed_from_the_sandbox_panel_reaches_the_gateway(
+    page: Page, stack: ConsoleStack
+) -> None:
+    number = Walk.numbers[0]
+    before = live_call(stack, number)
+    page.get_by_role("link", name="Sandbox").click()
+    panel = page.locator(f"#sim-{FRESH_VENDOR}-live-call")
+    panel.get_by_label("number").fill(number.removeprefix("+"))
+    panel.get_by_role("button", name="Place a live call").click()
+
+    expect(page.locator(".sim-status")).to_have_text("HTTP 201")
+    assert (before["live_call"], live_call(stack, number)["live_call"]) == (False, True)
+    shot(page, "05-sandbox-live-call")
+
+
+def test_vendor_health_turns_when_the_simulator_is_made_to_fail(
+    page: Page, stack: ConsoleStack
+) -> None:
+    page.goto(f"/console/tenants/{Walk.tenant_id}/vendors")
     card = page.locator(f"#health-{FRESH_VENDOR}")
     expect(card.locator(".breaker")).to_have_text("breaker closed")
     expect(card.locator(".verification")).to_have_text("verified")
     expect(card.locator(".last-error")).to_have_text("none")
-    control = stack.simulators.server_for(FRESH_VENDOR).url + "/_sim"
-    with httpx.Client(timeout=10) as client:
-        ok = client.get(
-            stack.url + "/v1/numbers",
-            params={"vendor": FRESH_VENDOR},
-            headers={"Authorization": f"Bearer {Walk.key}"},
-        )
-        assert ok.status_code == 200, ok.text
-        assert client.post(control + "/faults", json={"status": 503}).status_code == 201
-        try:
-            for _ in range(2):
-                failed = client.get(
-                    stack.url + "/v1/numbers",
-                    params={"vendor": FRESH_VENDOR},
-                    headers={"Authorization": f"Bearer {Walk.key}"},
-                )
-                assert failed.status_code >= 500
-        finally:
-            client.delete(control + "/faults")
+    page.goto("/console/sandbox")
+    page.get_by_role("button", name="Make TrustCaller fail").click()
+    expect(page.locator(".sim-status")).to_have_text("HTTP 201")
+    try:
+        answers = [numbers_of(stack).status_code for _ in range(2)]
+    finally:
+        page.get_by_role("button", name="Let TrustCaller recover").click()
+        expect(page.locator(".sim-status")).to_have_text("HTTP 204")
 
+    assert all(status >= 500 for status in answers)
+    page.goto(f"/console/tenants/{Walk.tenant_id}/vendors")
+    card = page.locator(f"#health-{FRESH_VENDOR}")
     expect(card.locator(".breaker")).to_contain_text("breaker open")
-    expect(card.locator(".last-error")).to_contain_text("503")
-    assert card.locator("svg.bars rect").count() > 0
-    shot(page, "05-vendor-health-failing")
+    expect(card.locator(".last-error")).to_contain_text("numbers")
+    shot(page, "06-vendor-health-failing")
+
+
+def live_call(stack: ConsoleStack, number: str) -> dict[str, object]:
+    """The gateway's live-call check of ``number``, with the walk's key."""
+    answer = httpx.get(
+        stack.url + "/v1/calls/live",
+        params={"number": number},
+        headers={"Authorization": f"Bearer {Walk.key}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    result: dict[str, object] = answer.json()
+    return result
+
+
+def numbers_of(stack: ConsoleStack) -> httpx.Response:
+    """The walk's tenant's numbers at the fresh vendor, through the gateway."""
+    return httpx.get(
+        stack.url + "/v1/numbers",
+        params={"vendor": FRESH_VENDOR},
+        headers={"Authorization": f"Bearer {Walk.key}"},
+        timeout=10,
+    )
 
 
 def test_pages_fit_a_phone_screen(page: Page) -> None:
@@ -192,7 +226,7 @@ def test_pages_fit_a_phone_screen(page: Page) -> None:
             page.goto(f"/console/tenants/{Walk.tenant_id}/{section}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= NARROW["width"], f"{section} is {width} px wide"
-        shot(page, "06-narrow-audit")
+        shot(page, "07-narrow-audit")
     finally:
         page.set_viewport_size(WIDE)
 
@@ -206,7 +240,7 @@ def test_revoke_the_key(page: Page, stack: ConsoleStack) -> None:
     with httpx.Client(base_url=stack.url, timeout=10) as api:
         answer = api.get("/v1/vendors", headers={"Authorization": f"Bearer {Walk.key}"})
     assert answer.status_code == 401
-    shot(page, "07-key-revoked")
+    shot(page, "08-key-revoked")
 
 
 def test_sign_out(page: Page, stack: ConsoleStack) -> None:
@@ -215,6 +249,6 @@ def test_sign_out(page: Page, stack: ConsoleStack) -> None:
     expect(page).to_have_url(f"{stack.url}/console/sign-in?signed_out=1")
     expect(page.get_by_role("status")).to_have_text("You are signed out.")
     assert "gateway_console" not in {c["name"] for c in page.context.cookies()}
-    shot(page, "08-signed-out")
+    shot(page, "09-signed-out")
     page.goto(f"/console/tenants/{Walk.tenant_id}/keys")
     expect(page).to_have_url(f"{stack.url}/console/sign-in")
