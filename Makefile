@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 # Test modules run in parallel processes (pytest-xdist), each module whole in one of them so its
 # module-scoped fixtures are built once; most tests wait on servers, so two cores serve two well.
 
-.PHONY: run test fuzz bench lint openapi-lint format openapi clean
+.PHONY: run test fuzz bench lint openapi-lint format openapi screenshots clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/gateway serve --sandbox
@@ -16,6 +16,7 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	@scripts/ensure-redis.sh
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -31,6 +32,12 @@ bench: $(DEV_STAMP)  ## vendor pass-through cost per transport (prints figures)
 
 openapi: $(DEV_STAMP)  ## regenerate the committed OpenAPI document
 	$(BIN)/gateway openapi --output openapi/openapi.json
+
+screenshots:  ## copy the console screenshots of the last test run into docs/console/ (commit them)
+	@test -n "$$(ls test-artifacts/console/*.png 2>/dev/null)" \
+		|| { echo "no screenshots yet: run make test (or pytest tests/console) first" >&2; exit 1; }
+	mkdir -p docs/console
+	cp test-artifacts/console/*.png docs/console/
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ declaration names, imported only in sandbox mode); the gateway names no vendor h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from gateway.sandbox import simulator_modules
 from gateway.services import Services
 
 SIMULATOR_TIMEOUT_SECONDS = 5.0
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SHOWN_ANSWER_CHARACTERS = 600
 
 
@@ -72,11 +74,10 @@ def simulator_actions(services: Services) -> list[SimulatorAction]:
 
 
 def _filled(value: object, values: Mapping[str, str]) -> object:
-    """``value`` with each ``{name}`` placeholder in its strings replaced."""
+    """``value`` with each ``{name}`` placeholder in its strings replaced, in one pass (what a
+    person typed is never read as a placeholder)."""
     if isinstance(value, str):
-        for name, text in values.items():
-            value = value.replace("{" + name + "}", text)
-        return value
+        return PLACEHOLDER.sub(lambda m: values.get(m[1], m[0]), value)
     if isinstance(value, dict):
         return {key: _filled(item, values) for key, item in value.items()}
     if isinstance(value, list):
