@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cachetools import TTLCache
@@ -13,7 +15,10 @@ from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
 from gateway.auth.store import ApiKeyRecord, TenantStore
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.last_known import LastKnown
+from policies.sql import DatabaseUnavailable
 
+LAST_USE_EVERY_SECONDS = 60.0
+"""How often a process writes down that a key it keeps seeing was used."""
 FRESHNESS_SECONDS = 1.0
 """How stale this process's copy of a key may be (a revocation elsewhere shows within it)."""
 CACHED_KEYS = 100_000
@@ -77,6 +82,10 @@ class Authenticator:
         self._fresh: TTLCache[str, ApiKeyRecord | None] = TTLCache(
             CACHED_KEYS, freshness_seconds, timer=clock.monotonic
         )
+        self._clock = clock
+        self._use_noted: TTLCache[str, bool] = TTLCache(
+            CACHED_KEYS, LAST_USE_EVERY_SECONDS, timer=clock.monotonic
+        )
 
     def forget_all(self) -> None:
         """Drop every copy (this process just revoked a key or disabled a tenant)."""
@@ -92,6 +101,15 @@ class Authenticator:
             raise Unauthorized("expected 'Authorization: Bearer gw_...'")
         return await self.principal_for(hash_api_key(token))
 
+    async def _note_use(self, key_id: str) -> None:
+        """Write down that the key was used, once a minute at most (a database that cannot be
+        written to now costs the record, never the request)."""
+        if key_id in self._use_noted:
+            return
+        self._use_noted[key_id] = True
+        with contextlib.suppress(DatabaseUnavailable):
+            await self._store.note_key_used(key_id, datetime.fromtimestamp(self._clock.time(), UTC))
+
     async def principal_for(self, key_hash: str) -> Principal:
         """The holder of the key whose hash is ``key_hash``: 401 unless that key is the operator
         key or an active key (a console session rechecks its key this way on every page)."""
@@ -105,6 +123,7 @@ class Authenticator:
             self._fresh[key_hash] = record
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
+        await self._note_use(record.id)
         return Principal(
             key_id=record.id, tenant_id=record.tenant_id, scopes=frozenset(record.scopes)
         )

@@ -53,6 +53,7 @@ api_keys = Table(
     Column("key_hash", String(128), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True), comment="to the minute, per replica"),
     Index("ix_api_keys_tenant_id", "tenant_id"),
 )
 

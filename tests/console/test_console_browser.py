@@ -130,6 +130,7 @@ def test_mint_a_key_and_read_it_once(page: Page, stack: ConsoleStack) -> None:
     page.reload()
     expect(page.locator("tr", has_text="billing service")).to_be_visible()
     expect(page.locator("#new-key")).to_have_count(0)
+    expect(page.locator(f"#key-{Walk.key_id} .last-used")).to_have_text("never")
     assert Walk.key not in page.content()
     with httpx.Client(base_url=stack.url, timeout=10) as api:
         answer = api.get("/v1/vendors", headers={"Authorization": f"Bearer {Walk.key}"})
@@ -233,6 +234,7 @@ def test_pages_fit_a_phone_screen(page: Page) -> None:
 
 def test_revoke_the_key(page: Page, stack: ConsoleStack) -> None:
     page.goto(f"/console/tenants/{Walk.tenant_id}/keys")
+    expect(page.locator(f"#key-{Walk.key_id} .last-used")).not_to_have_text("never")
     page.get_by_role("button", name="Revoke key billing service").click()
 
     expect(page.get_by_role("status")).to_contain_text(f"Key {Walk.key_id} revoked")

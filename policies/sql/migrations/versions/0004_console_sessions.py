@@ -1,4 +1,5 @@
-"""Console sessions: the web console's signed-in browsers, each known only by its token's hash.
+"""Console sessions: the web console's signed-in browsers, each known only by its token's hash;
+and when each gateway key was last used (the console shows it).
 
 Revision ID: 0004_console_sessions
 Revises: 0003
@@ -41,7 +42,15 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_console_sessions_expires_at", "console_sessions", ["expires_at"])
+    with op.batch_alter_table("api_keys") as batch:
+        batch.add_column(
+            sa.Column(
+                "last_used_at", sa.DateTime(timezone=True), comment="to the minute, per replica"
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("last_used_at")
     op.drop_table("console_sessions")
