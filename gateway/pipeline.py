@@ -291,7 +291,7 @@ class VendorPipeline:
         result = CacheResult.HIT if hit else CacheResult.MISS
         self.metrics.cache.labels(declaration.name, call.op.value, result.value).inc()
         self.activity.cache_lookup(call.tenant_id, declaration.name, result)
-        annotate(cache=result)
+        annotate(cache=result.value)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
         return Outcome(value, facts)
@@ -417,8 +417,8 @@ class VendorPipeline:
                 if admission is not None and spec.budget is not None:
                     self.activity.admitted(call.tenant_id, declaration.name, spec.budget)
                 called = True
+                paused = budget_key(declaration.name, key.held, "default")
                 try:
-                    paused = budget_key(declaration.name, key.held, "default")
                     value = await self._call_vendor(call, paused, breaker, credential, deadline)
                 except VendorCredentialRejected:
                     if admission is not None and not _counts_refused(declaration, spec):
@@ -485,7 +485,7 @@ class VendorPipeline:
     async def _shape(
         self, declaration: VendorDeclaration, spec: OperationSpec, held: Held, deadline: float
     ) -> tuple[RateFacts | None, Admission | None]:
-        budget = self.budget(declaration, spec.budget, held) if spec.budget else None
+        budget = self.budget(declaration, spec.budget, held) if spec.budget is not None else None
         if budget is None or spec.budget is None:
             return None, None
         rate = Rate(budget.limit, budget.period_seconds)
@@ -509,7 +509,6 @@ class VendorPipeline:
     ) -> RateBudget | None:
         """The vendor's budget ``name`` as it applies to ``held`` (``None``: no credential):
         the one place a budget's limit and period are read."""
-        del held
         return declaration.budgets.get(name)
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
