@@ -40,7 +40,6 @@ from contract.errors import (
     VendorBusy,
     VendorCircuitOpen,
     VendorCredentialRejected,
-    VendorError,
     VendorFailure,
     VendorTimeout,
     VendorTokenRejected,
@@ -49,7 +48,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
-from gateway.vendor_activity import CacheResult, VendorActivity
+from gateway.vendor_activity import RECORDED_FAILURES, CacheResult, VendorActivity
 from policies.cache import Cached, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
@@ -77,15 +76,6 @@ CANNOT_ASK: tuple[type[GatewayError], ...] = (
 )
 """Failures that mean the vendor could not be asked for a fresh answer (not that it said no):
 a cached read answers with its stale copy instead, within the cache's stale bound."""
-RECORDED_FAILURES: tuple[type[GatewayError], ...] = (
-    VendorError,
-    VendorFailure,
-    RateLimited,
-    VendorCircuitOpen,
-    VendorBusy,
-)
-"""Errors that say how a vendor is faring (the activity's last error): its failures, its
-refusals of the credential, answers we could not read, and the gateway's own protections."""
 MAX_VENDOR_STATES = 1024
 """Retry budgets and bulkheads kept per vendor (bounded, though vendors are few)."""
 log = logging.getLogger(__name__)
