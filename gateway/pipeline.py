@@ -40,7 +40,6 @@ from contract.errors import (
     VendorBusy,
     VendorCircuitOpen,
     VendorCredentialRejected,
-    VendorError,
     VendorFailure,
     VendorTimeout,
     VendorTokenRejected,
@@ -49,7 +48,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
-from gateway.vendor_activity import CacheResult, VendorActivity
+from gateway.vendor_activity import RECORDED_FAILURES, CacheResult, VendorActivity
 from policies.cache import Cached, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
@@ -77,15 +76,6 @@ CANNOT_ASK: tuple[type[GatewayError], ...] = (
 )
 """Failures that mean the vendor could not be asked for a fresh answer (not that it said no):
 a cached read answers with its stale copy instead, within the cache's stale bound."""
-RECORDED_FAILURES: tuple[type[GatewayError], ...] = (
-    VendorError,
-    VendorFailure,
-    RateLimited,
-    VendorCircuitOpen,
-    VendorBusy,
-)
-"""Errors that say how a vendor is faring (the activity's last error): its failures, its
-refusals of the credential, answers we could not read, and the gateway's own protections."""
 MAX_VENDOR_STATES = 1024
 """Retry budgets and bulkheads kept per vendor (bounded, though vendors are few)."""
 log = logging.getLogger(__name__)
@@ -291,7 +281,7 @@ class VendorPipeline:
         result = CacheResult.HIT if hit else CacheResult.MISS
         self.metrics.cache.labels(declaration.name, call.op.value, result.value).inc()
         self.activity.cache_lookup(call.tenant_id, declaration.name, result)
-        annotate(cache=result)
+        annotate(cache=result.value)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
         return Outcome(value, facts)
@@ -417,8 +407,8 @@ class VendorPipeline:
                 if admission is not None and spec.budget is not None:
                     self.activity.admitted(call.tenant_id, declaration.name, spec.budget)
                 called = True
+                paused = budget_key(declaration.name, key.held, "default")
                 try:
-                    paused = budget_key(declaration.name, key.held, "default")
                     value = await self._call_vendor(call, paused, breaker, credential, deadline)
                 except VendorCredentialRejected:
                     if admission is not None and not _counts_refused(declaration, spec):
@@ -485,7 +475,7 @@ class VendorPipeline:
     async def _shape(
         self, declaration: VendorDeclaration, spec: OperationSpec, held: Held, deadline: float
     ) -> tuple[RateFacts | None, Admission | None]:
-        budget = self.budget(declaration, spec.budget, held) if spec.budget else None
+        budget = self.budget(declaration, spec.budget, held) if spec.budget is not None else None
         if budget is None or spec.budget is None:
             return None, None
         rate = Rate(budget.limit, budget.period_seconds)
@@ -509,7 +499,6 @@ class VendorPipeline:
     ) -> RateBudget | None:
         """The vendor's budget ``name`` as it applies to ``held`` (``None``: no credential):
         the one place a budget's limit and period are read."""
-        del held
         return declaration.budgets.get(name)
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:

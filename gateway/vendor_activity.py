@@ -16,12 +16,30 @@ from enum import StrEnum
 from cachetools import LRUCache
 
 from adapters.declaration import Op
-from contract.errors import GatewayError
+from contract.errors import (
+    GatewayError,
+    RateLimited,
+    VendorBusy,
+    VendorCircuitOpen,
+    VendorError,
+    VendorFailure,
+)
 from contract.vendors import VendorErrorStatus
 from policies.clock import SYSTEM_CLOCK, Clock
 
 MINUTES_KEPT = 10
 """How many minutes of counts a ring keeps (the current one included)."""
+RECORDED_FAILURES: tuple[type[GatewayError], ...] = (
+    VendorError,
+    VendorFailure,
+    RateLimited,
+    VendorCircuitOpen,
+    VendorBusy,
+)
+"""Errors that say how a vendor is faring, kept as the last error: its failures (5xx, timeouts,
+no connection), its refusals of the credential, answers we could not read, and the gateway's own
+protections (a spent budget, an open breaker, no free connection). A vendor's deliberate answer
+(404, 422, 402) and local preconditions are not."""
 MAX_PAIRS = 10_000
 """(tenant, vendor) pairs whose figures are kept; the least recently used go first."""
 

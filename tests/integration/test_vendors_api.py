@@ -131,28 +131,46 @@ def test_every_vendor_is_listed_and_a_stored_credential_shows_without_its_secret
         assert status["cache"]["hit_ratio"] is None
         assert status["last_error"] is None
 
-    account = importlib.import_module(simulator_module_of(FRESH_VENDOR)).new_account(
-        module_simulators.server_for(FRESH_VENDOR).url, "bare"
-    )
-    secret = account.secrets[FRESH_VENDOR]
-    stored = admin.put(
-        f"/v1/admin/tenants/{tenant_id}/credentials/{FRESH_VENDOR}", json={"secret": secret}
-    )
-    assert stored.status_code == 200, stored.text
+    made = module_simulators.new_accounts("bare", None, FRESH_VENDOR)
+    secrets = {v: secret for account in made.values() for v, secret in account.secrets.items()}
+    stored = {}
+    for vendor, secret in secrets.items():
+        put = admin.put(
+            f"/v1/admin/tenants/{tenant_id}/credentials/{vendor}", json={"secret": secret}
+        )
+        assert put.status_code == 200, put.text
+        stored[vendor] = put.json()
     response = bare.client.get("/v1/vendors")
     after = statuses(bare)
 
-    credential = after[FRESH_VENDOR]["credential"]
-    assert credential["fingerprint"] == stored.json()["fingerprint"]
-    assert credential["labels"] == stored.json()["labels"] != {}
-    assert credential["verification"] == stored.json()["verification"]
+    assert set(secrets) == set(after)
+    for vendor, put in stored.items():
+        credential = after[vendor]["credential"]
+        assert credential["fingerprint"] == put["fingerprint"]
+        assert credential["labels"] == put["labels"]
+        assert credential["verification"] == put["verification"]
+        assert credential["rotated_at"] is None
+        assert all(b["remaining"] is not None for b in after[vendor]["budgets"])
+    assert after[FRESH_VENDOR]["credential"]["verification"]["status"] == "verified"
+    assert after[FRESH_VENDOR]["credential"]["labels"] != {}
+    # Truecaller's check exchanged the key pair for a token: one of its account's 10 creations
+    token = budget(after["truecaller"], "token")
+    assert (token["remaining"], sum(token["used_per_minute"])) == (token["limit"] - 1, 1)
+    for vendor, secret in secrets.items():
+        labels = set(after[vendor]["credential"]["labels"].values())
+        hidden = [value for value in secret.values() if value not in labels]
+        assert hidden
+        for value in hidden:
+            assert value not in response.text
+
+    rotated = admin.post(f"/v1/admin/tenants/{tenant_id}/credentials/{FRESH_VENDOR}/rotate")
+    assert rotated.status_code == 200, rotated.text
+    credential = statuses(bare)[FRESH_VENDOR]["credential"]
+
+    assert credential["fingerprint"] == rotated.json()["credential"]["fingerprint"]
+    assert credential["fingerprint"] != stored[FRESH_VENDOR]["fingerprint"]
+    assert credential["rotated_at"] is not None
     assert credential["verification"]["status"] == "verified"
-    assert budget(after[FRESH_VENDOR])["remaining"] is not None
-    for value in secret.values():
-        assert value not in response.text
-    assert {v: s for v, s in after.items() if v != FRESH_VENDOR} == {
-        v: s for v, s in before.items() if v != FRESH_VENDOR
-    }
 
 
 def test_operator_keys_and_keys_without_the_scope_are_refused(
