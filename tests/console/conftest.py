@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.sandbox import allow_local_webhooks
 from gateway.settings import Settings
 from tests.databases import migrated
 from tests.integration.conftest import (
@@ -75,6 +76,8 @@ def console_stack(
         .with_stores(database_url=database_url, redis_url=redis_server.url)
         .with_policies(breaker_open_seconds=BREAKER_OPEN_SECONDS)
     )
+    if sandbox:
+        settings = allow_local_webhooks(settings, {})
     settings = settings.replace(
         sandbox=sandbox,
         console=type(settings.console)(sign_in_per_minute=sign_in_per_minute),

@@ -2,8 +2,9 @@
 gateway on PostgreSQL and Redis in front of the vendor simulators.
 
 The tests walk one operator's session in order, as a person would: sign in, create a tenant,
-mint a key and read it once, store a credential and see it verified, watch vendor health turn
-when the simulator fails, revoke the key, sign out. Each saves a screenshot under
+mint a key and read it once, store a credential and see it verified, place a live call from the
+sandbox panel, watch vendor health turn when the simulator fails, revoke the key, look at a
+call's events (filter, redeliver, replay), sign out. Each saves a screenshot under
 ``test-artifacts/console/`` (``make screenshots`` copies them into ``docs/console/``).
 """
 
@@ -18,14 +19,19 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from simulators.server import start_in_thread
 from tests.console.conftest import ARTIFACTS, ConsoleStack, console_stack
-from tests.integration.conftest import FRESH_VENDOR
+from tests.integration.conftest import FRESH_VENDOR, TenantHandle, new_tenant
+from tests.integration.webhook_receiver import WebhookReceiver, poll
 from tests.postgres_server import PostgresServer
 from tests.redis_server import RedisServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDE = {"width": 1280, "height": 860}
 NARROW = {"width": 390, "height": 844}
+CALLS_VENDOR = "topcalls"
+"""The vendor whose AI calls report events through signed webhooks (as in the events tests)."""
+CALLS_SIGNING_SECRET = "topcalls-webhook-secret-for-console"
 WAIT_MS = 20_000
 """How long an expectation may wait for the page to show what it must (not a timing assert)."""
 
@@ -41,6 +47,15 @@ def stack(
         tmp_path_factory.mktemp("console-browser"), postgres_server, redis_server, sandbox=True
     ) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[WebhookReceiver, str]]:
+    """A consumer's webhook receiver for the module."""
+    app = WebhookReceiver()
+    server = start_in_thread(app)
+    yield app, server.url
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +258,65 @@ def test_revoke_the_key(page: Page, stack: ConsoleStack) -> None:
         answer = api.get("/v1/vendors", headers={"Authorization": f"Bearer {Walk.key}"})
     assert answer.status_code == 401
     shot(page, "08-key-revoked")
+
+
+def test_events_filtered_redelivered_and_replayed(
+    page: Page, stack: ConsoleStack, receiver: tuple[WebhookReceiver, str]
+) -> None:
+    app, receiver_url = receiver
+    tenant, call_id = tenant_with_a_call(stack)
+    subscription = tenant.client.post(
+        "/v1/subscriptions", json={"url": receiver_url + "/hooks", "types": ["call.*"]}
+    )
+    assert subscription.status_code == 201, subscription.text
+    page.goto(f"/console/tenants/{tenant.id}/events")
+    page.get_by_label("Type or prefix").fill("call.completed")
+    page.get_by_label("Subject").fill(call_id)
+    page.get_by_role("button", name="Filter").click()
+
+    rows = page.locator("#event-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.locator("td.event-type")).to_have_text("call.completed")
+    event_id = rows.locator("summary code").inner_text()
+    rows.get_by_role("button", name=f"Redeliver event {event_id}").click()
+    expect(page.get_by_role("status")).to_contain_text("queued for 1 delivery")
+    poll(lambda: app.at("/hooks"), lambda got: any(r.json["id"] == event_id for r in got))
+    shot(page, "10-events")
+
+    page.get_by_role("link", name="Attempts and replay").click()
+    expect(page.locator("tbody tr", has_text=event_id).first).to_be_visible()
+    page.get_by_label("Send again every matching event recorded since (UTC)").fill(
+        "2000-01-01T00:00"
+    )
+    page.get_by_role("button", name="Replay").click()
+    expect(page.get_by_role("status")).to_contain_text("3 event(s) since 2000-01-01 00:00 UTC")
+
+
+def tenant_with_a_call(stack: ConsoleStack) -> tuple[TenantHandle, str]:
+    """A tenant of every vendor whose AI call (placed through the gateway) has completed and
+    reported its events."""
+    tenant = new_tenant(stack.gateway, stack.simulators, name="Globex", all_vendors=True)
+    admin = stack.gateway.admin()
+    configured = admin.put(
+        f"/v1/admin/tenants/{tenant.id}/webhook-endpoints/{CALLS_VENDOR}",
+        json={"signing_secret": CALLS_SIGNING_SECRET},
+    )
+    assert configured.status_code == 200, configured.text
+    account = (tenant.topcalls_account or {})["account_id"]
+    control = stack.simulators.server_for(CALLS_VENDOR).url + f"/_sim/accounts/{account}"
+    signing = httpx.put(control + "/webhook-secret", json={"webhook_secret": CALLS_SIGNING_SECRET})
+    assert signing.status_code == 200, signing.text
+    placed = tenant.client.post(
+        "/v1/calls",
+        json={"vendor": CALLS_VENDOR, "to_number": "+14155550123", "task": "Confirm the visit"},
+    )
+    assert placed.status_code == 201, placed.text
+    call_id = placed.json()["id"]
+    poll(
+        lambda: tenant.client.get("/v1/events", params={"subject": call_id}).json()["data"],
+        lambda found: len(found) >= 3,
+    )
+    return tenant, call_id
 
 
 def test_sign_out(page: Page, stack: ConsoleStack) -> None:
