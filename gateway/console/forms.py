@@ -53,6 +53,16 @@ def moment(value: str | None, name: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+async def required_moment(request: AnyRequest, name: str, label: str) -> datetime:
+    """A required time field (see :func:`moment`)."""
+    value = moment(await text_field(request, name, label), name)
+    if value is None:
+        raise ValidationFailed(
+            f"{label} is required", errors=[FieldError(field=f"form.{name}", message="required")]
+        )
+    return value
+
+
 def query_text(request: AnyRequest, name: str, max_length: int = MAX_TEXT) -> str | None:
     """A query parameter's trimmed text, ``None`` when absent or empty (422 when too long)."""
     value = (request.query_params.get(name) or "").strip()

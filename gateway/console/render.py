@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.response import Redirect, Template
 
 from contract.errors import GatewayError
 from gateway.auth.principal import Principal
+from gateway.console.forms import AnyRequest
 from gateway.console.sessions import ConsoleSession
 from gateway.services import Services
 
-AnyRequest = Request[Any, Any, Any]
 USER_STATE = "console_user"
 SIGN_IN_PATH = "/console/sign-in"
 
@@ -58,7 +58,7 @@ class SignInRequired(Exception):
     """No live session: the browser is sent to the sign-in page."""
 
 
-def console_user(request: Request) -> ConsoleUser:
+def console_user(request: AnyRequest) -> ConsoleUser:
     """The signed-in user the console guard resolved."""
     user = request.state.get(USER_STATE)
     if not isinstance(user, ConsoleUser):
@@ -67,7 +67,7 @@ def console_user(request: Request) -> ConsoleUser:
 
 
 def page(
-    request: Request,
+    request: AnyRequest,
     template: str,
     *,
     status: int = 200,
@@ -85,19 +85,19 @@ def page(
     return Template(template_name=template, context={**common, **context}, status_code=status)
 
 
-def redirect(request: Request, path: str) -> Response[Any]:
+def redirect(request: AnyRequest, path: str) -> Response[Any]:
     """See-other to ``path``; htmx requests are told to navigate there instead."""
     if request.headers.get("hx-request"):
         return Response(content=b"", status_code=204, headers={"HX-Redirect": path})
     return Redirect(path=path, status_code=303)
 
 
-def on_sign_in_required(request: Request, _: SignInRequired) -> Response[Any]:
+def on_sign_in_required(request: AnyRequest, _: SignInRequired) -> Response[Any]:
     """To the sign-in page."""
     return redirect(request, SIGN_IN_PATH)
 
 
-def on_gateway_error(request: Request, exc: GatewayError) -> Response[Any]:
+def on_gateway_error(request: AnyRequest, exc: GatewayError) -> Response[Any]:
     """A problem as a page of its own (status, title, what to do), never a stack trace."""
     return page(
         request,

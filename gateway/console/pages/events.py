@@ -13,7 +13,7 @@ from gateway import tenant_admin
 from gateway.auth.keys import Scope
 from gateway.auth.store import Tenant
 from gateway.console.auth import require_session
-from gateway.console.forms import moment, query_text, text_field
+from gateway.console.forms import moment, query_text, required_moment
 from gateway.console.render import AnyRequest, console_user, page
 from gateway.events.log import EventQuery, parse_type_filters
 from gateway.services import Services
@@ -70,8 +70,7 @@ class EventPages(Controller):
         services: Services = request.app.state.services
         tenant = await _tenant(request, tenant_id, Scope.EVENTS_WRITE)
         await services.subscriptions.get(tenant.id, subscription_id)
-        since = moment(await text_field(request, "since", "Since"), "since")
-        assert since is not None
+        since = await required_moment(request, "since", "Since")
         queued = await services.outbox.replay(tenant.id, subscription_id, since)
         return await _deliveries_page(
             request,
