@@ -134,6 +134,7 @@ def test_mint_a_key_and_read_it_once(page: Page, stack: ConsoleStack) -> None:
 
     shown = page.locator("#new-key")
     expect(shown).to_have_value(re.compile(r"^gw_"))
+    expect(shown).to_be_focused()
     Walk.key = shown.input_value()
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
