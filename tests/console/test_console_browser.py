@@ -320,6 +320,40 @@ def tenant_with_a_call(stack: ConsoleStack) -> tuple[TenantHandle, str]:
     return tenant, call_id
 
 
+def test_disable_enable_and_erase_a_tenant(page: Page, stack: ConsoleStack) -> None:
+    tenant = new_tenant(stack.gateway, stack.simulators, name="Initech")
+    page.goto("/console/tenants")
+
+    page.get_by_role("button", name="Disable Initech").click()
+    expect(page.get_by_role("status")).to_have_text("Tenant Initech disabled.")
+    disabled = tenant.client.get("/v1/vendors").status_code
+    page.get_by_role("button", name="Enable Initech").click()
+    expect(page.get_by_role("status")).to_have_text("Tenant Initech enabled.")
+    enabled = tenant.client.get("/v1/vendors").status_code
+    page.get_by_role("button", name="Erase Initech").click()
+    expect(page.get_by_role("alert")).to_contain_text("Tick the box")
+    row = page.locator("tr", has_text="Initech")
+    row.get_by_label("erase for good").check()
+    row.get_by_role("button", name="Erase Initech").click()
+
+    expect(page.get_by_role("status")).to_have_text(f"Tenant {tenant.id} erased.")
+    expect(page.locator("tr", has_text="Initech")).to_have_count(0)
+    assert (disabled, enabled) == (401, 200)
+    assert tenant.client.get("/v1/vendors").status_code == 401
+
+
+def test_the_audit_log_filters_by_action(page: Page) -> None:
+    page.goto("/console/audit")
+    page.get_by_label("Action").select_option("tenant.erased")
+    page.get_by_role("button", name="Filter").click()
+
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("tenant.erased")
+    expect(page).to_have_url(re.compile(r"action=tenant\.erased"))
+    shot(page, "11-audit")
+
+
 def test_sign_out(page: Page, stack: ConsoleStack) -> None:
     page.get_by_role("button", name="Sign out").click()
 

@@ -270,3 +270,27 @@ def test_failed_sign_ins_are_limited_per_client_address(stack: ConsoleStack) -> 
     assert "too many failed sign-ins" in with_the_right_key.text
     assert SESSION_COOKIE not in with_the_right_key.cookies
     assert from_another_address.status_code == 303
+
+
+def test_a_refused_secret_is_a_page_that_does_not_echo_it(
+    stack: ConsoleStack, tenants: TwoTenants
+) -> None:
+    client, _token, csrf = signed_in(stack.url, stack.gateway.admin_key)
+    wrong = "not-a-token-" + "x" * 20
+    with closing(client):
+        malformed = client.post(
+            f"/console/tenants/{tenants.mine.id}/credentials/{FRESH_VENDOR}",
+            data={"csrf_token": csrf, "secret.token": "has spaces and \n a newline"},
+        )
+        refused = client.post(
+            f"/console/tenants/{tenants.mine.id}/credentials/{FRESH_VENDOR}",
+            data={"csrf_token": csrf, "secret.token": wrong, "verify": "yes"},
+        )
+
+    assert malformed.status_code == 422
+    assert malformed.headers["content-type"].startswith("text/html")
+    assert "has spaces" not in malformed.text
+    assert refused.status_code == 422
+    assert "refused" in refused.text
+    assert wrong not in refused.text
+    assert "Traceback" not in malformed.text + refused.text
