@@ -173,6 +173,17 @@ def test_store_a_credential_and_see_it_verified(page: Page, stack: ConsoleStack)
     shot(page, "04-credential-verified")
 
 
+def test_rotate_the_credential(page: Page) -> None:
+    card = page.locator(f"#vendor-{FRESH_VENDOR}")
+    before = card.locator("dl.facts dd").first.inner_text()
+    card.get_by_role("button", name="Rotate").click()
+
+    expect(page.get_by_role("status")).to_contain_text("credential rotated: new fingerprint")
+    card = page.locator(f"#vendor-{FRESH_VENDOR}")
+    expect(card.locator("dl.facts dd").first).not_to_have_text(before)
+    expect(card.locator("dl.facts")).not_to_contain_text("never")
+
+
 def test_a_live_call_placed_from_the_sandbox_panel_reaches_the_gateway(
     page: Page, stack: ConsoleStack
 ) -> None:
@@ -340,6 +351,15 @@ def test_disable_enable_and_erase_a_tenant(page: Page, stack: ConsoleStack) -> N
     expect(page.locator("tr", has_text="Initech")).to_have_count(0)
     assert (disabled, enabled) == (401, 200)
     assert tenant.client.get("/v1/vendors").status_code == 401
+
+
+def test_delete_the_credential(page: Page) -> None:
+    page.goto(f"/console/tenants/{Walk.tenant_id}/credentials")
+    card = page.locator(f"#vendor-{FRESH_VENDOR}")
+    card.get_by_role("button", name="Delete").click()
+
+    expect(page.get_by_role("status")).to_contain_text("credential deleted")
+    expect(page.locator(f"#vendor-{FRESH_VENDOR}")).to_contain_text("No credential stored.")
 
 
 def test_the_audit_log_filters_by_action(page: Page) -> None:
