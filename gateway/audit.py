@@ -42,6 +42,9 @@ class AuditAction(StrEnum):
     CREDENTIAL_DELETED = "credential.deleted"
     CREDENTIAL_ROTATED = "credential.rotated"
     MASTER_KEY_ROTATED = "vault.master_key_rotated"
+    CONSOLE_SIGNED_IN = "console.signed_in"
+    """A web console session opened with the actor's key (``detail.client``: the address)."""
+    CONSOLE_SIGNED_OUT = "console.signed_out"
 
 
 CREDENTIAL_CHANGES = (

@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Template
 
 from contract.errors import GatewayError, RateLimited, Unauthorized
+from gateway.audit import AuditAction
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
 from gateway.auth.principal import Principal
 from gateway.console.csrf import check_csrf, new_csrf_token
@@ -28,6 +29,7 @@ from gateway.console.render import (
     AnyRequest,
     ConsoleUser,
     SignInRequired,
+    console_user,
     page,
     redirect,
 )
@@ -195,6 +197,12 @@ class SignInController(Controller):
         token, session = await sessions_of(services).open(
             hash_api_key(key), principal.key_id, principal.tenant_id
         )
+        await services.audit.record(
+            principal,
+            AuditAction.CONSOLE_SIGNED_IN,
+            tenant_id=principal.tenant_id,
+            detail={"client": address},
+        )
         response = redirect(request, home_path(ConsoleUser(principal=principal, session=session)))
         response.cookies.append(
             _cookie(services, SESSION_COOKIE, token, services.settings.console.session_seconds)
@@ -209,6 +217,10 @@ class SignInController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await sessions_of(services).close(token)
+        principal = console_user(request).principal
+        await services.audit.record(
+            principal, AuditAction.CONSOLE_SIGNED_OUT, tenant_id=principal.tenant_id
+        )
         response = redirect(request, SIGN_IN_PATH + "?signed_out=1")
         response.cookies.append(_expired(services, SESSION_COOKIE))
         return response

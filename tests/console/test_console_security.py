@@ -237,6 +237,11 @@ def test_a_revoked_key_ends_its_console_sessions(stack: ConsoleStack) -> None:
 
     assert before.status_code == 200
     assert (after.status_code, after.headers["location"]) == (303, "/console/sign-in")
+    audit = stack.gateway.admin().get(
+        "/v1/admin/audit", params={"tenant_id": tenant.id, "action": "console.signed_in"}
+    )
+    (entry,) = audit.json()["data"]
+    assert (entry["actor_key_id"], entry["detail"]["client"]) == (minted.json()["id"], "127.0.0.1")
 
 
 def test_sign_out_ends_the_session_even_for_a_replayed_cookie(stack: ConsoleStack) -> None:
@@ -252,6 +257,8 @@ def test_sign_out_ends_the_session_even_for_a_replayed_cookie(stack: ConsoleStac
         or "Max-Age=0" in out.headers["set-cookie"]
     )
     assert (again.status_code, again.headers["location"]) == (303, "/console/sign-in")
+    audit = stack.gateway.admin().get("/v1/admin/audit", params={"action": "console.signed_out"})
+    assert [e["actor_key_id"] for e in audit.json()["data"]] == ["operator"]
 
 
 def test_failed_sign_ins_are_limited_per_client_address(stack: ConsoleStack) -> None:
