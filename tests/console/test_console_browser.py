@@ -86,6 +86,7 @@ class Walk:
     key: str = ""
     key_id: str = ""
     numbers: tuple[str, ...] = ()
+    calling_tenant: TenantHandle | None = None
 
 
 def shot(page: Page, name: str) -> Path:
@@ -277,6 +278,7 @@ def test_events_filtered_redelivered_and_replayed(
 ) -> None:
     app, receiver_url = receiver
     tenant, call_id = tenant_with_a_call(stack)
+    Walk.calling_tenant = tenant
     subscription = tenant.client.post(
         "/v1/subscriptions", json={"url": receiver_url + "/hooks", "types": ["call.*"]}
     )
@@ -302,6 +304,25 @@ def test_events_filtered_redelivered_and_replayed(
     )
     page.get_by_role("button", name="Replay").click()
     expect(page.get_by_role("status")).to_contain_text("3 event(s) since 2000-01-01 00:00 UTC")
+
+
+def test_a_verification_played_from_the_sandbox_panel_completes(page: Page) -> None:
+    tenant = Walk.calling_tenant
+    assert tenant is not None
+    started = tenant.client.post("/v1/verifications", json={"language": "en"})
+    assert started.status_code == 201, started.text
+    request_id = started.json()["request_id"]
+    page.goto("/console/sandbox")
+    panel = page.locator("[id$='-play-verification']")
+    panel.get_by_label("request_id").fill(request_id)
+    panel.get_by_role("button", name="Play a verification").click()
+
+    expect(page.locator(".sim-status")).to_have_text("HTTP 202")
+    verified = poll(
+        lambda: tenant.client.get(f"/v1/verifications/{request_id}").json(),
+        lambda v: v["status"] != "pending",
+    )
+    assert verified["status"] == "verified"
 
 
 def tenant_with_a_call(stack: ConsoleStack) -> tuple[TenantHandle, str]:
