@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from gateway.sandbox import allow_local_webhooks
-from gateway.settings import Settings
+from gateway.settings import ConsoleSettings, Settings
 from tests.databases import migrated
 from tests.integration.conftest import (
     GatewayStack,
@@ -80,7 +80,7 @@ def console_stack(
         settings = allow_local_webhooks(settings, {})
     settings = settings.replace(
         sandbox=sandbox,
-        console=type(settings.console)(sign_in_per_minute=sign_in_per_minute),
+        console=ConsoleSettings(sign_in_per_minute=sign_in_per_minute),
     )
     try:
         with running_gateway(settings, next(iter(simulators.base_urls().values()))) as gateway:
