@@ -41,6 +41,10 @@ class AuditAction(StrEnum):
     """Refused by the vendor, so not stored."""
     CREDENTIAL_DELETED = "credential.deleted"
     CREDENTIAL_ROTATED = "credential.rotated"
+    CREDENTIAL_BUDGET_SET = "credential.budget_set"
+    """An operator set a credential's own limit for one of its vendor's budgets."""
+    CREDENTIAL_BUDGET_RESET = "credential.budget_reset"
+    """A credential's budget went back to the vendor's default."""
     MASTER_KEY_ROTATED = "vault.master_key_rotated"
 
 

@@ -25,8 +25,8 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 import msgspec
@@ -44,6 +44,7 @@ from contract.errors import (
     VendorTimeout,
     VendorTokenRejected,
 )
+from gateway.budgets import effective_budget
 from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
@@ -61,6 +62,7 @@ from policies.resilience import (
     RetryPolicy,
     backoff_delays,
 )
+from policies.vault import BudgetLimit
 
 T = TypeVar("T")
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
@@ -102,6 +104,9 @@ class Held:
     """Where its budgets count instead, when the vendor counts per account rather than per
     credential (several credentials naming one account share the account's budget, while each
     keeps its own breaker)."""
+    budgets: Mapping[str, BudgetLimit] = field(default_factory=dict)
+    """The operator's limits for this credential's budgets, read from the vault with it (the
+    vendor's declared ones apply to the others): shaping costs no read of its own."""
 
 
 @dataclass(frozen=True)
@@ -331,7 +336,7 @@ class VendorPipeline:
         retries = 0
         while True:
             try:
-                return await self._attempt(call, spec, key, credential, deadline)
+                return await self._attempt(call, spec, key, held, credential, deadline)
             except VendorFailure:
                 delay = next(delays, None)
                 if delay is None or self._clock.monotonic() + delay > deadline:
@@ -351,6 +356,7 @@ class VendorPipeline:
         call: VendorCall[T],
         spec: OperationSpec,
         key: _Keys,
+        held: Held,
         credential: object,
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
@@ -380,7 +386,9 @@ class VendorPipeline:
                     await self._enforce_tenant_quota(
                         call.tenant_id, self._limits.tenant_quota, deadline
                     )
-                rate, admission = await self._shape(declaration, spec, key.budget, deadline)
+                rate, admission = await self._shape(
+                    declaration, spec, key.budget, held.budgets, deadline
+                )
                 called = True
                 try:
                     value = await self._call_vendor(call, key.budget, breaker, credential, deadline)
@@ -447,9 +455,14 @@ class VendorPipeline:
             )
 
     async def _shape(
-        self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
+        self,
+        declaration: VendorDeclaration,
+        spec: OperationSpec,
+        key: str,
+        overrides: Mapping[str, BudgetLimit],
+        deadline: float,
     ) -> tuple[RateFacts | None, Admission | None]:
-        budget = declaration.budgets.get(spec.budget) if spec.budget else None
+        budget = effective_budget(declaration, spec.budget, overrides) if spec.budget else None
         if budget is None:
             return None, None
         rate = Rate(budget.limit, budget.period_seconds)

@@ -24,9 +24,9 @@ from gateway.credentials import load_for_vendor, seal_credential
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
 from gateway.rotation import rotate_vendor_credential
+from gateway.routes.admin_budgets import credential_out
 from gateway.routes.admin_schema import (
     CredentialList,
-    CredentialOut,
     CredentialPut,
     CredentialStored,
     RotationOut,
@@ -34,17 +34,6 @@ from gateway.routes.admin_schema import (
 from gateway.routes.admin_tenants import managed_tenant
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
-from policies.vault import CredentialMetadata
-
-
-def _credential_out(meta: CredentialMetadata) -> CredentialOut:
-    return CredentialOut(
-        vendor=meta.vendor,
-        fingerprint=meta.fingerprint,
-        created_at=meta.created_at,
-        rotated_at=meta.rotated_at,
-        labels=dict(meta.labels),
-    )
 
 
 async def _verify(
@@ -119,7 +108,7 @@ class CredentialsController(Controller):
             note.detail["fingerprint"] = meta.fingerprint
         services.dispatcher.forget_credentials(tenant.id)
         return CredentialStored(
-            **msgspec.structs.asdict(_credential_out(meta)), verification=verification
+            **msgspec.structs.asdict(credential_out(services, meta)), verification=verification
         )
 
     @get(
@@ -137,7 +126,7 @@ class CredentialsController(Controller):
         """Metadata of every stored credential of the tenant."""
         tenant = await managed_tenant(services, principal, tenant_id)
         return CredentialList(
-            data=[_credential_out(m) for m in await services.vault.list(tenant.id)]
+            data=[credential_out(services, m) for m in await services.vault.list(tenant.id)]
         )
 
     @delete(
@@ -189,7 +178,7 @@ class CredentialsController(Controller):
                 note.detail["previous_revoked"] = str(result.previous_revoked).lower()
             services.dispatcher.forget_credentials(tenant.id)
             return RotationOut(
-                credential=_credential_out(result.credential),
+                credential=credential_out(services, result.credential),
                 previous_revoked=result.previous_revoked,
                 warnings=result.warnings,
             )
