@@ -47,10 +47,9 @@ async def test_numbers(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def create_app() -> Litestar:
     """The pass-through, its vendor at ``BENCH_VENDOR_URL``."""
-    settings = VendorHttpSettings(
+    settings = VendorHttpSettings(  # the gateway's defaults: pool size, timeouts
         base_url=os.environ["BENCH_VENDOR_URL"],
         transport=os.environ.get("GATEWAY_VENDOR_TRANSPORT", "httpx"),
-        max_connections=int(os.environ.get("BENCH_MAX_CONNECTIONS", "100")),
     )
 
     async def open_client(app: Litestar) -> None:

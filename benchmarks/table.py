@@ -134,6 +134,9 @@ def markdown(results: Results, header: Sequence[str], ratios: Sequence[str]) -> 
     """The whole report."""
     parts = ["# Benchmark: the gateway against its baselines", "", *machine(), *header, ""]
     parts += [*table(results), "", *ratios]
+    void = [f"{r.path} {r.route} at {r.connections}" for r in results.rows if r.load.errors]
+    if void:
+        parts += ["", f"**Rows with errors (their figures are void): {'; '.join(void)}.**"]
     if results.memory:
         parts += ["", "## Memory: resident size against the number of tenants", "", *results.memory]
     if results.notes:
