@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 TEST_WORKERS ?= 2
+BENCH_ARGS ?=
+# e.g. make bench BENCH_ARGS="--seconds 5 --parts direct,pass-through,embedded"
 # Test modules run in parallel processes (pytest-xdist), each module whole in one of them so its
 # module-scoped fixtures are built once; most tests wait on servers, so two cores serve two well.
 
@@ -27,8 +29,11 @@ test: $(DEV_STAMP)
 fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
 	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-300} $(BIN)/pytest -p no:logging -s tests/integration/test_fuzzing.py
 
-bench: $(DEV_STAMP)  ## vendor pass-through cost per transport (prints figures)
-	$(BIN)/python benchmarks/vendor_transport.py
+bench: $(DEV_STAMP)  ## the gateway against its baselines (prints the table, writes benchmarks/results/latest.md)
+	@scripts/ensure-wrk.sh
+	@scripts/ensure-redis.sh
+	@scripts/ensure-postgres.sh
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 openapi: $(DEV_STAMP)  ## regenerate the committed OpenAPI document
 	$(BIN)/gateway openapi --output openapi/openapi.json

@@ -29,6 +29,7 @@ from gateway.openapi import finish_document, openapi_config, public_operations
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_audit import AuditController
+from gateway.routes.admin_budgets import CredentialBudgetsController
 from gateway.routes.admin_credentials import CredentialsController
 from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
@@ -107,6 +108,7 @@ def create_app(
             VendorsController,
             TenantsController,
             CredentialsController,
+            CredentialBudgetsController,
             AuditController,
             EventsController,
             WebhookEndpointsController,

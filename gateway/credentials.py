@@ -91,10 +91,14 @@ class VaultCredentials:
         key = (tenant_id, vendor)
         held = self._held.get(key, _UNREAD)
         if held is _UNREAD:
-            secret = await self._vault.get_secret(tenant_id, vendor)
+            opened = await self._vault.open(tenant_id, vendor)
             held = (
-                Held(adapter.load_credential(secret), credential_id(secret))
-                if secret is not None
+                Held(
+                    adapter.load_credential(opened.secret),
+                    credential_id(opened.secret),
+                    budgets=opened.budgets,
+                )
+                if opened is not None
                 else None
             )
             self._held[key] = held

@@ -25,8 +25,8 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 import msgspec
@@ -44,6 +44,7 @@ from contract.errors import (
     VendorTimeout,
     VendorTokenRejected,
 )
+from gateway.budgets import effective_budget
 from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
@@ -62,6 +63,7 @@ from policies.resilience import (
     RetryPolicy,
     backoff_delays,
 )
+from policies.vault import BudgetLimit
 
 T = TypeVar("T")
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
@@ -114,6 +116,9 @@ class Held:
     """Where its budgets count instead, when the vendor counts per account rather than per
     credential (several credentials naming one account share the account's budget, while each
     keeps its own breaker)."""
+    budgets: Mapping[str, BudgetLimit] = field(default_factory=dict)
+    """The operator's limits for this credential's budgets, read from the vault with it (the
+    vendor's declared ones apply to the others): shaping costs no read of its own."""
 
 
 @dataclass(frozen=True)
@@ -354,7 +359,7 @@ class VendorPipeline:
         retries = 0
         while True:
             try:
-                return await self._attempt(call, spec, key, credential, deadline)
+                return await self._attempt(call, spec, key, held, credential, deadline)
             except VendorFailure:
                 delay = next(delays, None)
                 if delay is None or self._clock.monotonic() + delay > deadline:
@@ -374,6 +379,7 @@ class VendorPipeline:
         call: VendorCall[T],
         spec: OperationSpec,
         key: _Keys,
+        held: Held,
         credential: object,
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
@@ -498,8 +504,9 @@ class VendorPipeline:
         self, declaration: VendorDeclaration, name: str, held: Held | None
     ) -> RateBudget | None:
         """The vendor's budget ``name`` as it applies to ``held`` (``None``: no credential):
-        the one place a budget's limit and period are read."""
-        return declaration.budgets.get(name)
+        the one place a budget's limit and period are read: the vendor's, or the operator's own
+        limit for this credential."""
+        return effective_budget(declaration, name, held.budgets if held is not None else {})
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:

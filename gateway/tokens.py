@@ -124,7 +124,12 @@ class VendorTokens:
                 op=Op.EXCHANGE_TOKEN,
                 tenant_id=slot.tenant_id,
                 invoke=adapter.exchange_token,
-                held=Held(slot.held.credential, slot.held.key, budget_key=account_key),
+                held=Held(
+                    slot.held.credential,
+                    slot.held.key,
+                    budget_key=account_key,
+                    budgets=slot.held.budgets,
+                ),
                 deadline=slot.deadline,
             )
         )

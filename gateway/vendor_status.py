@@ -10,6 +10,7 @@ answer: a credential is named by its fingerprint and labels.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.capabilities import TokenExchanger, VendorAdapter
@@ -123,7 +124,7 @@ async def _budget(
     declaration = adapter.declaration
     declared = declaration.budgets[name]
     if held is not None and declared.scope == "account" and isinstance(adapter, TokenExchanger):
-        held = Held(held.credential, held.key, account_budget_key(adapter, held.credential))
+        held = replace(held, budget_key=account_budget_key(adapter, held.credential))
     budget = pipeline.budget(declaration, name, held) or declared
     remaining = None
     if held is not None:

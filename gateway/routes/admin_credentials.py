@@ -14,26 +14,15 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
+from gateway.routes.admin_budgets import credential_out
 from gateway.routes.admin_schema import (
     CredentialList,
-    CredentialOut,
     CredentialPut,
     CredentialStored,
     RotationOut,
 )
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
-from policies.vault import CredentialMetadata
-
-
-def _credential_out(meta: CredentialMetadata) -> CredentialOut:
-    return CredentialOut(
-        vendor=meta.vendor,
-        fingerprint=meta.fingerprint,
-        created_at=meta.created_at,
-        rotated_at=meta.rotated_at,
-        labels=dict(meta.labels),
-    )
 
 
 class CredentialsController(Controller):
@@ -73,7 +62,7 @@ class CredentialsController(Controller):
             services, principal, tenant_id, vendor, data.secret, verify
         )
         return CredentialStored(
-            **msgspec.structs.asdict(_credential_out(stored.metadata)),
+            **msgspec.structs.asdict(credential_out(services, stored.metadata)),
             verification=stored.verification,
         )
 
@@ -92,7 +81,7 @@ class CredentialsController(Controller):
         """Metadata of every stored credential of the tenant."""
         tenant = await credential_admin.managed_tenant(services, principal, tenant_id)
         return CredentialList(
-            data=[_credential_out(m) for m in await services.vault.list(tenant.id)]
+            data=[credential_out(services, m) for m in await services.vault.list(tenant.id)]
         )
 
     @delete(
@@ -134,7 +123,7 @@ class CredentialsController(Controller):
                 services, principal, tenant.id, vendor
             )
             return RotationOut(
-                credential=_credential_out(result.credential),
+                credential=credential_out(services, result.credential),
                 previous_revoked=result.previous_revoked,
                 warnings=result.warnings,
             )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -69,6 +70,23 @@ credentials = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("labels", Text, nullable=False, default="{}"),
 )
+
+credential_budgets = Table(
+    "credential_budgets",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("vendor", String(64), primary_key=True),
+    Column("budget", String(64), primary_key=True, comment="the budget's name in the declaration"),
+    Column("request_limit", Integer, nullable=False),
+    Column("period_seconds", Double, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(
+        ["tenant_id", "vendor"],
+        ["credentials.tenant_id", "credentials.vendor"],
+        ondelete="CASCADE",
+    ),
+)
+"""An operator's override of a vendor budget for one stored credential (deleted with it)."""
 
 records = Table(
     "records",

@@ -1,8 +1,8 @@
 """Console sessions: the web console's signed-in browsers, each known only by its token's hash;
 and when each gateway key was last used (the console shows it).
 
-Revision ID: 0004_console_sessions
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_console_sessions"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
