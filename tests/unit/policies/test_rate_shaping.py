@@ -19,6 +19,7 @@ from policies.ratelimit import (
     ShapingRejected,
     ShapingSettings,
 )
+from policies.ratelimit.limiter import MAX_HISTORY_SECONDS, SWEEP_EVERY_SECONDS
 
 T = TypeVar("T")
 
@@ -53,13 +54,33 @@ async def test_the_memory_limiter_admits_its_limit_per_window_then_again_as_it_s
     assert await limiter.acquire("k", rate) == Decision(False, 4.0, 0)
 
 
+async def test_the_memory_limiter_forgets_budgets_unused_for_longer_than_any_window() -> None:
+    clock = FakeClock()
+    limiter = MemoryLimiter(clock=clock)
+    rate = Rate(2, 60)
+    for tenant in range(1_000):
+        await limiter.acquire(f"trustcaller:{tenant}", rate)
+    await limiter.pause("paused", 30)
+    limiter.record("reseeded")
+    assert len(limiter) == 1_002
+
+    clock.advance(MAX_HISTORY_SECONDS - 1)
+    await limiter.acquire("busy", rate)
+    assert len(limiter) == 1_002, "an hour's history is kept; the ended pause is dropped"
+
+    clock.advance(SWEEP_EVERY_SECONDS)
+    limiter.record("busy")
+    assert len(limiter) == 1, "only the budget used within the hour is left"
+    assert limiter.peek("busy", rate) == 1, "the kept log still counts its last admission"
+
+
 async def test_a_paused_memory_limiter_admits_nothing_until_the_pause_ends() -> None:
     clock = FakeClock()
     limiter = MemoryLimiter(clock=clock)
     await limiter.pause("k", 2.0)
 
     assert await limiter.acquire("k", Rate(5, 1.0)) == Decision(False, 2.0, 0)
-    clock.advance(2)
+    clock.advance(SWEEP_EVERY_SECONDS)
     assert (await limiter.acquire("k", Rate(5, 1.0))).admitted
 
 
