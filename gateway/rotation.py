@@ -7,6 +7,7 @@ is revoked again), and the old key is revoked last, with a failure there reporte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ async def rotate_vendor_credential(
     adapter = services.registry.get(vendor)
     if not isinstance(adapter, CredentialRotator):
         raise NotFound(f"vendor '{vendor}' does not support credential rotation")
-    async with services.rotation_locks[(tenant_id, vendor)]:
+    lock = services.rotation_locks.setdefault((tenant_id, vendor), asyncio.Lock())
+    async with lock:
         return await _rotate(services, adapter, tenant_id, vendor)
 
 
