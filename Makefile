@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 TEST_WORKERS ?= 2
+BENCH_ARGS ?=
+# e.g. make bench BENCH_ARGS="--seconds 5 --parts direct,pass-through,embedded"
 # Test modules run in parallel processes (pytest-xdist), each module whole in one of them so its
 # module-scoped fixtures are built once; most tests wait on servers, so two cores serve two well.
 
-.PHONY: run test fuzz bench lint openapi-lint format openapi clean
+.PHONY: run test fuzz bench lint openapi-lint format openapi screenshots clean
 
 run: $(RUNTIME_STAMP)
 	$(BIN)/gateway serve --sandbox
@@ -16,6 +18,7 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	@scripts/ensure-redis.sh
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -26,11 +29,20 @@ test: $(DEV_STAMP)
 fuzz: $(DEV_STAMP)  ## a long schemathesis run (CI runs a short one inside `make test`)
 	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-300} $(BIN)/pytest -p no:logging -s tests/integration/test_fuzzing.py
 
-bench: $(DEV_STAMP)  ## vendor pass-through cost per transport (prints figures)
-	$(BIN)/python benchmarks/vendor_transport.py
+bench: $(DEV_STAMP)  ## the gateway against its baselines (prints the table, writes benchmarks/results/latest.md)
+	@scripts/ensure-wrk.sh
+	@scripts/ensure-redis.sh
+	@scripts/ensure-postgres.sh
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 openapi: $(DEV_STAMP)  ## regenerate the committed OpenAPI document
 	$(BIN)/gateway openapi --output openapi/openapi.json
+
+screenshots:  ## copy the console screenshots of the last test run into docs/console/ (commit them)
+	@test -n "$$(ls test-artifacts/console/*.png 2>/dev/null)" \
+		|| { echo "no screenshots yet: run make test (or pytest tests/console) first" >&2; exit 1; }
+	mkdir -p docs/console
+	cp test-artifacts/console/*.png docs/console/
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -61,8 +61,21 @@ class Op(StrEnum):
 
 
 @dataclass(frozen=True)
+class RateCeiling:
+    """The most a vendor grants any account, whatever it pays: at most ``limit`` requests in any
+    ``period_seconds``. Declared only where the vendor's contract documents such a maximum."""
+
+    limit: int
+    period_seconds: float
+
+
+@dataclass(frozen=True)
 class RateBudget:
-    """A vendor's documented limit: ``limit`` requests per ``period_seconds``, per ``scope``."""
+    """A vendor's documented limit: ``limit`` requests per ``period_seconds``, per ``scope``.
+
+    It is the default of every credential; an operator may set a credential's own (vendors sell
+    higher limits), never past the ``ceiling`` when the vendor documents one.
+    """
 
     limit: int
     period_seconds: float
@@ -73,6 +86,8 @@ class RateBudget:
     """Whether the vendor counts a request it refuses for a bad credential. When it does not, the
     gateway gives the slot back on such a refusal: whoever names an account with a wrong key
     spends nothing of the budget the account's real holder depends on."""
+    ceiling: RateCeiling | None = None
+    """The vendor's documented maximum for this budget (``None``: none documented)."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ class AdapterRegistry:
         """The adapter for ``vendor``, if there is one."""
         return self._adapters.get(vendor)
 
+    def all(self) -> list[VendorAdapter]:
+        """Every adapter, in the order of registration."""
+        return list(self._adapters.values())
+
     def supporting(self, capability: type[P]) -> dict[str, P]:
         """Adapters implementing ``capability`` (a runtime-checkable protocol), by vendor name
         (the caller must not change the answer: it is shared)."""

@@ -20,6 +20,7 @@ from contract.agents import REQUEST_BODIES as AGENT_BODIES
 from contract.caller_id import REQUEST_BODIES as CALLER_ID_BODIES
 from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
+from gateway.console import console_router, template_config
 from gateway.events.endpoints import WebhookEndpointSettings
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
@@ -28,6 +29,7 @@ from gateway.openapi import finish_document, openapi_config, public_operations
 from gateway.problems import EXCEPTION_HANDLERS
 from gateway.request_context import RequestContextMiddleware
 from gateway.routes.admin_audit import AuditController
+from gateway.routes.admin_budgets import CredentialBudgetsController
 from gateway.routes.admin_credentials import CredentialsController
 from gateway.routes.admin_schema import REQUEST_BODIES as ADMIN_BODIES
 from gateway.routes.admin_tenants import TenantsController
@@ -54,6 +56,7 @@ from gateway.routes.subscriptions import (
     SubscriptionsController,
 )
 from gateway.routes.vendor_webhooks import VendorWebhooksController
+from gateway.routes.vendors import VendorsController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.routes.webhooks_inbound import receive_vendor_webhook
 from gateway.services import Services, open_services
@@ -102,8 +105,10 @@ def create_app(
             CallerIdController,
             VerificationsController,
             OperationsController,
+            VendorsController,
             TenantsController,
             CredentialsController,
+            CredentialBudgetsController,
             AuditController,
             EventsController,
             WebhookEndpointsController,
@@ -158,6 +163,7 @@ def create_app(
             verification_callback,
             receive_vendor_webhook,
             api,
+            console_router(),
         ],
         plugins=[
             OpenTelemetryPlugin(
@@ -175,6 +181,7 @@ def create_app(
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=openapi_config(),
+        template_config=template_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=JsonBodyRequest,
         logging_config=None,

@@ -41,7 +41,22 @@ class AuditAction(StrEnum):
     """Refused by the vendor, so not stored."""
     CREDENTIAL_DELETED = "credential.deleted"
     CREDENTIAL_ROTATED = "credential.rotated"
+    CREDENTIAL_BUDGET_SET = "credential.budget_set"
+    """An operator set a credential's own limit for one of its vendor's budgets."""
+    CREDENTIAL_BUDGET_RESET = "credential.budget_reset"
+    """A credential's budget went back to the vendor's default."""
     MASTER_KEY_ROTATED = "vault.master_key_rotated"
+    CONSOLE_SIGNED_IN = "console.signed_in"
+    """A web console session opened with the actor's key (``detail.client``: the address)."""
+    CONSOLE_SIGNED_OUT = "console.signed_out"
+
+
+CREDENTIAL_CHANGES = (
+    AuditAction.CREDENTIAL_STORED,
+    AuditAction.CREDENTIAL_VERIFIED,
+    AuditAction.CREDENTIAL_ROTATED,
+)
+"""The actions that put a new credential in the vault."""
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -142,6 +157,23 @@ class AuditLog:
         await self.record(
             actor, note.action, tenant_id=tenant_id, target=note.target, detail=note.detail
         )
+
+    async def last_credential_change(self, tenant_id: str, vendor: str) -> AuditEntry | None:
+        """The latest credential of ``vendor`` the tenant stored or rotated, as logged."""
+        query = (
+            select(audit_log)
+            .where(
+                audit_log.c.tenant_id == tenant_id,
+                audit_log.c.target == vendor,
+                audit_log.c.action.in_([action.value for action in CREDENTIAL_CHANGES]),
+                audit_log.c.outcome == "ok",
+            )
+            .order_by(audit_log.c.id.desc())
+            .limit(1)
+        )
+        async with self._database.begin() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else _entry(row)
 
     async def page(
         self,

@@ -9,42 +9,14 @@ slow, its budget spent) does not: the credential is stored and reported as unver
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Annotated
 
 import msgspec
 
 from adapters.capabilities import CredentialVerifier, VendorAdapter
 from adapters.declaration import Op
+from contract.credentials import CredentialVerification, VerificationStatus
 from contract.errors import GatewayError, VendorCredentialRejected
 from gateway.pipeline import Held, VendorCall, VendorPipeline, credential_id
-
-
-class VerificationStatus(StrEnum):
-    """What the vendor said of a credential when it was stored."""
-
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-    UNVERIFIED = "unverified"
-
-
-class CredentialVerification(msgspec.Struct, frozen=True, kw_only=True):
-    """The outcome of checking a credential with its vendor when it was stored."""
-
-    status: Annotated[
-        VerificationStatus,
-        msgspec.Meta(
-            description=(
-                "`verified`: the vendor accepted it; `rejected`: the vendor refused it (it is "
-                "not stored); `unverified`: not checked (asked not to, the vendor has no call "
-                "to check with, or it could not be reached), see `detail`."
-            )
-        ),
-    ]
-    checked_at: Annotated[
-        datetime | None, msgspec.Meta(description="When the vendor was asked; null if it was not.")
-    ] = None
-    detail: str
 
 
 def skipped(adapter: VendorAdapter) -> CredentialVerification:

@@ -94,10 +94,14 @@ class VaultCredentials:
         known, held = self._held.get(key)
         if not known:
             generation = self._held.generation
-            secret = await self._vault.get_secret(tenant_id, vendor)
+            opened = await self._vault.open(tenant_id, vendor)
             held = (
-                Held(adapter.load_credential(secret), credential_id(secret))
-                if secret is not None
+                Held(
+                    adapter.load_credential(opened.secret),
+                    credential_id(opened.secret),
+                    budgets=opened.budgets,
+                )
+                if opened is not None
                 else None
             )
             self._held.put(key, held, generation)

@@ -75,6 +75,8 @@ TAGS: dict[str, str] = {
     "verifications": "One-tap phone verification through the vendor's app, and its callback.",
     "events": "What happened at the vendors after the requests: the event log, and where vendors "
     "deliver their webhooks.",
+    "vendors": "The vendors behind the gateway and their health for the tenant: credential, "
+    "budgets, circuit breaker, cache and the last failure.",
     "admin": "Tenants, their gateway keys and vendor credentials, and the audit log.",
     "operations": "Probes and metrics for the people and systems that run the gateway.",
 }

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -33,7 +33,7 @@ import msgspec
 from cachetools import LRUCache
 
 from adapters.capabilities import TokenExchanger, TokenSession, VendorAdapter
-from adapters.declaration import Op, OperationSpec, VendorDeclaration
+from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
 from contract.errors import (
     GatewayError,
     RateLimited,
@@ -44,10 +44,12 @@ from contract.errors import (
     VendorTimeout,
     VendorTokenRejected,
 )
+from gateway.budgets import effective_budget
 from gateway.metrics import GatewayMetrics
 from gateway.outcome import CacheFacts, Facts, Outcome, RateFacts
 from gateway.request_context import seconds_since_request_start
 from gateway.telemetry import annotate
+from gateway.vendor_activity import RECORDED_FAILURES, CacheResult, VendorActivity
 from policies.cache import Cached, TwoTierCache
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.ratelimit import Admission, Rate, RateShaper, ShapingRejected
@@ -61,6 +63,7 @@ from policies.resilience import (
     RetryPolicy,
     backoff_delays,
 )
+from policies.vault import BudgetLimit
 
 T = TypeVar("T")
 VENDOR_PAUSE_WITHOUT_RETRY_AFTER = 60
@@ -85,6 +88,17 @@ def _counts_refused(declaration: VendorDeclaration, spec: OperationSpec) -> bool
     return budget is None or budget.counts_refused
 
 
+def breaker_key(vendor: str, held: Held) -> str:
+    """Where the circuit breaker of ``held`` at ``vendor`` lives."""
+    return f"{vendor}:{held.key}"
+
+
+def budget_key(vendor: str, held: Held, budget: str) -> str:
+    """Where ``held``'s count of ``vendor``'s budget named ``budget`` lives."""
+    base = f"{vendor}:{held.budget_key or held.key}"
+    return base if budget == "default" else f"{base}:{budget}"
+
+
 def credential_id(secret: object) -> str:
     """A stable, non-reversible id of a credential, to key its budget and breaker."""
     digest = hashlib.sha256(msgspec.json.encode(secret, order="sorted"))
@@ -102,14 +116,17 @@ class Held:
     """Where its budgets count instead, when the vendor counts per account rather than per
     credential (several credentials naming one account share the account's budget, while each
     keeps its own breaker)."""
+    budgets: Mapping[str, BudgetLimit] = field(default_factory=dict)
+    """The operator's limits for this credential's budgets, read from the vault with it (the
+    vendor's declared ones apply to the others): shaping costs no read of its own."""
 
 
 @dataclass(frozen=True)
 class _Keys:
-    """Where one credential's breaker and budgets live."""
+    """Where one credential's breaker lives, and the credential its budgets count on."""
 
     breaker: str
-    budget: str
+    held: Held
 
 
 class CredentialSource(Protocol):
@@ -196,14 +213,18 @@ class VendorPipeline:
         credentials: CredentialSource,
         limits: PipelineLimits,
         clock: Clock = SYSTEM_CLOCK,
+        activity: VendorActivity | None = None,
     ) -> None:
         self.shaper = shaper
         self.cache = cache
         self.breakers = breakers
         self.metrics = metrics
+        self.activity = activity or VendorActivity(clock=clock)
+        """What this replica saw of each tenant's calls to each vendor."""
+        self.credentials = credentials
+        """Where tenants' credentials come from."""
         self.tokens: TokenSource | None = None
         """Set once by whoever builds the token source (it calls back into this pipeline)."""
-        self._credentials = credentials
         self._limits = limits
         self._retry = retry
         self._clock = clock
@@ -212,6 +233,13 @@ class VendorPipeline:
 
     async def run(self, call: VendorCall[T]) -> Outcome[T]:
         """One vendor operation through every policy its vendor declares."""
+        try:
+            return await self._run(call)
+        except RECORDED_FAILURES as exc:
+            self.activity.failed(call.tenant_id, call.adapter.declaration.name, call.op, exc)
+            raise
+
+    async def _run(self, call: VendorCall[T]) -> Outcome[T]:
         declaration = call.adapter.declaration
         spec = declaration.spec(call.op)
         deadline = call.deadline if call.deadline is not None else self._request_deadline(call)
@@ -255,9 +283,10 @@ class VendorPipeline:
             if stale is None:
                 raise
             return self._stale_answer(call, use, stale, exc)
-        result = "hit" if hit else "miss"
-        self.metrics.cache_lookup(declaration.name, call.op.value, result).inc()
-        annotate(cache=result)
+        result = CacheResult.HIT if hit else CacheResult.MISS
+        self.metrics.cache_lookup(declaration.name, call.op.value, result.value).inc()
+        self.activity.cache_lookup(call.tenant_id, declaration.name, result)
+        annotate(cache=result.value)
         value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
         return Outcome(value, facts)
@@ -268,6 +297,7 @@ class VendorPipeline:
         """The last answer, past its TTL, because the vendor cannot give a fresh one now."""
         declaration = call.adapter.declaration
         self.metrics.cache_lookup(declaration.name, call.op.value, "stale").inc()
+        self.activity.cache_lookup(call.tenant_id, declaration.name, CacheResult.STALE)
         annotate(cache="stale")
         log.warning(
             "serving a stale answer: the vendor cannot be asked now",
@@ -279,7 +309,7 @@ class VendorPipeline:
     async def _uncached(
         self, call: VendorCall[T], spec: OperationSpec, deadline: float
     ) -> tuple[T, RateFacts | None]:
-        held = call.held or await self._credentials.hold(call.tenant_id, call.adapter)
+        held = call.held or await self.credentials.hold(call.tenant_id, call.adapter)
         adapter = call.adapter
         if isinstance(adapter, TokenExchanger) and call.op is not Op.EXCHANGE_TOKEN:
             return await self._with_token(call, adapter, spec, held, deadline)
@@ -322,16 +352,14 @@ class VendorPipeline:
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
         declaration = call.adapter.declaration
-        key = _Keys(
-            f"{declaration.name}:{held.key}", f"{declaration.name}:{held.budget_key or held.key}"
-        )
+        key = _Keys(breaker_key(declaration.name, held), held)
         budget = self._retry_budget(declaration.name)
         budget.record_attempt()
         delays = backoff_delays(self._retry) if spec.idempotent else iter(())
         retries = 0
         while True:
             try:
-                return await self._attempt(call, spec, key, credential, deadline)
+                return await self._attempt(call, spec, key, held, credential, deadline)
             except VendorFailure:
                 delay = next(delays, None)
                 if delay is None or self._clock.monotonic() + delay > deadline:
@@ -351,6 +379,7 @@ class VendorPipeline:
         call: VendorCall[T],
         spec: OperationSpec,
         key: _Keys,
+        held: Held,
         credential: object,
         deadline: float,
     ) -> tuple[T, RateFacts | None]:
@@ -380,10 +409,13 @@ class VendorPipeline:
                     await self._enforce_tenant_quota(
                         call.tenant_id, self._limits.tenant_quota, deadline
                     )
-                rate, admission = await self._shape(declaration, spec, key.budget, deadline)
+                rate, admission = await self._shape(declaration, spec, key.held, deadline)
+                if admission is not None and spec.budget is not None:
+                    self.activity.admitted(call.tenant_id, declaration.name, spec.budget)
                 called = True
+                paused = budget_key(declaration.name, key.held, "default")
                 try:
-                    value = await self._call_vendor(call, key.budget, breaker, credential, deadline)
+                    value = await self._call_vendor(call, paused, breaker, credential, deadline)
                 except VendorCredentialRejected:
                     if admission is not None and not _counts_refused(declaration, spec):
                         await self.shaper.release(admission)
@@ -447,15 +479,15 @@ class VendorPipeline:
             )
 
     async def _shape(
-        self, declaration: VendorDeclaration, spec: OperationSpec, key: str, deadline: float
+        self, declaration: VendorDeclaration, spec: OperationSpec, held: Held, deadline: float
     ) -> tuple[RateFacts | None, Admission | None]:
-        budget = declaration.budgets.get(spec.budget) if spec.budget else None
-        if budget is None:
+        budget = self.budget(declaration, spec.budget, held) if spec.budget is not None else None
+        if budget is None or spec.budget is None:
             return None, None
         rate = Rate(budget.limit, budget.period_seconds)
-        budget_key = key if spec.budget == "default" else f"{key}:{spec.budget}"
+        key = budget_key(declaration.name, held, spec.budget)
         try:
-            admission = await self.shaper.acquire(budget_key, rate, self._wait_bound(deadline))
+            admission = await self.shaper.acquire(key, rate, self._wait_bound(deadline))
         except ShapingRejected as exc:
             self.metrics.shaping_rejections.labels(declaration.name).inc()
             raise RateLimited(
@@ -467,6 +499,14 @@ class VendorPipeline:
         self.metrics.shaping_wait.labels(declaration.name).observe(admission.waited_seconds)
         annotate(shaping_wait_ms=round(admission.waited_seconds * 1000, 1))
         return RateFacts(budget.limit, admission.remaining, budget.period_seconds), admission
+
+    def budget(
+        self, declaration: VendorDeclaration, name: str, held: Held | None
+    ) -> RateBudget | None:
+        """The vendor's budget ``name`` as it applies to ``held`` (``None``: no credential):
+        the one place a budget's limit and period are read: the vendor's, or the operator's own
+        limit for this credential."""
+        return effective_budget(declaration, name, held.budgets if held is not None else {})
 
     async def _enforce_tenant_quota(self, tenant_id: str, quota: Rate, deadline: float) -> None:
         try:

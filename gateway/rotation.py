@@ -7,6 +7,7 @@ is revoked again), and the old key is revoked last, with a failure there reporte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ async def rotate_vendor_credential(
     adapter = services.registry.get(vendor)
     if not isinstance(adapter, CredentialRotator):
         raise NotFound(f"vendor '{vendor}' does not support credential rotation")
-    async with services.rotation_locks[(tenant_id, vendor)]:
+    lock = services.rotation_locks.setdefault((tenant_id, vendor), asyncio.Lock())
+    async with lock:
         return await _rotate(services, adapter, tenant_id, vendor)
 
 
@@ -54,10 +56,11 @@ async def _rotate(
     services: Services, adapter: CredentialRotator[object], tenant_id: str, vendor: str
 ) -> RotationResult:
     stored = await services.vault.metadata(tenant_id, vendor)
-    secret = await services.vault.get_secret(tenant_id, vendor)
-    if stored is None or secret is None:
+    opened = await services.vault.open(tenant_id, vendor)
+    if stored is None or opened is None:
         raise NotFound(f"this tenant has no {vendor} credential to rotate")
-    current = Held(adapter.load_credential(secret), credential_id(secret))
+    secret = opened.secret
+    current = Held(adapter.load_credential(secret), credential_id(secret), budgets=opened.budgets)
     previous_labels = {**stored.labels, **adapter.credential_labels(secret)}
 
     label = f"caller-gateway {tenant_id} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
@@ -66,7 +69,7 @@ async def _rotate(
         current, Op.ISSUE_CREDENTIAL, lambda c: adapter.issue_credential(c, label)
     )
     issued_secret = msgspec.to_builtins(issued.credential)
-    fresh = Held(issued.credential, credential_id(issued_secret))
+    fresh = Held(issued.credential, credential_id(issued_secret), budgets=opened.budgets)
     try:
         await vendor_calls.run(fresh, Op.VERIFY_CREDENTIAL, adapter.verify_credential)
         updated = await services.vault.put(

@@ -105,6 +105,8 @@ def instructions(sandbox: Sandbox, base_url: str, operator_key: str | None) -> s
     if operator_key:
         lines += [f"  operator (admin) key, shown once:  {operator_key}"]
     lines += [
+        f"  web console:      {base_url}/console/  (sign in with the operator key or the demo "
+        "tenant key)",
         f"  demo tenant:      {sandbox.tenant_id}",
         f"  demo tenant key:  {sandbox.demo_key}",
         f"  data directory:   {sandbox.settings.stores.data_dir}",

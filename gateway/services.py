@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -97,10 +97,11 @@ class Services:
     """What routes a placed call's events to the gateway and on to its ``webhook_url``."""
     invalidations: Invalidations
     """Tells every replica that keys or credentials changed (their in-process copies)."""
-    rotation_locks: defaultdict[tuple[str, str], asyncio.Lock] = field(
-        default_factory=lambda: defaultdict(asyncio.Lock)
+    rotation_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
     )
-    """One lock per (tenant, vendor), so rotations of a credential do not race in a process."""
+    """One lock per (tenant, vendor) while a rotation holds or waits for it, so rotations of a
+    credential do not race in a process; a lock nobody holds is dropped with its last user."""
 
     async def aclose(self) -> None:
         """Release connections."""

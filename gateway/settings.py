@@ -33,6 +33,7 @@ LOG_FORMATS = ("auto", "json", "text")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 __all__ = [
+    "ConsoleSettings",
     "PolicySettings",
     "ServerSettings",
     "Settings",
@@ -297,6 +298,17 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The web console at ``/console``."""
+
+    session_seconds: float = setting("GATEWAY_CONSOLE_SESSION_SECONDS", _positive_float, 8 * 3600.0)
+    """How long a console session lasts after sign-in (it ends earlier on sign-out, or when the
+    key it was opened with is revoked)."""
+    sign_in_per_minute: int = setting("GATEWAY_CONSOLE_SIGN_IN_PER_MINUTE", _positive_int, 10)
+    """Failed console sign-ins one client address may make per minute (then a 429 page)."""
+
+
+@dataclass(frozen=True)
 class VendorHttpDefaults:
     """HTTP settings every vendor shares; each vendor's base URL is its own."""
 
@@ -342,6 +354,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     stores: StoreSettings = field(default_factory=StoreSettings)
     policies: PolicySettings = field(default_factory=PolicySettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     sandbox: bool = setting("GATEWAY_SANDBOX", _parse_bool, False)
     """Run the vendor simulators alongside and allow a generated vault key."""
     sandbox_port: int = setting("GATEWAY_SANDBOX_PORT", _port, 0)
@@ -367,6 +380,7 @@ class Settings:
             server=reader.group(ServerSettings),
             stores=reader.group(StoreSettings),
             policies=reader.group(PolicySettings),
+            console=reader.group(ConsoleSettings),
             sandbox=reader.field(cls, "sandbox"),
             sandbox_port=reader.field(cls, "sandbox_port"),
             verification_endpoints=reader.field(cls, "verification_endpoints")

@@ -117,15 +117,19 @@ class VendorTokens:
 
     async def _exchange(self, slot: _Slot) -> StoredToken:
         adapter = slot.adapter
-        account = adapter.token_account(slot.held.credential)
-        account_key = "acct-" + hashlib.sha256(account.encode()).hexdigest()[:24]
+        account_key = account_budget_key(adapter, slot.held.credential)
         outcome = await self._pipeline.run(
             VendorCall(
                 adapter=adapter,
                 op=Op.EXCHANGE_TOKEN,
                 tenant_id=slot.tenant_id,
                 invoke=adapter.exchange_token,
-                held=Held(slot.held.credential, slot.held.key, budget_key=account_key),
+                held=Held(
+                    slot.held.credential,
+                    slot.held.key,
+                    budget_key=account_key,
+                    budgets=slot.held.budgets,
+                ),
                 deadline=slot.deadline,
             )
         )
@@ -175,3 +179,10 @@ class _Slot:
     @property
     def purpose(self) -> str:
         return f"{self.adapter.declaration.name}#token"
+
+
+def account_budget_key(adapter: TokenExchanger[object], credential: object) -> str:
+    """Where the budgets a vendor counts per account (not per key) count for ``credential``:
+    a non-reversible id of the account it names."""
+    account = adapter.token_account(credential)
+    return "acct-" + hashlib.sha256(account.encode()).hexdigest()[:24]

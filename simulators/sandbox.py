@@ -9,6 +9,12 @@ calls through the module named in the vendor's declaration:
   SIGINT or SIGTERM (``gateway sandbox``); ``announce`` is handed what started, to print how to
   use it (:func:`describe` when None).
 
+one that the console's sandbox panel uses (optional; a simulator without it offers none):
+
+- ``console_actions(base_urls) -> list[ConsoleAction]``: what a person can make the simulator
+  do from the console (fail, recover, a live call, a verification played), given the base URL
+  of each vendor it serves as the gateway is configured;
+
 and two more that the test suite's fixtures use, so a registered vendor is tested without its
 name being written in them:
 
@@ -64,6 +70,46 @@ class SimulatorAccount:
 
     secrets: dict[str, dict[str, str]] = field(repr=False)
     details: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    """One thing the console's sandbox panel can make a simulator do: a JSON request to its
+    control surface. In ``body`` strings, ``{gateway}`` becomes the gateway's URL and each
+    ``{field}`` of ``fields`` what the person typed."""
+
+    vendor: str
+    name: str
+    label: str
+    description: str
+    method: str
+    url: str
+    body: dict[str, Any] | None = None
+    fields: tuple[str, ...] = ()
+
+
+def fault_actions(vendor: str, display: str, control_url: str) -> list[ConsoleAction]:
+    """Make every call to the simulator's vendor API fail with a 503, and stop doing so."""
+    return [
+        ConsoleAction(
+            vendor=vendor,
+            name="fail",
+            label=f"Make {display} fail",
+            description="Every vendor API call answers 503 until recovered: watch the "
+            "gateway retry, open the credential's breaker and report the error.",
+            method="POST",
+            url=control_url + "/faults",
+            body={"status": 503},
+        ),
+        ConsoleAction(
+            vendor=vendor,
+            name="recover",
+            label=f"Let {display} recover",
+            description="Clear every injected fault.",
+            method="DELETE",
+            url=control_url + "/faults",
+        ),
+    ]
 
 
 def describe(vendors: list[SandboxVendor]) -> None:

@@ -3,13 +3,15 @@
 Budgets are the documented limits: 100 requests a second per token for real-time
 personalization (assumed for the undocumented endpoints too), 60 batch calls a minute, and 10
 token creations per 30 minutes per client account (a refused exchange creates nothing and is not
-counted: see ``counts_refused``). Nothing that acts at the vendor is retried:
-it takes no idempotency key, so a retry could act twice.
+counted: see ``counts_refused``). Token creation is the one limit the contract states as a
+maximum ("at most 10 tokens per 30 minutes"), so it is also the ceiling of what an operator may
+set for a credential; the others may be raised to what the account bought. Nothing that acts at
+the vendor is retried: it takes no idempotency key, so a retry could act twice.
 """
 
 from __future__ import annotations
 
-from adapters.declaration import Op, OperationSpec, RateBudget, VendorDeclaration
+from adapters.declaration import Op, OperationSpec, RateBudget, RateCeiling, VendorDeclaration
 from adapters.truecaller.payloads import ProfileAppCredential, TruecallerCredential
 
 CATALOG_TTL_SECONDS = 600.0
@@ -24,7 +26,13 @@ DECLARATION = VendorDeclaration(
         "default": RateBudget(limit=100, period_seconds=1.0),
         "realtime": RateBudget(limit=100, period_seconds=1.0),
         "batch": RateBudget(limit=60, period_seconds=60.0),
-        "token": RateBudget(limit=10, period_seconds=1800.0, scope="account", counts_refused=False),
+        "token": RateBudget(
+            limit=10,
+            period_seconds=1800.0,
+            scope="account",
+            counts_refused=False,
+            ceiling=RateCeiling(limit=10, period_seconds=1800.0),
+        ),
     },
     operations={
         Op.EXCHANGE_TOKEN: OperationSpec(budget="token"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cachetools import TTLCache
 
 from contract.errors import Forbidden, NotFound, Unauthorized
 from gateway.auth.keys import KEY_PREFIX, Scope, hash_api_key
@@ -12,7 +16,10 @@ from gateway.auth.store import ApiKeyRecord, TenantStore
 from policies.clock import SYSTEM_CLOCK, Clock
 from policies.fresh_copies import FreshCopies
 from policies.last_known import LastKnown
+from policies.sql import DatabaseUnavailable
 
+LAST_USE_EVERY_SECONDS = 60.0
+"""How often a process writes down that a key it keeps seeing was used."""
 FRESHNESS_SECONDS = 1.0
 """How stale this process's copy of a key may be when no invalidation reaches it (a revocation
 elsewhere shows within it)."""
@@ -76,6 +83,10 @@ class Authenticator:
         self._fresh: FreshCopies[str, ApiKeyRecord | None] = FreshCopies(
             CACHED_KEYS, copy_seconds, clock=clock
         )
+        self._clock = clock
+        self._use_noted: TTLCache[str, bool] = TTLCache(
+            CACHED_KEYS, LAST_USE_EVERY_SECONDS, timer=clock.monotonic
+        )
 
     def forget_all(self) -> None:
         """Drop every copy (a key was revoked or a tenant disabled, here or elsewhere)."""
@@ -89,7 +100,20 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX):
             raise Unauthorized("expected 'Authorization: Bearer gw_...'")
-        key_hash = hash_api_key(token)
+        return await self.principal_for(hash_api_key(token))
+
+    async def _note_use(self, key_id: str) -> None:
+        """Write down that the key was used, once a minute at most (a database that cannot be
+        written to now costs the record, never the request)."""
+        if key_id in self._use_noted:
+            return
+        self._use_noted[key_id] = True
+        with contextlib.suppress(DatabaseUnavailable):
+            await self._store.note_key_used(key_id, datetime.fromtimestamp(self._clock.time(), UTC))
+
+    async def principal_for(self, key_hash: str) -> Principal:
+        """The holder of the key whose hash is ``key_hash``: 401 unless that key is the operator
+        key or an active key (a console session rechecks its key this way on every page)."""
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
         known, record = self._fresh.get(key_hash)
@@ -101,6 +125,7 @@ class Authenticator:
             self._fresh.put(key_hash, record, generation)
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
+        await self._note_use(record.id)
         return Principal(
             key_id=record.id, tenant_id=record.tenant_id, scopes=frozenset(record.scopes)
         )

@@ -160,6 +160,19 @@ class SqlTenantStore:
             result = await connection.execute(statement)
         return result.rowcount == 1
 
+    async def note_key_used(self, key_id: str, when: datetime) -> None:
+        """Record that the key was used at ``when`` (a later time than the stored one)."""
+        statement = (
+            sql_update(api_keys)
+            .where(
+                api_keys.c.id == key_id,
+                or_(api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at < _time(when)),
+            )
+            .values(last_used_at=_to_db(when))
+        )
+        async with self._db.begin() as connection:
+            await connection.execute(statement)
+
     async def has_operator_key(self) -> bool:
         """Whether an unrevoked operator (all-tenant) key exists."""
         statement = (
@@ -217,6 +230,7 @@ def _key_from_row(row: RowMapping) -> ApiKeyRecord:
         key_hash=row["key_hash"],
         created_at=_from_db(row["created_at"]),
         revoked_at=_optional_from_db(row["revoked_at"]),
+        last_used_at=_optional_from_db(row["last_used_at"]),
     )
 
 

@@ -35,6 +35,8 @@ class ApiKeyRecord(msgspec.Struct, frozen=True, kw_only=True):
     scopes: tuple[Scope, ...]
     created_at: datetime
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    """When a request last authenticated with it (written at most once a minute per process)."""
     key_hash: str = msgspec.field(default="")
 
     def __repr__(self) -> str:
@@ -85,6 +87,10 @@ class TenantStore(Protocol):
     async def revoke_key(self, tenant_id: str, key_id: str, when: datetime) -> bool:
         """Revoke one of the tenant's keys (idempotent, the first time kept); ``False`` when the
         tenant has no such key (operator keys are never revoked here)."""
+        ...
+
+    async def note_key_used(self, key_id: str, when: datetime) -> None:
+        """Record that the key was used at ``when`` (a later time than the stored one)."""
         ...
 
     async def has_operator_key(self) -> bool:

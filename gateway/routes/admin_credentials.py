@@ -9,64 +9,20 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
-from adapters.capabilities import VendorAdapter
-from contract.errors import FieldError, NotFound, ValidationFailed
-from gateway.audit import AuditAction, AuditNote
+from gateway import credential_admin
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
-from gateway.credential_checks import (
-    CredentialVerification,
-    VerificationStatus,
-    skipped,
-    verify_with_vendor,
-)
-from gateway.credentials import load_for_vendor, seal_credential
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, contract
-from gateway.rotation import rotate_vendor_credential
+from gateway.routes.admin_budgets import credential_out
 from gateway.routes.admin_schema import (
     CredentialList,
-    CredentialOut,
     CredentialPut,
     CredentialStored,
     RotationOut,
 )
-from gateway.routes.admin_tenants import managed_tenant
 from gateway.routes.params import IdempotencyKeyHeader
 from gateway.services import Services
-from policies.vault import CredentialMetadata
-
-
-def _credential_out(meta: CredentialMetadata) -> CredentialOut:
-    return CredentialOut(
-        vendor=meta.vendor,
-        fingerprint=meta.fingerprint,
-        created_at=meta.created_at,
-        rotated_at=meta.rotated_at,
-        labels=dict(meta.labels),
-    )
-
-
-async def _verify(
-    services: Services, tenant_id: str, adapter: VendorAdapter, credential: object, note: AuditNote
-) -> CredentialVerification:
-    """Check with the vendor; its refusal ends the request with a 422, audited as such."""
-    verification, refusal = await verify_with_vendor(
-        services.pipeline, adapter, tenant_id, credential
-    )
-    note.detail["verification"] = verification.status.value
-    if verification.status is VerificationStatus.VERIFIED:
-        note.action = AuditAction.CREDENTIAL_VERIFIED
-    if refusal is None:
-        return verification
-    note.action = AuditAction.CREDENTIAL_REJECTED
-    raise ValidationFailed(
-        f"{verification.detail}, so it was not stored; check the secret, or store it anyway "
-        "with verify=false",
-        errors=[FieldError(field="body.secret", message="refused by the vendor")],
-        vendor=adapter.declaration.name,
-        vendor_status=refusal.vendor_status,
-    )
 
 
 class CredentialsController(Controller):
@@ -102,24 +58,12 @@ class CredentialsController(Controller):
         ] = True,
     ) -> CredentialStored:
         """Store or replace the tenant's credential for a vendor; answers metadata only."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        async with services.audit.action(
-            principal, AuditAction.CREDENTIAL_STORED, tenant_id=tenant.id, target=vendor
-        ) as note:
-            adapter, credential = load_for_vendor(services.registry, vendor, data.secret)
-            verification = (
-                await _verify(services, tenant.id, adapter, credential, note)
-                if verify
-                else skipped(adapter)
-            )
-            note.detail["verification"] = verification.status.value
-            meta = await seal_credential(
-                services.vault, tenant.id, adapter, credential, data.secret
-            )
-            note.detail["fingerprint"] = meta.fingerprint
-        await services.invalidations.credentials_changed(tenant.id)
+        stored = await credential_admin.store_credential(
+            services, principal, tenant_id, vendor, data.secret, verify
+        )
         return CredentialStored(
-            **msgspec.structs.asdict(_credential_out(meta)), verification=verification
+            **msgspec.structs.asdict(credential_out(services, stored.metadata)),
+            verification=stored.verification,
         )
 
     @get(
@@ -135,9 +79,9 @@ class CredentialsController(Controller):
         tenant_id: FromPath[str],
     ) -> CredentialList:
         """Metadata of every stored credential of the tenant."""
-        tenant = await managed_tenant(services, principal, tenant_id)
+        tenant = await credential_admin.managed_tenant(services, principal, tenant_id)
         return CredentialList(
-            data=[_credential_out(m) for m in await services.vault.list(tenant.id)]
+            data=[credential_out(services, m) for m in await services.vault.list(tenant.id)]
         )
 
     @delete(
@@ -154,13 +98,7 @@ class CredentialsController(Controller):
         vendor: FromPath[str],
     ) -> None:
         """Forget the tenant's credential for a vendor (the vendor key itself stays valid)."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        async with services.audit.action(
-            principal, AuditAction.CREDENTIAL_DELETED, tenant_id=tenant.id, target=vendor
-        ):
-            if not await services.vault.delete(tenant.id, vendor):
-                raise NotFound("credential not found")
-        await services.invalidations.credentials_changed(tenant.id)
+        await credential_admin.delete_credential(services, principal, tenant_id, vendor)
 
     @post(
         "/{vendor:str}/rotate",
@@ -178,18 +116,14 @@ class CredentialsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[RotationOut]:
         """Create a new vendor key, verify it, store it, then revoke the old one."""
-        tenant = await managed_tenant(services, principal, tenant_id)
+        tenant = await credential_admin.managed_tenant(services, principal, tenant_id)
 
         async def rotate() -> RotationOut:
-            async with services.audit.action(
-                principal, AuditAction.CREDENTIAL_ROTATED, tenant_id=tenant.id, target=vendor
-            ) as note:
-                result = await rotate_vendor_credential(services, tenant.id, vendor)
-                note.detail["fingerprint"] = result.credential.fingerprint
-                note.detail["previous_revoked"] = str(result.previous_revoked).lower()
-            await services.invalidations.credentials_changed(tenant.id)
+            result = await credential_admin.rotate_credential(
+                services, principal, tenant.id, vendor
+            )
             return RotationOut(
-                credential=_credential_out(result.credential),
+                credential=credential_out(services, result.credential),
                 previous_revoked=result.previous_revoked,
                 warnings=result.warnings,
             )

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import msgspec
 
+from contract.credentials import CredentialVerification
 from contract.patterns import whole
 from gateway.auth.keys import Scope
-from gateway.credential_checks import CredentialVerification
+from gateway.budgets import MAX_LIMIT, MAX_PERIOD_SECONDS, MIN_PERIOD_SECONDS
 
 Name = Annotated[
     str,
@@ -112,6 +113,47 @@ class CredentialPut(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return "CredentialPut(secret=***)"
 
 
+class BudgetPut(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A credential's own limit for one of its vendor's budgets (what the account bought)."""
+
+    limit: Annotated[
+        int,
+        msgspec.Meta(
+            ge=1, le=MAX_LIMIT, description="Requests admitted per period.", examples=[600]
+        ),
+    ]
+    period_seconds: Annotated[
+        float,
+        msgspec.Meta(
+            ge=MIN_PERIOD_SECONDS,
+            le=MAX_PERIOD_SECONDS,
+            description="The sliding window the limit counts over, in seconds.",
+            examples=[60],
+        ),
+    ]
+
+
+class RateOut(msgspec.Struct, frozen=True, kw_only=True):
+    """``limit`` requests per ``period_seconds``."""
+
+    limit: int
+    period_seconds: float
+
+
+class BudgetOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One rate budget of a credential: what the gateway shapes its calls with."""
+
+    name: str
+    limit: int
+    period_seconds: float
+    overridden: bool
+    """Whether an operator set this credential's limit (else the vendor's default applies)."""
+    default: RateOut
+    """The vendor's documented default."""
+    ceiling: RateOut | None
+    """The most the vendor documents for any account; ``null``: none documented."""
+
+
 class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
     """What the gateway shows of a stored credential: never the secret."""
 
@@ -120,6 +162,8 @@ class CredentialOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     rotated_at: datetime | None
     labels: dict[str, str]
+    budgets: list[BudgetOut]
+    """The vendor's rate budgets as they apply to this credential, by name."""
 
 
 class CredentialStored(CredentialOut, frozen=True, kw_only=True):
@@ -141,6 +185,7 @@ REQUEST_BODIES: tuple[type[msgspec.Struct], ...] = (
     TenantUpdate,
     KeyCreate,
     CredentialPut,
+    BudgetPut,
 )
 """Bodies the admin routes accept; each refuses unknown fields."""
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from contract.errors import Forbidden, NotFound
-from gateway.audit import AuditAction
-from gateway.auth.issue import issue_key
-from gateway.auth.keys import Scope, new_id
+from gateway import tenant_admin
+from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.auth.store import ApiKeyRecord, Tenant
 from gateway.openapi import BODY_ERRORS, contract
@@ -49,15 +45,6 @@ def _key_out(record: ApiKeyRecord) -> KeyOut:
     )
 
 
-async def managed_tenant(services: Services, principal: Principal, tenant_id: str) -> Tenant:
-    """The tenant, if the caller may administer it; 404 otherwise (existence is not revealed)."""
-    principal.check_manages(tenant_id)
-    tenant = await services.tenants.get_tenant(tenant_id)
-    if tenant is None:
-        raise NotFound("tenant not found")
-    return tenant
-
-
 class TenantsController(Controller):
     """Tenants and their keys. Operator keys see every tenant; a tenant admin key, its own."""
 
@@ -77,14 +64,7 @@ class TenantsController(Controller):
         data: JSONBody[TenantCreate],
     ) -> TenantOut:
         """Operator only."""
-        if not principal.is_operator:
-            raise Forbidden("only an operator key can create tenants")
-        tenant = Tenant(id=new_id("ten"), name=data.name, created_at=datetime.now(UTC))
-        async with services.audit.action(
-            principal, AuditAction.TENANT_CREATED, tenant_id=tenant.id, target=tenant.id
-        ):
-            await services.tenants.create_tenant(tenant)
-        return _tenant_out(tenant)
+        return _tenant_out(await tenant_admin.create_tenant(services, principal, data.name))
 
     @patch(
         "/{tenant_id:str}",
@@ -100,17 +80,9 @@ class TenantsController(Controller):
         data: JSONBody[TenantUpdate],
     ) -> TenantOut:
         """Operator only. A disabled tenant's keys stop working at once; nothing is deleted."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        action = AuditAction.TENANT_DISABLED if data.disabled else AuditAction.TENANT_ENABLED
-        async with services.audit.action(principal, action, tenant_id=tenant.id, target=tenant.id):
-            _operator_only(principal, "disable or enable a tenant")
-            updated = await services.tenants.set_disabled(
-                tenant.id, datetime.now(UTC) if data.disabled else None
-            )
-            if updated is None:
-                raise NotFound("tenant not found")
-        await services.invalidations.keys_changed()
-        return _tenant_out(updated)
+        return _tenant_out(
+            await tenant_admin.set_tenant_disabled(services, principal, tenant_id, data.disabled)
+        )
 
     @delete(
         "/{tenant_id:str}",
@@ -127,30 +99,15 @@ class TenantsController(Controller):
         """Operator only, and final: keys revoked, credentials destroyed (their data keys with
         them), operations, batches, verifications and idempotency records purged. The audit
         entries about the tenant remain."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        async with services.audit.action(
-            principal, AuditAction.TENANT_ERASED, tenant_id=tenant.id, target=tenant.id
-        ) as note:
-            _operator_only(principal, "erase a tenant")
-            await services.tenants.set_disabled(tenant.id, datetime.now(UTC))
-            await services.invalidations.keys_changed()
-            note.detail["credentials"] = str(await services.vault_backend.delete_tenant(tenant.id))
-            note.detail["records"] = str(await services.records.purge_tenant(tenant.id))
-            note.detail["idempotency_records"] = str(
-                await services.idempotency.purge_tenant(tenant.id)
-            )
-            await services.tenants.erase_tenant(tenant.id)
-        await services.invalidations.credentials_changed(tenant.id)
+        await tenant_admin.erase_tenant(services, principal, tenant_id)
 
     @get("/", operation_id="listTenants", summary="List tenants", **contract(Scope.ADMIN))
     async def list_tenants(
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> TenantList:
         """Every tenant for an operator; only its own for a tenant admin key."""
-        if principal.is_operator:
-            return TenantList(data=[_tenant_out(t) for t in await services.tenants.list_tenants()])
-        own = await services.tenants.get_tenant(principal.require_tenant())
-        return TenantList(data=[_tenant_out(own)] if own else [])
+        tenants = await tenant_admin.visible_tenants(services, principal)
+        return TenantList(data=[_tenant_out(t) for t in tenants])
 
     @post(
         "/{tenant_id:str}/keys",
@@ -166,24 +123,12 @@ class TenantsController(Controller):
         data: JSONBody[KeyCreate],
     ) -> KeyCreated:
         """A new key; the answer is the only time the key itself is shown."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        async with services.audit.action(
-            principal,
-            AuditAction.KEY_MINTED,
-            tenant_id=tenant.id,
-            detail={"name": data.name, "scopes": ",".join(s.value for s in data.scopes)},
-        ) as note:
-            beyond = set(data.scopes) - principal.scopes if not principal.is_operator else set()
-            if beyond:
-                raise Forbidden(
-                    "a key grants only scopes it holds; this key lacks "
-                    + ", ".join(sorted(scope.value for scope in beyond))
-                )
-            key, record = await issue_key(services.tenants, tenant.id, data.name, data.scopes)
-            note.target = record.id
+        key, record = await tenant_admin.mint_key(
+            services, principal, tenant_id, data.name, data.scopes
+        )
         return KeyCreated(
             id=record.id,
-            tenant_id=tenant.id,
+            tenant_id=tenant_id,
             name=record.name,
             prefix=record.prefix,
             scopes=list(record.scopes),
@@ -204,7 +149,7 @@ class TenantsController(Controller):
         tenant_id: FromPath[str],
     ) -> KeyList:
         """A tenant's keys, revoked ones included (with `revoked_at`)."""
-        tenant = await managed_tenant(services, principal, tenant_id)
+        tenant = await tenant_admin.managed_tenant(services, principal, tenant_id)
         return KeyList(data=[_key_out(r) for r in await services.tenants.list_keys(tenant.id)])
 
     @delete(
@@ -221,15 +166,4 @@ class TenantsController(Controller):
         key_id: FromPath[str],
     ) -> None:
         """Revoke at once; the key answers 401 from the next request on."""
-        tenant = await managed_tenant(services, principal, tenant_id)
-        async with services.audit.action(
-            principal, AuditAction.KEY_REVOKED, tenant_id=tenant.id, target=key_id
-        ):
-            if not await services.tenants.revoke_key(tenant.id, key_id, datetime.now(UTC)):
-                raise NotFound("key not found")
-        await services.invalidations.keys_changed()
-
-
-def _operator_only(principal: Principal, what: str) -> None:
-    if not principal.is_operator:
-        raise Forbidden(f"only an operator key can {what}")
+        await tenant_admin.revoke_key(services, principal, tenant_id, key_id)

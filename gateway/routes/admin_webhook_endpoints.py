@@ -10,8 +10,8 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.events.endpoints import WebhookEndpoint, WebhookEndpointList, WebhookEndpointSettings
 from gateway.openapi import BODY_ERRORS, contract
-from gateway.routes.admin_tenants import managed_tenant
 from gateway.services import Services
+from gateway.tenant_admin import managed_tenant
 
 
 def public_url(services: Services, request: Request) -> str:

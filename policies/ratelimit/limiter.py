@@ -23,10 +23,13 @@ from policies.redis_client import reply_text
 _SCRIPT = (Path(__file__).with_name("sliding_window.lua")).read_text()
 _PAUSE = (Path(__file__).with_name("pause.lua")).read_text()
 _BACKFILL = (Path(__file__).with_name("backfill.lua")).read_text()
+_PEEK = (Path(__file__).with_name("peek.lua")).read_text()
 ANY_EPOCH = "*"
 """Admit whatever the budget's epoch (for callers that do not re-seed)."""
 MAX_HISTORY_SECONDS = 3600.0
 """How far back a process remembers its admissions (longer than any vendor's window)."""
+SWEEP_EVERY_SECONDS = 60.0
+"""How often the in-process limiter drops what it no longer needs (amortized over its calls)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class RedisLimiter:
         self._script = redis.register_script(_SCRIPT)
         self._pause = redis.register_script(_PAUSE)
         self._backfill = redis.register_script(_BACKFILL)
+        self._peek = redis.register_script(_PEEK)
         self._prefix = prefix
 
     def _keys(self, key: str) -> list[str]:
@@ -91,6 +95,11 @@ class RedisLimiter:
             return EpochChanged(reply_text(current))
         granted = bool(admitted)
         return Decision(granted, int(wait_ms) / 1000, int(remaining), member if granted else None)
+
+    async def peek(self, key: str, rate: Rate) -> int:
+        """The slots ``rate`` leaves under ``key`` now, admitting nothing (one round trip)."""
+        window_ms = int(rate.period_seconds * 1000)
+        return int(await self._peek(keys=self._keys(key)[:2], args=[rate.limit, window_ms]))
 
     async def release(self, key: str, member: str) -> None:
         """Give back one admission (the vendor did not count the request it let through)."""
@@ -119,16 +128,38 @@ class RedisLimiter:
 
 
 class MemoryLimiter:
-    """The same log in process memory: for one process, or while Redis is unreachable."""
+    """The same log in process memory: for one process, or while Redis is unreachable.
+
+    Its size follows what is in use, not every credential ever seen: about once a minute it
+    drops the logs whose newest admission is older than :data:`MAX_HISTORY_SECONDS` (longer
+    than any window it is asked to count, so nothing it could still need) and the pauses that
+    have ended.
+    """
 
     def __init__(self, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._logs: dict[str, deque[float]] = {}
         self._paused_until: dict[str, float] = {}
         self._now = clock.monotonic
+        self._next_sweep = self._now() + SWEEP_EVERY_SECONDS
+
+    def __len__(self) -> int:
+        """How many budget keys it holds state for (logs or pauses)."""
+        return len(self._logs.keys() | self._paused_until.keys())
+
+    def _sweep(self, now: float) -> None:
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_SECONDS
+        forgotten = now - MAX_HISTORY_SECONDS
+        for key in [k for k, log in self._logs.items() if not log or log[-1] <= forgotten]:
+            del self._logs[key]
+        for key in [k for k, until in self._paused_until.items() if until <= now]:
+            del self._paused_until[key]
 
     async def acquire(self, key: str, rate: Rate) -> Decision:
         """Admit one request under ``key`` if ``rate`` allows it now."""
         now = self._now()
+        self._sweep(now)
         paused = self._paused_until.get(key, 0.0) - now
         if paused > 0:
             return Decision(False, paused, 0)
@@ -140,10 +171,19 @@ class MemoryLimiter:
             return Decision(True, 0.0, rate.limit - len(log), at=now)
         return Decision(False, max(0.001, log[0] + rate.period_seconds - now), 0)
 
+    def peek(self, key: str, rate: Rate) -> int:
+        """The slots ``rate`` leaves under ``key`` now, admitting nothing."""
+        now = self._now()
+        if self._paused_until.get(key, 0.0) > now:
+            return 0
+        recent = sum(1 for at in self._logs.get(key, ()) if at > now - rate.period_seconds)
+        return max(0, rate.limit - recent)
+
     def record(self, key: str) -> float:
         """Note an admission decided elsewhere (by Redis), so a fallback (or a re-seed of an
         emptied Redis) starts from history; when it was noted."""
         now = self._now()
+        self._sweep(now)
         log = self._logs.setdefault(key, deque())
         while log and log[0] <= now - MAX_HISTORY_SECONDS:
             log.popleft()

@@ -134,6 +134,19 @@ class RateShaper:
                 raise ShapingRejected(decision.wait_seconds)
             await self._clock.sleep(decision.wait_seconds)
 
+    async def remaining(self, key: str, rate: Rate) -> int:
+        """What the budget under ``key`` would admit now, spending nothing: from Redis when it
+        decides, else from the in-process limiter with the share it would use."""
+        window = Rate(rate.limit, rate.period_seconds + self._settings.margin_seconds)
+        if self._shared is None:
+            return self._local.peek(key, window.scaled(self._settings.local_share))
+        if not self.using_fallback:
+            try:
+                return await self._shared.peek(key, window)
+            except REDIS_ERRORS:
+                pass
+        return self._local.peek(key, window.scaled(self._settings.fallback_share))
+
     async def release(self, admission: Admission) -> None:
         """Give a slot back: the vendor refused the request without counting it (a budget
         whose vendor counts only what it accepts), so it must not count here either."""

@@ -54,6 +54,13 @@ class CircuitBreaker:
             return BreakerState.OPEN
         return BreakerState.HALF_OPEN
 
+    @property
+    def retry_after(self) -> float | None:
+        """While open: seconds until a probe may go out; otherwise ``None``."""
+        if self.state is not BreakerState.OPEN or self._opened_at is None:
+            return None
+        return self._settings.open_seconds - (self._clock.monotonic() - self._opened_at)
+
     def before_call(self) -> None:
         """Raise :class:`BreakerOpen` unless a call may go out now."""
         state = self.state
@@ -115,6 +122,10 @@ class CircuitBreakers:
             self._evict_one()
         breaker = self._breakers[key] = CircuitBreaker(self._settings, clock=self._clock)
         return breaker
+
+    def peek(self, key: str) -> CircuitBreaker | None:
+        """The breaker for ``key`` if there is one, leaving the order of use as it is."""
+        return self._breakers.get(key)
 
     def _evict_one(self) -> None:
         """Forget the least recently used closed breaker, else the least recently used one."""

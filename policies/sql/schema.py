@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -53,6 +54,7 @@ api_keys = Table(
     Column("key_hash", String(128), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True), comment="to the minute, per replica"),
     Index("ix_api_keys_tenant_id", "tenant_id"),
 )
 
@@ -68,6 +70,23 @@ credentials = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("labels", Text, nullable=False, default="{}"),
 )
+
+credential_budgets = Table(
+    "credential_budgets",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("vendor", String(64), primary_key=True),
+    Column("budget", String(64), primary_key=True, comment="the budget's name in the declaration"),
+    Column("request_limit", Integer, nullable=False),
+    Column("period_seconds", Double, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(
+        ["tenant_id", "vendor"],
+        ["credentials.tenant_id", "credentials.vendor"],
+        ondelete="CASCADE",
+    ),
+)
+"""An operator's override of a vendor budget for one stored credential (deleted with it)."""
 
 records = Table(
     "records",
@@ -250,4 +269,17 @@ delivery_attempts = Table(
     Column("error", Text),
     Index("ix_delivery_attempts_subscription_id", "subscription_id", "id"),
     Index("ix_delivery_attempts_delivery_id", "delivery_id"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 of the cookie's token"),
+    Column("key_hash", String(128), nullable=False, comment="the key signed in with, rechecked"),
+    Column("key_id", String(64), nullable=False),
+    Column("tenant_id", String(64), ForeignKey("tenants.id", ondelete="CASCADE")),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", Double, nullable=False, comment="epoch seconds"),
+    Index("ix_console_sessions_expires_at", "expires_at"),
 )

@@ -1,6 +1,12 @@
 """Per-tenant credential vault: write-only secrets under versioned envelope encryption."""
 
-from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential, VaultBackend
+from policies.vault.backend import (
+    UNSET,
+    BudgetLimit,
+    ExpectedFingerprint,
+    StoredCredential,
+    VaultBackend,
+)
 from policies.vault.envelope import SealedSecret, rewrap, seal, unseal
 from policies.vault.errors import (
     CredentialDecryptError,
@@ -13,10 +19,17 @@ from policies.vault.keyring import Keyring, MasterKey, generate_key_spec
 from policies.vault.last_known_backend import LastKnownVaultBackend
 from policies.vault.sealed_columns import ResealCount, by_tenant, reseal_column
 from policies.vault.sql_backend import SqlVaultBackend
-from policies.vault.vault import CredentialMetadata, RotationReport, Secret, Vault
+from policies.vault.vault import (
+    CredentialMetadata,
+    OpenedCredential,
+    RotationReport,
+    Secret,
+    Vault,
+)
 
 __all__ = [
     "UNSET",
+    "BudgetLimit",
     "CredentialDecryptError",
     "CredentialMetadata",
     "ExpectedFingerprint",
@@ -24,6 +37,7 @@ __all__ = [
     "KeyringSpecError",
     "LastKnownVaultBackend",
     "MasterKey",
+    "OpenedCredential",
     "ResealCount",
     "RotationReport",
     "SealedSecret",

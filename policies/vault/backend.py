@@ -23,6 +23,14 @@ ExpectedFingerprint: TypeAlias = str | _Unset | None
 """The condition of a write: ``UNSET`` (none), ``None`` (absent) or the current fingerprint."""
 
 
+class BudgetLimit(msgspec.Struct, frozen=True):
+    """An operator's limit for one of a credential's budgets: ``limit`` requests per
+    ``period_seconds`` (the vendor sold this account more, or the operator wants less)."""
+
+    limit: int
+    period_seconds: float
+
+
 class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
     """One tenant's sealed credential for one vendor, with its non-secret metadata."""
 
@@ -35,6 +43,9 @@ class StoredCredential(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     labels: dict[str, str] = msgspec.field(default_factory=dict)
     """Non-secret metadata, such as the vendor's id of the key."""
+    budgets: dict[str, BudgetLimit] = msgspec.field(default_factory=dict)
+    """The operator's overrides of the vendor's budgets, by budget name (read with the record;
+    a write of the record leaves them alone: :meth:`VaultBackend.set_budget` changes them)."""
 
 
 class VaultBackend(Protocol):
@@ -51,7 +62,14 @@ class VaultBackend(Protocol):
         ...
 
     async def delete(self, tenant_id: str, vendor: str) -> bool:
-        """Remove a record; False when there was none."""
+        """Remove a record (and its budget overrides); False when there was none."""
+        ...
+
+    async def set_budget(
+        self, tenant_id: str, vendor: str, budget: str, limit: BudgetLimit | None
+    ) -> bool:
+        """Override one budget of a stored credential (``None``: back to the vendor's default);
+        False when there is no such credential."""
         ...
 
     async def delete_tenant(self, tenant_id: str) -> int:

@@ -7,7 +7,13 @@ from typing import TypeVar
 
 from policies.last_known import LastKnown, StoreUnavailable
 from policies.sql import DatabaseUnavailable
-from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential, VaultBackend
+from policies.vault.backend import (
+    UNSET,
+    BudgetLimit,
+    ExpectedFingerprint,
+    StoredCredential,
+    VaultBackend,
+)
 from policies.vault.envelope import SealedSecret
 
 T = TypeVar("T")
@@ -56,6 +62,13 @@ class LastKnownVaultBackend:
         """Delete through, forgetting stale answers about this record."""
         self._forget(tenant_id, vendor)
         return await self._inner.delete(tenant_id, vendor)
+
+    async def set_budget(
+        self, tenant_id: str, vendor: str, budget: str, limit: BudgetLimit | None
+    ) -> bool:
+        """Write through, forgetting stale answers about this record."""
+        self._forget(tenant_id, vendor)
+        return await self._inner.set_budget(tenant_id, vendor, budget, limit)
 
     async def delete_tenant(self, tenant_id: str) -> int:
         """Destroy through, forgetting every answer about the tenant."""

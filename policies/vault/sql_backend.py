@@ -5,22 +5,35 @@ encoding :meth:`Vault.seal_value` uses for everything else sealed), the fingerpr
 (timezone-aware, UTC) and the labels (JSON text). Every conditional write is one statement, so
 it is atomic on both engines without holding a lock across a read: ``INSERT ... ON CONFLICT DO
 NOTHING`` to create only, ``UPDATE ... WHERE fingerprint = :expected`` to replace only a known
-credential, ``UPDATE ... WHERE sealed = :old`` to re-wrap.
+credential, ``UPDATE ... WHERE sealed = :old`` to re-wrap. A credential's budget overrides are
+rows of ``credential_budgets``, read in the same statement as the credential (a left join) and
+deleted with it (the foreign key cascades).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Row, Select, delete, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    delete,
+    exists,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from policies.sql import Database
-from policies.sql.schema import credentials
-from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential
+from policies.sql.schema import credential_budgets, credentials
+from policies.vault.backend import UNSET, BudgetLimit, ExpectedFingerprint, StoredCredential
 from policies.vault.envelope import SealedSecret
 
 _BATCH = 256
@@ -35,6 +48,20 @@ _SELECT = select(
     credentials.c.updated_at,
     credentials.c.labels,
 )
+_WITH_BUDGETS = (
+    _SELECT.add_columns(
+        credential_budgets.c.budget,
+        credential_budgets.c.request_limit,
+        credential_budgets.c.period_seconds,
+    )
+    .select_from(credentials)
+    .outerjoin(
+        credential_budgets,
+        (credential_budgets.c.tenant_id == credentials.c.tenant_id)
+        & (credential_budgets.c.vendor == credentials.c.vendor),
+    )
+)
+"""Credentials with their budget overrides: a row per override (one with nulls when none)."""
 _VALUES = ("sealed", "fingerprint", "created_at", "rotated_at", "updated_at", "labels")
 """The columns a write replaces (all but the key)."""
 
@@ -63,11 +90,14 @@ class SqlVaultBackend:
         return f"SqlVaultBackend(dialect={self._database.dialect!r})"
 
     async def get(self, tenant_id: str, vendor: str) -> StoredCredential | None:
-        """The record of ``(tenant_id, vendor)``, if any."""
-        query = _SELECT.where(credentials.c.tenant_id == tenant_id, credentials.c.vendor == vendor)
+        """The record of ``(tenant_id, vendor)`` with its budget overrides, if any."""
+        query = _WITH_BUDGETS.where(
+            credentials.c.tenant_id == tenant_id, credentials.c.vendor == vendor
+        )
         async with self._database.begin() as connection:
-            row = (await connection.execute(query)).first()
-        return None if row is None else _from_row(row)
+            rows = (await connection.execute(query)).all()
+        records = _with_budgets(rows)
+        return records[0] if records else None
 
     async def put(
         self, record: StoredCredential, *, expected_fingerprint: ExpectedFingerprint = UNSET
@@ -113,13 +143,62 @@ class SqlVaultBackend:
             return (await connection.execute(statement)).rowcount
 
     async def list_for_tenant(self, tenant_id: str) -> list[StoredCredential]:
-        """A tenant's records, sorted by vendor (code point order on both engines)."""
-        query = _SELECT.where(credentials.c.tenant_id == tenant_id).order_by(
+        """A tenant's records with their budget overrides, sorted by vendor (code point order on
+        both engines)."""
+        query = _WITH_BUDGETS.where(credentials.c.tenant_id == tenant_id).order_by(
             self._in_code_point_order(credentials.c.vendor)
         )
         async with self._database.begin() as connection:
             rows = (await connection.execute(query)).all()
-        return [_from_row(row) for row in rows]
+        return _with_budgets(rows)
+
+    async def set_budget(
+        self, tenant_id: str, vendor: str, budget: str, limit: BudgetLimit | None
+    ) -> bool:
+        """Override one budget of a stored credential (``None``: back to the vendor's default);
+        False when there is no such credential."""
+        stored = exists().where(
+            credentials.c.tenant_id == tenant_id, credentials.c.vendor == vendor
+        )
+        key = (
+            credential_budgets.c.tenant_id == tenant_id,
+            credential_budgets.c.vendor == vendor,
+            credential_budgets.c.budget == budget,
+        )
+        if limit is None:
+            async with self._database.begin() as connection:
+                if not (await connection.execute(select(stored))).scalar():
+                    return False
+                await connection.execute(delete(credential_budgets).where(*key))
+            return True
+        upsert = self._insert(
+            {
+                "tenant_id": tenant_id,
+                "vendor": vendor,
+                "budget": budget,
+                "request_limit": limit.limit,
+                "period_seconds": limit.period_seconds,
+                "updated_at": datetime.now(UTC),
+            },
+            credential_budgets,
+        )
+        statement = upsert.on_conflict_do_update(
+            index_elements=(
+                credential_budgets.c.tenant_id,
+                credential_budgets.c.vendor,
+                credential_budgets.c.budget,
+            ),
+            set_={
+                name: upsert.excluded[name]
+                for name in ("request_limit", "period_seconds", "updated_at")
+            },
+        )
+        try:
+            async with self._database.begin() as connection:
+                await connection.execute(statement)
+        except IntegrityError:  # the foreign key: no such credential
+            return False
+        return True
 
     async def all_records(self) -> AsyncIterator[StoredCredential]:
         """Every record in key order, a page at a time (each its own short transaction, none
@@ -156,11 +235,13 @@ class SqlVaultBackend:
     async def close(self) -> None:
         """Nothing to release: the database belongs to whoever created it."""
 
-    def _insert(self, values: Mapping[str, Any]) -> postgresql.Insert | sqlite.Insert:
+    def _insert(
+        self, values: Mapping[str, Any], table: Table = credentials
+    ) -> postgresql.Insert | sqlite.Insert:
         """The dialect's ``INSERT`` of one row (both know ``ON CONFLICT``)."""
         if self._database.dialect == "postgresql":
-            return postgresql.insert(credentials).values(dict(values))
-        return sqlite.insert(credentials).values(dict(values))
+            return postgresql.insert(table).values(dict(values))
+        return sqlite.insert(table).values(dict(values))
 
     def _in_code_point_order(self, column: ColumnElement[str]) -> ColumnElement[str]:
         """``column`` ordered by code point: SQLite's default, PostgreSQL's ``"C"`` collation."""
@@ -196,6 +277,21 @@ def _from_row(row: Row[Any]) -> StoredCredential:
         updated_at=_read_time(row.updated_at),
         labels=msgspec.json.decode(row.labels, type=dict[str, str]),
     )
+
+
+def _with_budgets(rows: Sequence[Row[Any]]) -> list[StoredCredential]:
+    """Records from rows of :data:`_WITH_BUDGETS` (one row per override), in the rows' order."""
+    budgets: dict[tuple[str, str], dict[str, BudgetLimit]] = {}
+    first: dict[tuple[str, str], Row[Any]] = {}
+    for row in rows:
+        key = (row.tenant_id, row.vendor)
+        first.setdefault(key, row)
+        found = budgets.setdefault(key, {})
+        if row.budget is not None:
+            found[row.budget] = BudgetLimit(row.request_limit, row.period_seconds)
+    return [
+        msgspec.structs.replace(_from_row(row), budgets=budgets[key]) for key, row in first.items()
+    ]
 
 
 def _utc(moment: datetime) -> datetime:

@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from policies.vault.backend import UNSET, ExpectedFingerprint, StoredCredential, VaultBackend
+from policies.vault.backend import (
+    UNSET,
+    BudgetLimit,
+    ExpectedFingerprint,
+    StoredCredential,
+    VaultBackend,
+)
 from policies.vault.envelope import SealedSecret, context_bytes, rewrap, seal, unseal
 from policies.vault.errors import CredentialDecryptError, StaleCredentialError
 from policies.vault.keyring import Keyring
@@ -43,6 +49,15 @@ class CredentialMetadata(msgspec.Struct, frozen=True, kw_only=True):
     rotated_at: datetime | None
     master_key_version: int
     labels: dict[str, str]
+    budgets: dict[str, BudgetLimit] = msgspec.field(default_factory=dict)
+    """The operator's overrides of the vendor's budgets (the others are the vendor's)."""
+
+
+class OpenedCredential(msgspec.Struct, frozen=True, kw_only=True):
+    """A decrypted credential with its budget overrides, read together."""
+
+    secret: Secret
+    budgets: dict[str, BudgetLimit]
 
 
 class RotationReport(msgspec.Struct, kw_only=True):
@@ -101,6 +116,7 @@ class Vault:
             rotated_at=now if existing else None,
             updated_at=now,
             labels=dict(labels or {}),
+            budgets=dict(existing.budgets) if existing else {},
         )
         if not await self._backend.put(record, expected_fingerprint=expected_fingerprint):
             raise _stale(tenant_id, vendor)
@@ -108,11 +124,28 @@ class Vault:
 
     async def get_secret(self, tenant_id: str, vendor: str) -> Secret | None:
         """The decrypted credential, or None; raises :class:`CredentialDecryptError`."""
+        opened = await self.open(tenant_id, vendor)
+        return None if opened is None else opened.secret
+
+    async def open(self, tenant_id: str, vendor: str) -> OpenedCredential | None:
+        """The decrypted credential and its budget overrides (one read), or None; raises
+        :class:`CredentialDecryptError`."""
         record = await self._backend.get(tenant_id, vendor)
         if record is None:
             return None
         plaintext = unseal(self._keyring, tenant_id, vendor, record.sealed)
-        return Secret(msgspec.json.decode(plaintext, type=dict[str, str]))
+        secret = Secret(msgspec.json.decode(plaintext, type=dict[str, str]))
+        return OpenedCredential(secret=secret, budgets=dict(record.budgets))
+
+    async def set_budget(
+        self, tenant_id: str, vendor: str, budget: str, limit: BudgetLimit | None
+    ) -> CredentialMetadata | None:
+        """Override one budget of the tenant's credential for ``vendor`` (``None``: back to the
+        vendor's default); the credential's metadata after it, or None when none is stored.
+        Checking the limit against the vendor's facts is the caller's business."""
+        if not await self._backend.set_budget(tenant_id, vendor, budget, limit):
+            return None
+        return await self.metadata(tenant_id, vendor)
 
     def seal_value(self, tenant_id: str, purpose: str, plaintext: bytes) -> bytes:
         """Encrypt something derived from a credential (a vendor token) to keep elsewhere.
@@ -224,6 +257,7 @@ def _metadata(record: StoredCredential) -> CredentialMetadata:
         rotated_at=record.rotated_at,
         master_key_version=record.sealed.master_key_version,
         labels=dict(record.labels),
+        budgets=dict(record.budgets),
     )
 
 

@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 
 from simulators.sandbox import (
+    ConsoleAction,
     SandboxVendor,
     SimulatorAccount,
     StartedSimulator,
+    fault_actions,
     serve_in_foreground,
 )
 from simulators.server import start_in_thread
@@ -60,6 +62,11 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [vendor]
 
 
+def console_actions(base_urls: dict[str, str]) -> list[ConsoleAction]:
+    """Fail and recover."""
+    return fault_actions("topcalls", "TopCalls", base_urls["topcalls"].rstrip("/") + "/_sim")
+
+
 def run_standalone(
     host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
 ) -> None:
@@ -82,4 +89,10 @@ def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
     return SimulatorAccount(secrets={"topcalls": {"api_key": details["api_key"]}}, details=details)
 
 
-__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]
+__all__ = [
+    "console_actions",
+    "new_account",
+    "run_standalone",
+    "start_for_tests",
+    "start_sandbox",
+]

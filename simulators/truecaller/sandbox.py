@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 
 from simulators.sandbox import (
+    ConsoleAction,
     SandboxVendor,
     SimulatorAccount,
     StartedSimulator,
+    fault_actions,
     serve_in_foreground,
 )
 from simulators.server import start_in_thread
@@ -81,6 +83,29 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [business, profile]
 
 
+def console_actions(base_urls: dict[str, str]) -> list[ConsoleAction]:
+    """Fail and recover; the user of a verification approving it on their phone."""
+    root = base_urls.get(VENDOR) or base_urls[PROFILE_VENDOR]
+    control = root.rstrip("/") + "/_sim"
+    play = ConsoleAction(
+        vendor=PROFILE_VENDOR,
+        name="play-verification",
+        label="Play a verification",
+        description="The user approves the verification with this request_id (start one with "
+        "POST /v1/verifications); the simulator calls the gateway back, and "
+        "GET /v1/verifications/{request_id} then holds the profile.",
+        method="POST",
+        url=control + "/verifications",
+        body={
+            "callback_url": "{gateway}/v1/verifications/truecaller_profile/callback",
+            "request_id": "{request_id}",
+            "outcome": "approve",
+        },
+        fields=("request_id",),
+    )
+    return [play, *fault_actions(VENDOR, "Truecaller", control)]
+
+
 def run_standalone(
     host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
 ) -> None:
@@ -109,4 +134,10 @@ def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
     return SimulatorAccount(secrets={VENDOR: business, PROFILE_VENDOR: profile}, details=details)
 
 
-__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]
+__all__ = [
+    "console_actions",
+    "new_account",
+    "run_standalone",
+    "start_for_tests",
+    "start_sandbox",
+]

@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from simulators.sandbox import (
+    ConsoleAction,
     SandboxVendor,
     SimulatorAccount,
     StartedSimulator,
+    fault_actions,
     serve_in_foreground,
 )
 from simulators.server import start_in_thread
@@ -43,6 +45,24 @@ def start_sandbox(host: str = "127.0.0.1", port: int = 0) -> list[SandboxVendor]
     return [vendor]
 
 
+def console_actions(base_urls: dict[str, str]) -> list[ConsoleAction]:
+    """Fail and recover; a live call arriving on one of an account's numbers."""
+    base = base_urls["trustcaller"]
+    control = base.removesuffix(SimulatorConfig().api_prefix) + "/_sim"
+    live_call = ConsoleAction(
+        vendor="trustcaller",
+        name="live-call",
+        label="Place a live call",
+        description="An answered call starts on one of the account's numbers (digits, no +); "
+        "GET /v1/calls/live?number=... then sees it.",
+        method="POST",
+        url=control + "/live-calls",
+        body={"number": "{number}", "caller": "4915112345678", "answered": True},
+        fields=("number",),
+    )
+    return [live_call, *fault_actions("trustcaller", "TrustCaller", control)]
+
+
 def run_standalone(
     host: str, port: int, announce: Callable[[list[SandboxVendor]], None] | None = None
 ) -> None:
@@ -67,4 +87,10 @@ def new_account(server_url: str, name: str, **options: Any) -> SimulatorAccount:
     return SimulatorAccount(secrets={"trustcaller": {"token": details["token"]}}, details=details)
 
 
-__all__ = ["new_account", "run_standalone", "start_for_tests", "start_sandbox"]
+__all__ = [
+    "console_actions",
+    "new_account",
+    "run_standalone",
+    "start_for_tests",
+    "start_sandbox",
+]

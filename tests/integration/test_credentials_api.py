@@ -49,7 +49,7 @@ def test_a_stored_secret_is_never_returned(
     assert stored.status_code == 200
     body = stored.json()
     verification = body.pop("verification")
-    assert set(body) == {"vendor", "fingerprint", "created_at", "rotated_at", "labels"}
+    assert set(body) == {"vendor", "fingerprint", "created_at", "rotated_at", "labels", "budgets"}
     assert verification["status"] == "verified"
     assert body["fingerprint"].startswith("sha256:")
     assert body["rotated_at"] is not None

@@ -66,7 +66,7 @@ def tenant_with(gateway_url: tuple[str, str], secrets: dict[str, dict[str, str]]
     url, admin_key = gateway_url
     admin = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_key}"})
     tenant = admin.post("/v1/admin/tenants", json={"name": "fifth"}).json()["id"]
-    scopes = ["numbers:read", "calls:read", "calls:write"]
+    scopes = ["numbers:read", "calls:read", "calls:write", "account:read"]
     key = admin.post(
         f"/v1/admin/tenants/{tenant}/keys", json={"name": "t", "scopes": scopes}
     ).json()["key"]
@@ -141,6 +141,7 @@ def test_the_new_vendor_fails_as_problem_json(
     before = httpx.get(echocall_sim.url + "/_sim/requests").json()["total"]
     failed = client.get("/v1/calls/echocall:D0")
     tried = httpx.get(echocall_sim.url + "/_sim/requests").json()["total"] - before
+    health = {v["vendor"]: v for v in client.get("/v1/vendors").json()["data"]}
 
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -151,6 +152,10 @@ def test_the_new_vendor_fails_as_problem_json(
     assert failed.json()["type"] == "/problems/vendor-error"
     assert failed.json()["vendor_status"] == 500
     assert tried == 3, "a read is retried on the vendor's 5xx, as its declaration allows"
+    assert list(health) == [entry.name for entry in WITH_ECHOCALL]
+    assert health["echocall"]["credential"]["fingerprint"]
+    assert health["echocall"]["last_error"]["type"] == "/problems/vendor-error"
+    assert health["echocall"]["last_error"]["vendor_status"] == 500
 
 
 def test_a_bad_stored_key_is_the_vendors_refusal_not_ours(

@@ -80,7 +80,8 @@ def test_a_generated_client_runs_a_whole_session(
         tenant.id,
         client=admin,
         body=models.KeyCreate(
-            name="generated", scopes=[models.Scope.NUMBERSREAD, models.Scope.CALLSREAD]
+            name="generated",
+            scopes=[models.Scope.NUMBERSREAD, models.Scope.CALLSREAD, models.Scope.ACCOUNTREAD],
         ),
     )
     assert isinstance(created, models.KeyCreated) and created.key.startswith("gw_")
@@ -115,6 +116,14 @@ def test_a_generated_client_runs_a_whole_session(
 
     live = calls_api["check_live_call"].sync(client=client, number=numbers[0])
     assert isinstance(live, models.LiveCallCheck) and live.live_call is False
+
+    vendors = _module(client_package, "api.vendors.list_vendors").sync(client=client)
+    assert isinstance(vendors, models.VendorStatusList)
+    health = {v.vendor: v for v in vendors.data}
+    assert health["trustcaller"].credential.fingerprint == stored.fingerprint
+    assert health["trustcaller"].breaker.state == models.CircuitState.CLOSED
+    assert health["trustcaller"].cache.misses == 1
+    assert health["topcalls"].credential is None
 
     problem = calls_api["check_live_call"].sync(client=client, number="12")
     assert isinstance(problem, models.Problem)

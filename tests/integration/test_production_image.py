@@ -136,5 +136,10 @@ def test_the_image_sources_build_a_wheel_with_migrations_and_without_simulators(
     assert any(n.startswith("policies/sql/migrations/versions/0001_") for n in names)
     assert "policies/ratelimit/sliding_window.lua" in names
     assert not any(n.startswith("simulators/") for n in names)
+    # the console's pages and assets come with the install, not from a CDN at run time
+    assert "gateway/console/templates/base.html" in names
+    assert "gateway/console/templates/vendors_live.html" in names
+    assert "gateway/console/static/console.css" in names
+    assert any(n.startswith("gateway/console/static/htmx-") for n in names)
     # the API reference's assets come with the install, not from a CDN at run time
     assert "Requires-Dist: swagger-ui-bundle-v2" in requires

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters.registry import VENDORS
@@ -144,7 +145,10 @@ def test_the_sandbox_banner_onboards_a_tenant_of_ones_own(
     wait_until_up(f"http://127.0.0.1:{port}")
     operator_key = re.search(r"operator \(admin\) key, shown once:\s+(gw_\S+)", "\n".join(banner))
     demo_tenant = re.search(r"demo tenant:\s+(ten_\S+)", "\n".join(banner))
-    assert operator_key and demo_tenant, banner
+    console = re.search(r"web console:\s+(\S+)", "\n".join(banner))
+    assert operator_key and demo_tenant and console, banner
+    sign_in = httpx.get(console[1], follow_redirects=True, timeout=10)
+    assert (sign_in.status_code, sign_in.url.path) == (200, "/console/sign-in")
     onboard = _section(banner, "Onboard a tenant of your own")
     for entry in VENDORS:
         assert any(f"/credentials/{entry.name}" in line for line in onboard), entry.name

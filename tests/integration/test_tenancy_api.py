@@ -59,7 +59,7 @@ class TwoTenants:
     path_values: dict[str, str]
 
     def owner_ids(self) -> list[str]:
-        return [v for k, v in self.path_values.items() if k != "vendor"]
+        return [v for k, v in self.path_values.items() if k not in ("vendor", "budget")]
 
 
 def created(response: Any, field: str) -> str:
@@ -168,6 +168,7 @@ def two_tenants(gateway: GatewayStack, sweep_simulators: Simulators) -> TwoTenan
             "tenant_id": owner.id,
             "key_id": admin.get(f"/v1/admin/tenants/{owner.id}/keys").json()["data"][0]["id"],
             "vendor": "trustcaller",
+            "budget": "default",
             **owner_objects(owner),
         },
     )
@@ -199,6 +200,8 @@ def minimal_body(schema: dict[str, Any]) -> Any:
         return "x" * max(1, schema.get("minLength", 1))
     if kind == "boolean":
         return True
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
     raise AssertionError(f"teach minimal_body about {schema}")
 
 
@@ -289,6 +292,8 @@ def test_the_sweep_covers_every_operation_that_names_an_object() -> None:
         "listCredentials",
         "deleteCredential",
         "rotateCredential",
+        "putCredentialBudget",
+        "deleteCredentialBudget",
     }
 
 
@@ -296,3 +301,26 @@ def test_the_operator_sees_every_tenant(gateway: GatewayStack, two_tenants: TwoT
     listed = {t["id"] for t in gateway.admin().get("/v1/admin/tenants").json()["data"]}
 
     assert {two_tenants.owner.id, two_tenants.intruder.id} <= listed
+
+
+def test_the_intruders_vendor_health_shows_its_own_credentials_only(
+    gateway: GatewayStack, two_tenants: TwoTenants
+) -> None:
+    admin = gateway.admin()
+
+    def stored(tenant: TenantHandle) -> dict[str, str]:
+        listed = admin.get(f"/v1/admin/tenants/{tenant.id}/credentials").json()["data"]
+        return {c["vendor"]: c["fingerprint"] for c in listed}
+
+    response = two_tenants.intruder.client.get("/v1/vendors")
+    shown = {
+        v["vendor"]: v["credential"]["fingerprint"]
+        for v in response.json()["data"]
+        if v["credential"] is not None
+    }
+
+    assert ("GET", "/v1/vendors") in [(op[0], op[1]) for op in LISTS]
+    assert shown == stored(two_tenants.intruder)
+    assert not set(stored(two_tenants.owner).values()) & set(shown.values())
+    for fingerprint in stored(two_tenants.owner).values():
+        assert fingerprint not in response.text

@@ -281,3 +281,15 @@ async def test_an_erased_tenants_id_and_key_hashes_can_be_used_again(store: Tena
     tenant = await store.get_tenant("ten_a")
     assert tenant is not None and (tenant.name, tenant.disabled_at) == ("again", None)
     assert await store.find_active_key("hash-of-key_a") == key("key_a", "ten_a")
+
+
+async def test_a_keys_last_use_only_moves_forward(store: TenantStore) -> None:
+    await store.add_key(key("key_1", "ten_a"))
+    used = T0 + timedelta(hours=1)
+
+    await store.note_key_used("key_1", used)
+    await store.note_key_used("key_1", used - timedelta(minutes=5))
+    await store.note_key_used("key_nothing", used)
+
+    (listed,) = await store.list_keys("ten_a")
+    assert listed.last_used_at == used

@@ -214,3 +214,20 @@ async def test_a_slot_given_back_is_free_again_for_every_replica(redis_url: str)
             await client.aclose()
 
     assert (kept.remaining, third.remaining) == (1, 0)
+
+
+async def test_a_peek_reads_what_is_left_without_spending_it(
+    replicas: tuple[Redis, Redis],
+) -> None:
+    first, second = (RedisLimiter(client) for client in replicas)
+    tight = Rate(limit=3, period_seconds=60)
+
+    untouched = await second.peek("vendor:cred", tight)
+    await first.acquire("vendor:cred", tight)
+    after_one = [await second.peek("vendor:cred", tight) for _ in range(3)]
+    await first.pause("vendor:cred", 30)
+
+    assert untouched == 3
+    assert after_one == [2, 2, 2]
+    assert await second.peek("vendor:cred", tight) == 0
+    assert await second.peek("vendor:other", tight) == 3

@@ -17,6 +17,7 @@ from policies.sql import database_url as engine_url
 from policies.sql.schema import credentials
 from policies.vault import (
     UNSET,
+    BudgetLimit,
     CredentialDecryptError,
     ExpectedFingerprint,
     Keyring,
@@ -403,3 +404,40 @@ def test_reprs_show_no_connection_details() -> None:
 
     assert "hunter2" not in shown and "db.internal" not in shown
     assert "SqlVaultBackend(dialect='postgresql')" in shown
+
+
+async def test_budget_overrides_are_read_with_their_credential_and_deleted_with_it(
+    vault: Vault, backend: VaultBackend
+) -> None:
+    await vault.put("t1", "acme", SECRET)
+    await vault.put("t1", "other", SECRET)
+    await vault.put("t2", "acme", SECRET)
+
+    assert await vault.set_budget("t1", "acme", "default", BudgetLimit(600, 60.0)) is not None
+    assert await vault.set_budget("t1", "acme", "batch", BudgetLimit(5, 1.5)) is not None
+    assert await vault.set_budget("t1", "acme", "default", BudgetLimit(700, 60.0)) is not None
+
+    opened = await vault.open("t1", "acme")
+    assert opened is not None and opened.secret == SECRET
+    assert opened.budgets == {"default": BudgetLimit(700, 60.0), "batch": BudgetLimit(5, 1.5)}
+    assert [m.budgets for m in await vault.list("t1")] == [
+        {"default": BudgetLimit(700, 60.0), "batch": BudgetLimit(5, 1.5)},
+        {},
+    ]
+    assert (await vault.metadata("t2", "acme")).budgets == {}  # type: ignore[union-attr]
+
+    replaced = await vault.put("t1", "acme", NEW_SECRET)
+    assert replaced.budgets["default"] == BudgetLimit(700, 60.0)  # a new secret keeps them
+
+    reset = await vault.set_budget("t1", "acme", "batch", None)
+    assert reset is not None and reset.budgets == {"default": BudgetLimit(700, 60.0)}
+
+    assert await vault.delete("t1", "acme")
+    await vault.put("t1", "acme", SECRET)
+    assert (await vault.metadata("t1", "acme")).budgets == {}  # type: ignore[union-attr]
+
+
+async def test_a_budget_of_no_stored_credential_is_refused(vault: Vault) -> None:
+    assert await vault.set_budget("t1", "acme", "default", BudgetLimit(1, 1.0)) is None
+    assert await vault.set_budget("t1", "acme", "default", None) is None
+    assert await vault.metadata("t1", "acme") is None

@@ -22,6 +22,7 @@ from gateway.bootstrap import (
     replace_named_key,
     retire_generated_operator_keys,
 )
+from policies.clock import FakeClock
 from policies.sql.engine import EMBEDDED_DATABASE
 from tests.databases import migrated
 
@@ -425,3 +426,28 @@ async def test_replace_named_key_revokes_the_earlier_key_of_that_name(
         ("demo", False),
         ("demo", True),
     ]
+
+
+async def test_using_a_key_records_its_last_use_once_a_minute(
+    tenant_store: SqlTenantStore, tenant: Tenant
+) -> None:
+    clock = FakeClock(time=CREATED.timestamp() + 3600)
+    authenticator = Authenticator(tenant_store, None, clock=clock)
+    key = generate_api_key()
+    record = key_record(key, tenant.id)
+    await tenant_store.add_key(record)
+
+    await authenticator.authenticate(f"Bearer {key}")
+    first = (await tenant_store.list_keys(tenant.id))[0].last_used_at
+    clock.advance(30)
+    authenticator.forget_all()
+    await authenticator.authenticate(f"Bearer {key}")
+    within_the_minute = (await tenant_store.list_keys(tenant.id))[0].last_used_at
+    clock.advance(31)
+    authenticator.forget_all()
+    await authenticator.authenticate(f"Bearer {key}")
+    later = (await tenant_store.list_keys(tenant.id))[0].last_used_at
+
+    assert first == datetime.fromtimestamp(clock.time() - 61, UTC)
+    assert within_the_minute == first
+    assert later == datetime.fromtimestamp(clock.time(), UTC)

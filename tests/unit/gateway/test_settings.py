@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.settings import (
+    ConsoleSettings,
     PolicySettings,
     ServerSettings,
     Settings,
@@ -81,6 +82,8 @@ def test_every_variable_overrides_its_setting(tmp_path: Path) -> None:
             "GATEWAY_VENDOR_CONNECT_TIMEOUT": "1.5",
             "GATEWAY_VENDOR_READ_TIMEOUT": "20",
             "GATEWAY_VENDOR_MAX_CONNECTIONS": "7",
+            "GATEWAY_CONSOLE_SESSION_SECONDS": "600",
+            "GATEWAY_CONSOLE_SIGN_IN_PER_MINUTE": "3",
         }
     )
 
@@ -95,6 +98,7 @@ def test_every_variable_overrides_its_setting(tmp_path: Path) -> None:
     assert settings.stores.vault_keys is not None
     assert settings.stores.vault_keys.to_spec() == spec
     assert (settings.server.log_level, settings.server.log_format) == ("DEBUG", "json")
+    assert (settings.console.session_seconds, settings.console.sign_in_per_minute) == (600.0, 3)
     assert settings.vendors["trustcaller"] == VendorHttpSettings(
         base_url="http://127.0.0.1:9000/api/v1",
         connect_timeout=1.5,
@@ -294,7 +298,7 @@ def test_the_database_url_must_be_postgresql_and_is_never_echoed(raw: str) -> No
 
 def test_every_setting_names_its_variable_once() -> None:
     """Defaults are written once: each field of each group declares its own variable."""
-    groups = [ServerSettings, StoreSettings, PolicySettings, VendorHttpDefaults]
+    groups = [ServerSettings, StoreSettings, PolicySettings, ConsoleSettings, VendorHttpDefaults]
     variables = [f.metadata["variable"] for g in groups for f in dataclasses.fields(g)]
 
     assert len(variables) == len(set(variables))
@@ -305,7 +309,14 @@ PYTHON_INTERNALS = ("invalid literal", "could not convert", "base 10", "Tracebac
 
 
 def _every_variable() -> list[str]:
-    groups = [ServerSettings, StoreSettings, PolicySettings, VendorHttpDefaults, Settings]
+    groups = [
+        ServerSettings,
+        StoreSettings,
+        PolicySettings,
+        ConsoleSettings,
+        VendorHttpDefaults,
+        Settings,
+    ]
     return [
         f.metadata["variable"]
         for g in groups

@@ -19,6 +19,7 @@ from policies.ratelimit import (
     ShapingRejected,
     ShapingSettings,
 )
+from policies.ratelimit.limiter import MAX_HISTORY_SECONDS, SWEEP_EVERY_SECONDS
 
 T = TypeVar("T")
 
@@ -53,14 +54,63 @@ async def test_the_memory_limiter_admits_its_limit_per_window_then_again_as_it_s
     assert await limiter.acquire("k", rate) == Decision(False, 4.0, 0)
 
 
+async def test_the_memory_limiter_forgets_budgets_unused_for_longer_than_any_window() -> None:
+    clock = FakeClock()
+    limiter = MemoryLimiter(clock=clock)
+    rate = Rate(2, 60)
+    for tenant in range(1_000):
+        await limiter.acquire(f"trustcaller:{tenant}", rate)
+    await limiter.pause("paused", 30)
+    limiter.record("reseeded")
+    assert len(limiter) == 1_002
+
+    clock.advance(MAX_HISTORY_SECONDS - 1)
+    await limiter.acquire("busy", rate)
+    assert len(limiter) == 1_002, "an hour's history is kept; the ended pause is dropped"
+
+    clock.advance(SWEEP_EVERY_SECONDS)
+    limiter.record("busy")
+    assert len(limiter) == 1, "only the budget used within the hour is left"
+    assert limiter.peek("busy", rate) == 1, "the kept log still counts its last admission"
+
+
 async def test_a_paused_memory_limiter_admits_nothing_until_the_pause_ends() -> None:
     clock = FakeClock()
     limiter = MemoryLimiter(clock=clock)
     await limiter.pause("k", 2.0)
 
     assert await limiter.acquire("k", Rate(5, 1.0)) == Decision(False, 2.0, 0)
-    clock.advance(2)
+    clock.advance(SWEEP_EVERY_SECONDS)
     assert (await limiter.acquire("k", Rate(5, 1.0))).admitted
+
+
+async def test_a_peek_at_the_memory_limiter_spends_nothing_and_slides_with_the_window() -> None:
+    clock = FakeClock()
+    limiter = MemoryLimiter(clock=clock)
+    rate = Rate(3, 10.0)
+
+    await limiter.acquire("k", rate)
+    clock.advance(4)
+    await limiter.acquire("k", rate)
+
+    assert [limiter.peek("k", rate) for _ in range(3)] == [1, 1, 1]
+    clock.advance(6)  # the first admission left the window
+    assert limiter.peek("k", rate) == 2
+    await limiter.pause("k", 1.0)
+    assert limiter.peek("k", rate) == 0
+
+
+async def test_the_shaper_reads_what_a_budget_admits_with_its_margin_and_share() -> None:
+    clock = FakeClock()
+    shaper = RateShaper(None, ShapingSettings(margin_seconds=1.0, local_share=0.5), clock=clock)
+    rate = Rate(10, 60.0)
+
+    before = await shaper.remaining("k", rate)
+    await shaper.acquire("k", rate)
+    clock.advance(60.5)  # past the vendor's period, within the margin
+    within_margin = await shaper.remaining("k", rate)
+
+    assert (before, within_margin) == (5, 4)
 
 
 async def test_the_shaper_waits_for_a_slot_by_sleeping_on_its_clock() -> None:

@@ -147,6 +147,24 @@ def test_a_breaker_opens_after_its_threshold_and_fails_fast_while_open() -> None
     assert refused.value.retry_after == 1.0  # never less than a second
 
 
+def test_a_breaker_says_how_long_it_stays_open_and_a_peek_creates_none() -> None:
+    clock = FakeClock(monotonic=0.0)
+    breakers = CircuitBreakers(BreakerSettings(failure_threshold=1, open_seconds=10), clock=clock)
+
+    assert breakers.peek("k") is None
+    breaker = breakers.get("k")
+    assert breaker.retry_after is None
+    _failing(breaker, 1)
+    clock.advance(4)
+
+    assert breakers.peek("k") is breaker
+    assert breaker.retry_after == pytest.approx(6)
+    clock.advance(6)
+    assert breaker.state is BreakerState.HALF_OPEN
+    assert breaker.retry_after is None
+    assert breakers.states() == {"k": BreakerState.HALF_OPEN}
+
+
 def test_a_breaker_lets_one_probe_through_after_its_open_time_and_closes_on_success() -> None:
     clock = FakeClock()
     breaker = CircuitBreaker(BreakerSettings(failure_threshold=2, open_seconds=10), clock=clock)
