@@ -18,6 +18,8 @@ from contract.errors import VendorError, VendorTimeout, VendorUnreachable
 
 T = TypeVar("T")
 TRANSPORTS = ("httpx", "aiohttp")
+DEFAULT_TRANSPORT = "aiohttp"
+"""Measured the cheaper under concurrency (``benchmarks/vendor_transport.py``)."""
 ClientHook = Callable[[httpx.AsyncClient], None]
 """Something done to every vendor client once it is built (the gateway's tracing)."""
 
@@ -36,7 +38,7 @@ class VendorHttpSettings:
     """Pooled connections per vendor per process."""
     total_timeout: float = 15.0
     """Seconds one vendor call may take in all (connect, send, wait, read)."""
-    transport: str = "aiohttp"
+    transport: str = DEFAULT_TRANSPORT
     """``aiohttp`` (httpx's API on aiohttp's pool: a fifth of the CPU per call under concurrency,
     see ``benchmarks/vendor_transport.py``) or ``httpx`` (its own pool)."""
 

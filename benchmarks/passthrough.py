@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from litestar import Litestar, Request, Response, get
 
-from adapters.http import VendorHttpSettings, build_vendor_client
+from adapters.http import DEFAULT_TRANSPORT, VendorHttpSettings, build_vendor_client
 
 _CLIENT = "vendor_client"
 
@@ -49,7 +49,7 @@ def create_app() -> Litestar:
     """The pass-through, its vendor at ``BENCH_VENDOR_URL``."""
     settings = VendorHttpSettings(  # the gateway's defaults: pool size, timeouts
         base_url=os.environ["BENCH_VENDOR_URL"],
-        transport=os.environ.get("GATEWAY_VENDOR_TRANSPORT", "httpx"),
+        transport=os.environ.get("GATEWAY_VENDOR_TRANSPORT", DEFAULT_TRANSPORT),
     )
 
     async def open_client(app: Litestar) -> None:

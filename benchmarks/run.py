@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.http import DEFAULT_TRANSPORT
 from benchmarks import memory
 from benchmarks.processes import (
     LOAD_CORE,
@@ -264,8 +265,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--transport",
-        default=os.environ.get("GATEWAY_VENDOR_TRANSPORT", "httpx"),
-        help="the vendor transport of P and G (default: GATEWAY_VENDOR_TRANSPORT or httpx)",
+        default=os.environ.get("GATEWAY_VENDOR_TRANSPORT", DEFAULT_TRANSPORT),
+        help="the vendor transport of P and G (default: GATEWAY_VENDOR_TRANSPORT or the "
+        "gateway's default)",
     )
     parser.add_argument(
         "--memory-tenants", type=int, default=int(os.environ.get("BENCH_TENANTS", 10_000))

@@ -172,6 +172,7 @@ def create_app(
                     server_request_hook_handler=scrub_server_span,
                     scope_span_details_extractor=span_details,
                     exclude=["/metrics", "/healthz", "/readyz"],
+                    exclude_spans=["receive", "send"],
                 )
             )
         ],

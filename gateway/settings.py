@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from adapters.http import TRANSPORTS, VendorHttpSettings
+from adapters.http import DEFAULT_TRANSPORT, TRANSPORTS, VendorHttpSettings
 from adapters.registry import VENDORS, VendorEntry
 from policies.vault import Keyring
 
@@ -321,7 +321,9 @@ class VendorHttpDefaults:
     total_timeout: float = setting("GATEWAY_VENDOR_TOTAL_TIMEOUT", _positive_float, 15.0)
     """Seconds a consumer's request may spend at this vendor, from its arrival: every attempt,
     backoff and wait for a budget slot included."""
-    transport: str = setting("GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), "aiohttp")
+    transport: str = setting(
+        "GATEWAY_VENDOR_TRANSPORT", _choice(TRANSPORTS, str.lower), DEFAULT_TRANSPORT
+    )
     """``aiohttp`` (httpx's API on aiohttp's pool, the cheaper) or ``httpx`` (its own pool)."""
 
     def for_vendor(self, base_url: str) -> VendorHttpSettings:
