@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeGuard, TypeVar
 
 import msgspec
 from cachetools import LRUCache
@@ -97,6 +97,20 @@ def budget_key(vendor: str, held: Held, budget: str) -> str:
     """Where ``held``'s count of ``vendor``'s budget named ``budget`` lives."""
     base = f"{vendor}:{held.budget_key or held.key}"
     return base if budget == "default" else f"{base}:{budget}"
+
+
+_EXCHANGES_TOKENS: dict[type, bool] = {}
+"""Per adapter class: whether it exchanges keys for tokens."""
+
+
+def _is_token_exchanger(adapter: VendorAdapter) -> TypeGuard[TokenExchanger[object]]:
+    """Whether ``adapter`` exchanges keys for tokens, decided once per class (a runtime protocol
+    check walks the protocol's members every time it runs)."""
+    kind = type(adapter)
+    known = _EXCHANGES_TOKENS.get(kind)
+    if known is None:
+        known = _EXCHANGES_TOKENS[kind] = isinstance(adapter, TokenExchanger)
+    return known
 
 
 def credential_id(secret: object) -> str:
@@ -311,7 +325,7 @@ class VendorPipeline:
     ) -> tuple[T, RateFacts | None]:
         held = call.held or await self.credentials.hold(call.tenant_id, call.adapter)
         adapter = call.adapter
-        if isinstance(adapter, TokenExchanger) and call.op is not Op.EXCHANGE_TOKEN:
+        if _is_token_exchanger(adapter) and call.op is not Op.EXCHANGE_TOKEN:
             return await self._with_token(call, adapter, spec, held, deadline)
         return await self._with_retries(call, spec, held, held.credential, deadline)
 
