@@ -64,6 +64,7 @@ def test_deliveries_the_vendor_timed_out_on_and_sent_again_are_one_event(
             "/v1/events", params={"subject": call_id, "type": "call.*"}
         ).json()["data"],
         lambda found: "call.completed" in {e["type"] for e in found},
+        timeout=45,  # a delivery whose read-back failed waits 2, 4, 8... s: by design
     )
     path = gateway.data_dir / "gateway.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
