@@ -202,6 +202,10 @@ class MemoryLimiter:
         oldest = max(since, now - period_seconds)
         return [now - at for at in self._logs.get(key, ()) if at > oldest]
 
+    def remembers(self, key: str) -> bool:
+        """Whether it still holds admissions or a pause under ``key``."""
+        return key in self._logs or key in self._paused_until
+
     def logged_keys(self) -> list[str]:
         """Every key with a log."""
         return list(self._logs)

@@ -242,6 +242,7 @@ class RateShaper:
             if self.using_fallback:
                 continue
             confirmed, self._confirmed = self._confirmed, set()
+            self._forget_unused(confirmed)
             keys = [
                 k
                 for k in self._epochs
@@ -256,6 +257,22 @@ class RateShaper:
                         await self._shared_decision_probe(shared, key)
             except REDIS_ERRORS:
                 self._note_shared_failure()
+
+    def __len__(self) -> int:
+        """How many budgets it holds state for (rates, epochs, re-seeding locks)."""
+        return len(self._rates.keys() | self._epochs.keys() | self._reseeding.keys())
+
+    def _forget_unused(self, confirmed: set[str]) -> None:
+        """Forget budgets no decision looked at since the last check whose admissions the
+        in-process limiter no longer remembers (unused for longer than any window): their next
+        decision adopts the budget's epoch as a new budget's would, with nothing to re-seed."""
+        for key in [k for k in self._rates if k not in confirmed and not self._local.remembers(k)]:
+            lock = self._reseeding.get(key)
+            if lock is not None and lock.locked():
+                continue
+            self._rates.pop(key, None)
+            self._epochs.pop(key, None)
+            self._reseeding.pop(key, None)
 
     async def _shared_decision_probe(self, shared: RedisLimiter, key: str) -> None:
         """Re-seed ``key`` without admitting anything (a zero-slot probe of its epoch)."""

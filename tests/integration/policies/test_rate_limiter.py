@@ -10,7 +10,9 @@ import pytest
 from redis.asyncio import Redis
 from redis.crc import key_slot
 
+from policies.clock import FakeClock
 from policies.ratelimit import Rate, RateShaper, RedisLimiter, ShapingRejected, ShapingSettings
+from policies.ratelimit.limiter import MAX_HISTORY_SECONDS, SWEEP_EVERY_SECONDS
 from policies.redis_client import RedisSettings, create_redis
 from tests.redis_server import RedisServer
 
@@ -231,3 +233,35 @@ async def test_a_peek_reads_what_is_left_without_spending_it(
     assert after_one == [2, 2, 2]
     assert await second.peek("vendor:cred", tight) == 0
     assert await second.peek("vendor:other", tight) == 3
+
+
+async def test_a_budget_unused_for_longer_than_any_window_is_forgotten_not_its_count(
+    redis_url: str,
+) -> None:
+    client = create_redis(RedisSettings(url=redis_url))
+    clock = FakeClock()
+    settings = ShapingSettings(max_wait_seconds=0, margin_seconds=0)
+    shaper = RateShaper(RedisLimiter(client), settings, clock=clock)
+    rate = Rate(limit=5, period_seconds=60)
+    try:
+        for tenant in range(50):
+            await shaper.acquire(f"unused:{tenant}", rate)
+        assert len(shaper) == 50
+        clock.advance(MAX_HISTORY_SECONDS + SWEEP_EVERY_SECONDS)
+        await shaper.acquire("busy", rate)  # the in-process limiter sweeps as it records
+        watcher = asyncio.create_task(shaper.watch_epochs(every_seconds=1))
+        try:
+            for _ in range(500):  # each round of the watcher moves the fake clock on by 1 s
+                if len(shaper) <= 1 or watcher.done():
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+        assert len(shaper) == 1, "only the budget in use is held"
+        again = await shaper.acquire("unused:0", rate)
+        assert again.remaining == 3, "Redis still counts the admission made a moment ago"
+    finally:
+        await client.aclose()
