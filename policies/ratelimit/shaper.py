@@ -239,24 +239,28 @@ class RateShaper:
         )
         while True:
             await self._clock.sleep(interval)
-            if self.using_fallback:
-                continue
-            confirmed, self._confirmed = self._confirmed, set()
-            self._forget_unused(confirmed)
-            keys = [
-                k
-                for k in self._epochs
-                if k in self._rates and k not in confirmed and self._recent(k)
-            ]
-            if not keys:
-                continue
-            try:
-                current = await shared.epochs(keys)
-                for key, epoch in zip(keys, current, strict=True):
-                    if epoch != self._epochs.get(key):
-                        await self._shared_decision_probe(shared, key)
-            except REDIS_ERRORS:
-                self._note_shared_failure()
+            await self.check_epochs()
+
+    async def check_epochs(self) -> None:
+        """One round of :meth:`watch_epochs`: forget the budgets unused for longer than any
+        window, then re-seed the recently used ones whose epoch Redis no longer has."""
+        shared = self._shared
+        if shared is None or self.using_fallback:
+            return
+        confirmed, self._confirmed = self._confirmed, set()
+        self._forget_unused(confirmed)
+        keys = [
+            k for k in self._epochs if k in self._rates and k not in confirmed and self._recent(k)
+        ]
+        if not keys:
+            return
+        try:
+            current = await shared.epochs(keys)
+            for key, epoch in zip(keys, current, strict=True):
+                if epoch != self._epochs.get(key):
+                    await self._shared_decision_probe(shared, key)
+        except REDIS_ERRORS:
+            self._note_shared_failure()
 
     def __len__(self) -> int:
         """How many budgets it holds state for (rates, epochs, re-seeding locks)."""
