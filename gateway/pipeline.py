@@ -103,7 +103,7 @@ _EXCHANGES_TOKENS: dict[type, bool] = {}
 """Per adapter class: whether it exchanges keys for tokens."""
 
 
-def _is_token_exchanger(adapter: VendorAdapter) -> TypeGuard[TokenExchanger[object]]:
+def is_token_exchanger(adapter: VendorAdapter) -> TypeGuard[TokenExchanger[object]]:
     """Whether ``adapter`` exchanges keys for tokens, decided once per class (a runtime protocol
     check walks the protocol's members every time it runs)."""
     kind = type(adapter)
@@ -325,7 +325,7 @@ class VendorPipeline:
     ) -> tuple[T, RateFacts | None]:
         held = call.held or await self.credentials.hold(call.tenant_id, call.adapter)
         adapter = call.adapter
-        if _is_token_exchanger(adapter) and call.op is not Op.EXCHANGE_TOKEN:
+        if is_token_exchanger(adapter) and call.op is not Op.EXCHANGE_TOKEN:
             return await self._with_token(call, adapter, spec, held, deadline)
         return await self._with_retries(call, spec, held, held.credential, deadline)
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import replace
 from datetime import datetime
 
-from adapters.capabilities import TokenExchanger, VendorAdapter
+from adapters.capabilities import VendorAdapter
 from contract.credentials import CredentialVerification, VerificationStatus
 from contract.errors import VendorNotConfigured
 from contract.vendors import (
@@ -25,7 +25,7 @@ from contract.vendors import (
     VendorStatus,
 )
 from gateway.audit import AuditAction, AuditEntry
-from gateway.pipeline import Held, VendorPipeline, breaker_key, budget_key
+from gateway.pipeline import Held, VendorPipeline, breaker_key, budget_key, is_token_exchanger
 from gateway.services import Services
 from gateway.tokens import account_budget_key
 from gateway.vendor_activity import MINUTES_KEPT, CacheResult, PairActivity
@@ -123,7 +123,7 @@ async def _budget(
 ) -> BudgetStatus:
     declaration = adapter.declaration
     declared = declaration.budgets[name]
-    if held is not None and declared.scope == "account" and isinstance(adapter, TokenExchanger):
+    if held is not None and declared.scope == "account" and is_token_exchanger(adapter):
         held = replace(held, budget_key=account_budget_key(adapter, held.credential))
     budget = pipeline.budget(declaration, name, held) or declared
     remaining = None
