@@ -59,7 +59,7 @@ from benchmarks.table import (
     markdown,
     summary,
 )
-from benchmarks.under_test import Mode, Tenant, onboard, start
+from benchmarks.under_test import Mode, Tenant, collections, onboard, start
 from benchmarks.wrk import run as wrk
 
 
@@ -126,11 +126,13 @@ def _gateway_rows(
     gateway = start(running, mode, vendor_url)
     tenant: Tenant = onboard(gateway, account["token"], account["number"])
     auth = [f"Authorization: Bearer {tenant.key}"]
+    before = collections(gateway)
     paths = {UNCACHED: tenant.live_path, CACHE_HIT: "/v1/test-numbers", HEALTHZ: "/healthz"}
     for route in routes:
         headers = [] if route == HEALTHZ else auth
         bench.measure(mode.name, route, gateway.url + paths[route], headers, gateway.started)
     bench.results.rss_mb[mode.name] = gateway.started.rss_mb()
+    bench.results.collections.append(collections(gateway).since(before).line(mode.name))
     running.stop(gateway.started)
 
 

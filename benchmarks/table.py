@@ -41,6 +41,8 @@ class Results:
     """Resident memory of each gateway mode's worker(s) after its rows, MB."""
     memory: list[str] = field(default_factory=list)
     """Lines of the memory section (tenants vs resident memory)."""
+    collections: list[str] = field(default_factory=list)
+    """A line per gateway mode: its garbage collections during its rows."""
     notes: list[str] = field(default_factory=list)
 
     def find(self, path: str, route: str, connections: int) -> Row | None:
@@ -118,7 +120,7 @@ def summary(results: Results, gateway: str, untraced: str, most: int) -> list[st
     for mode, rss in results.rss_mb.items():
         shown = ", ".join(f"{mb:.0f} MB" for mb in rss)
         lines.append(f"- Resident memory per gateway worker, {mode}, after its rows: {shown}.")
-    return lines
+    return lines + results.collections
 
 
 def machine() -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.processes import PROXY_CORE, Processes, Started, bench_env, free_port, wait_until_up
 from gateway.auth.keys import generate_api_key
@@ -119,6 +120,53 @@ def onboard(gateway: Gateway, token: str, number_digits: str, name: str = "bench
         _ok(admin.put(credentials, params={"verify": "false"}, json={"secret": {"token": token}}))
         _ok(admin.put(credentials + "/budgets/default", json=RAISED_BUDGET))
     return Tenant(tenant, key, "+" + number_digits)
+
+
+@dataclass(frozen=True)
+class Collections:
+    """The garbage collections a gateway process went through, from its ``/metrics``."""
+
+    count: int
+    full: int
+    full_seconds: float
+    seconds: float
+
+    def since(self, before: Collections) -> Collections:
+        """The collections after ``before`` was read."""
+        return Collections(
+            self.count - before.count,
+            self.full - before.full,
+            self.full_seconds - before.full_seconds,
+            self.seconds - before.seconds,
+        )
+
+    def line(self, mode: str) -> str:
+        """One line of the report."""
+        mean = self.full_seconds / self.full * 1000 if self.full else 0.0
+        return (
+            f"- Garbage collections during the {mode} rows: {self.count:,} "
+            f"({self.seconds:.2f} s in all), {self.full} of them full, "
+            f"{mean:.1f} ms each on average."
+        )
+
+
+def collections(gateway: Gateway) -> Collections:
+    """What ``gateway_gc_pause_seconds`` counted so far."""
+    text = httpx.get(gateway.url + "/metrics", timeout=30).text
+    count = full = 0
+    seconds = full_seconds = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name != "gateway_gc_pause_seconds":
+            continue
+        for sample in family.samples:
+            is_full = sample.labels.get("generation") == "2"
+            if sample.name.endswith("_count"):
+                count += int(sample.value)
+                full += int(sample.value) if is_full else 0
+            elif sample.name.endswith("_sum"):
+                seconds += sample.value
+                full_seconds += sample.value if is_full else 0.0
+    return Collections(count, full, full_seconds, seconds)
 
 
 def _ok(response: httpx.Response) -> dict[str, str]:

@@ -22,6 +22,7 @@ from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
 from gateway.console import console_router, template_config
 from gateway.events.endpoints import WebhookEndpointSettings
+from gateway.heap import settle_startup_heap
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -85,11 +86,15 @@ def create_app(
     settings: Settings,
     span_exporter: SpanExporter | None = None,
     vendors: Sequence[VendorEntry] = VENDORS,
+    *,
+    settle_heap: bool = False,
 ) -> Litestar:
     """Build the gateway for ``settings`` serving ``vendors`` (the registry's, unless a test adds
     one); stores and vendor clients open at start-up.
 
     Spans go to ``span_exporter`` when given (tests), else wherever ``OTEL_*`` says (or nowhere).
+    ``settle_heap``: a serving process (one app for its life) freezes its start-up heap once
+    started (:func:`gateway.heap.settle_startup_heap`).
     """
     tracer_provider = build_tracer_provider(span_exporter)
     metrics = GatewayMetrics()
@@ -126,6 +131,7 @@ def create_app(
                     required_scope(handler)
 
     async def start(app: Litestar) -> None:
+        metrics.collections.start()
         services = await open_services(settings, tracer_provider, metrics, vendors)
         app.state.services = services
         app.state.background = [
@@ -141,6 +147,8 @@ def create_app(
             asyncio.create_task(services.deliveries.run_forever()),
             asyncio.create_task(metrics.mirror_forever()),
         ]
+        if settle_heap:
+            settle_startup_heap()
 
     async def stop(app: Litestar) -> None:
         background: list[asyncio.Task[None]] = getattr(app.state, "background", [])
@@ -153,6 +161,7 @@ def create_app(
         if services is not None:
             await services.aclose()
         tracer_provider.shutdown()
+        metrics.collections.stop()
         metrics.close()
 
     app = Litestar(
@@ -208,4 +217,4 @@ def app_from_environment() -> Litestar:
     settings = Settings.from_env(os.environ)
     configure_logging(settings.server.log_level, settings.server.log_format)
     settings.check_ready_to_serve()
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)

@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
+from gateway.heap import CollectionTimer, FrozenObjects
 from gateway.metrics_workers import StateMirror, multiprocess_dir
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -93,6 +94,9 @@ class GatewayMetrics:
             ["vendor"],
             registry=self.registry,
         )
+        self.collections = CollectionTimer(self.registry)
+        """Times garbage collections while the app runs (started and stopped with it)."""
+        self.watch(FrozenObjects())
 
     def served(self, route: str, method: str, status: int) -> None:
         """Count one answered request."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,3 +126,23 @@ def test_the_shared_metrics_directory_lives_only_while_serving(two_workers: TwoW
 
     assert len(while_serving) == 1
     assert two_workers.metrics_dirs() == []
+
+
+def test_each_worker_freezes_its_start_up_heap_and_times_its_collections(
+    two_workers: TwoWorkers,
+) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        samples = _scrape(two_workers.url)
+        frozen = [value for _, value in samples.get("gateway_gc_frozen_objects", [])]
+        full = [
+            value
+            for labels, value in samples.get("gateway_gc_pause_seconds_count", [])
+            if labels.get("generation") == "2"
+        ]
+        if (sum(frozen) > 2 * 50_000 and sum(full) >= 2) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    assert len(frozen) == 1 and frozen[0] > 2 * 50_000, f"summed over two workers: {frozen}"
+    assert sum(full) >= 2, "each worker's settling collection is timed"

@@ -1,0 +1,65 @@
+"""The collector is timed by generation, and a serving process's start-up heap is frozen."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from gateway.heap import CollectionTimer, settle_startup_heap
+from gateway.metrics import GatewayMetrics
+
+
+def _pauses(registry: CollectorRegistry, generation: int) -> float:
+    value = registry.get_sample_value(
+        "gateway_gc_pause_seconds_count", {"generation": str(generation)}
+    )
+    return value or 0.0
+
+
+def test_every_collection_is_timed_under_its_generation_while_the_timer_runs() -> None:
+    registry = CollectorRegistry()
+    timer = CollectionTimer(registry)
+    timer.start()
+    timer.start()
+    try:
+        gc.collect(2)
+        gc.collect(0)
+    finally:
+        timer.stop()
+    full, young = _pauses(registry, 2), _pauses(registry, 0)
+    gc.collect(2)
+
+    assert (full, young) == (1, 1)
+    assert _pauses(registry, 2) == 1, "a stopped timer still observed a collection"
+    total = registry.get_sample_value("gateway_gc_pause_seconds_sum", {"generation": "2"})
+    assert total is not None and total > 0
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    yield
+    gc.unfreeze()
+
+
+def test_what_is_alive_when_the_heap_is_settled_is_out_of_the_collectors_sight(
+    unfrozen: None,
+) -> None:
+    alive = [object() for _ in range(3)]
+    assert any(found is alive for found in gc.get_objects())
+
+    frozen = settle_startup_heap()
+
+    assert frozen >= len(gc.get_objects()) and frozen == gc.get_freeze_count()
+    assert not any(found is alive for found in gc.get_objects())
+    assert gc.is_tracked(alive)
+
+
+def test_metrics_report_the_frozen_objects_and_collection_pauses() -> None:
+    metrics = GatewayMetrics()
+    text = metrics.exposition().decode()
+
+    assert "gateway_gc_frozen_objects " in text
+    assert "# TYPE gateway_gc_pause_seconds histogram" in text
