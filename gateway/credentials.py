@@ -90,21 +90,18 @@ class VaultCredentials:
     async def hold(self, tenant_id: str, adapter: VendorAdapter) -> Held:
         """The tenant's credential for the adapter's vendor (409 when none is stored)."""
         vendor = adapter.declaration.name
-        key = (tenant_id, vendor)
-        known, held = self._held.get(key)
-        if not known:
-            generation = self._held.generation
+
+        async def read() -> Held | None:
             opened = await self._vault.open(tenant_id, vendor)
-            held = (
-                Held(
-                    adapter.load_credential(opened.secret),
-                    credential_id(opened.secret),
-                    budgets=opened.budgets,
-                )
-                if opened is not None
-                else None
+            if opened is None:
+                return None
+            return Held(
+                adapter.load_credential(opened.secret),
+                credential_id(opened.secret),
+                budgets=opened.budgets,
             )
-            self._held.put(key, held, generation)
+
+        held = await self._held.read_through((tenant_id, vendor), read)
         if held is None:
             raise VendorNotConfigured(
                 f"this tenant has no {vendor} credential; an administrator can add one with "
@@ -115,12 +112,11 @@ class VaultCredentials:
 
     async def vendors(self, tenant_id: str) -> frozenset[str]:
         """The vendors the tenant has stored a credential for."""
-        known, stored = self._stored.get(tenant_id)
-        if not known or stored is None:
-            generation = self._stored.generation
-            stored = frozenset(meta.vendor for meta in await self._vault.list(tenant_id))
-            self._stored.put(tenant_id, stored, generation)
-        return stored
+
+        async def read() -> frozenset[str]:
+            return frozenset(meta.vendor for meta in await self._vault.list(tenant_id))
+
+        return await self._stored.read_through(tenant_id, read)
 
     def forget(self, tenant_id: str | None) -> None:
         """Drop this process's copies of a tenant's credentials (``None``: of every tenant)."""

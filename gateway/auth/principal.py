@@ -116,13 +116,12 @@ class Authenticator:
         key or an active key (a console session rechecks its key this way on every page)."""
         if self._operator_hash and hmac.compare_digest(key_hash, self._operator_hash):
             return Principal(key_id="operator", tenant_id=None, scopes=frozenset(Scope))
-        known, record = self._fresh.get(key_hash)
-        if not known:
-            generation = self._fresh.generation
-            record = await self._last_known.read(
+        record = await self._fresh.read_through(
+            key_hash,
+            lambda: self._last_known.read(
                 ("key", key_hash), lambda: self._store.find_active_key(key_hash)
-            )
-            self._fresh.put(key_hash, record, generation)
+            ),
+        )
         if record is None:
             raise Unauthorized("unknown or revoked gateway key")
         await self._note_use(record.id)

@@ -12,7 +12,8 @@ decision (the vendor-pause check is inside the same script). The event loops' ow
 poller and the idle epoch check are set to their longest pace for the module, and the copies of
 keys and credentials and the in-process cache tier to a lifetime longer than the module (a warm
 request is one within them: by default a replica re-reads a key's copy after 10 s and a cached
-answer from Redis after 5 s, once for all the requests in that time).
+answer from Redis after 5 s, once for all the requests in that time). Requests that arrive
+together with a key no copy holds yet read it once between them.
 """
 
 from __future__ import annotations
@@ -242,3 +243,30 @@ def test_an_uncached_vendor_call_makes_one_redis_round_trip_and_no_database_quer
     assert (dict(spent), statements) == ({"evalsha": UNCACHED}, []), (
         f"{UNCACHED} vendor calls sent Redis {dict(spent)}; statements: {statements[:6]}"
     )
+
+
+async def _all_at_once(url: str, path: str, key: str, count: int) -> list[int]:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10
+    ) as client:
+        answers = await asyncio.gather(*(client.get(path) for _ in range(count)))
+    return [answer.status_code for answer in answers]
+
+
+def test_requests_arriving_together_with_an_unread_key_read_it_once(stack: Stack) -> None:
+    key = httpx.post(
+        f"{stack.url}/v1/admin/tenants/{stack.tenant_id}/keys",
+        json={"name": "together", "scopes": ["numbers:read"]},
+        headers={"Authorization": f"Bearer {stack.admin_key}"},
+    ).json()["key"]
+    offset = stack.log_offset()
+
+    statuses = asyncio.run(_all_at_once(stack.url, "/v1/test-numbers?prefix=%2B1", key, 20))
+
+    assert statuses == [200] * 20
+    key_reads = [
+        statement
+        for statement, tables in stack.statements_since(offset)
+        if "api_keys" in tables and statement.upper().startswith("SELECT")
+    ]
+    assert len(key_reads) == 1, f"20 requests read the new key {len(key_reads)} times"
