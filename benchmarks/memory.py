@@ -1,5 +1,5 @@
-"""Memory: the gateway's resident size with 10 tenants, then with many, each tenant's credential
-used once (an uncached call and a cache fill), so every per-tenant and per-credential map holds
+"""Memory: the gateway's resident size with 10 tenants, then at more and more, each tenant's
+credential used once (an uncached call and a cache fill), so every per-tenant and per-credential map holds
 an entry for each.
 
 Tenants, keys and credentials are written straight into the system of record through the
@@ -66,31 +66,39 @@ async def _use(url: str, tenants: Sequence[tuple[str, str]]) -> int:
 
 
 def measure(
-    running: Processes, tenants: int, transport: str, sink_url: str, vendor: StartVendor
+    running: Processes,
+    steps: Sequence[int],
+    transport: str,
+    sink_url: str,
+    vendor: StartVendor,
 ) -> list[str]:
-    """The memory section's lines: RSS at :data:`FIRST` tenants and at ``tenants``."""
-    vendor_url, accounts, started_vendor = vendor(running, tenants)
+    """The memory section's lines: RSS at :data:`FIRST` tenants, then at each of ``steps``
+    (ascending totals), with the growth per tenant since the step before: past the bounded
+    caches' sizes (10,000 credentials, answers, breakers), it should fall."""
+    vendor_url, accounts, started_vendor = vendor(running, max(steps))
     mode = Mode("memory", running.directory / "memory", transport, sink_url)
     env = environment(mode, vendor_url)
     seeded = asyncio.run(_seed(env, accounts[:FIRST]))
     gateway = start(running, mode, vendor_url, env)
     failures = asyncio.run(_use(gateway.url, seeded))
-    small = gateway.started.rss_mb()
-    print(f"memory: {FIRST} tenants used, RSS {small} MB", flush=True)
-    rest = asyncio.run(_seed(env, accounts[FIRST:tenants]))
-    failures += asyncio.run(_use(gateway.url, rest))
-    large = gateway.started.rss_mb()
-    print(f"memory: {tenants} tenants used, RSS {large} MB", flush=True)
+    previous, used = gateway.started.rss_mb(), FIRST
+    print(f"memory: {FIRST} tenants used, RSS {previous} MB", flush=True)
+    lines = [f"- {FIRST} tenants, each credential used once: {_mb(previous)} per worker."]
+    for step in sorted(steps):
+        more = asyncio.run(_seed(env, accounts[used:step]))
+        failures += asyncio.run(_use(gateway.url, more))
+        rss = gateway.started.rss_mb()
+        print(f"memory: {step} tenants used, RSS {rss} MB", flush=True)
+        growth = sum(rss) - sum(previous)
+        lines.append(
+            f"- {step:,} tenants: {_mb(rss)} per worker; {growth:+.1f} MB for the last "
+            f"{step - used:,}, about {growth * 1024 / max(1, step - used):.1f} KB per tenant."
+        )
+        previous, used = rss, step
     running.stop(gateway.started)
     running.stop(started_vendor)
-    growth = sum(large) - sum(small)
-    per_tenant_kb = growth * 1024 / max(1, tenants - FIRST)
-    return [
-        f"- {FIRST} tenants, each credential used once: {_mb(small)} per worker.",
-        f"- {tenants:,} tenants, each credential used once: {_mb(large)} per worker.",
-        f"- Growth: {growth:+.1f} MB, about {per_tenant_kb:.1f} KB per tenant "
-        f"({failures} answers other than 200 while using them).",
-    ]
+    lines.append(f"- Answers other than 200 while using them: {failures}.")
+    return lines
 
 
 def _mb(values: Sequence[float]) -> str:

@@ -1,7 +1,7 @@
 """``make bench``: the gateway's cost per call against its baselines, side by side in one run.
 
     .venv/bin/python -m benchmarks.run [--seconds 10] [--warmup 2] [--connections 1,32]
-                                      [--memory-tenants 10000 | --no-memory]
+                                      [--memory-tenants 10000,20000 | --no-memory]
 
 Rows, each at every connection count (wrk, one thread, keep-alive):
 
@@ -272,9 +272,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "gateway's default)",
     )
     parser.add_argument(
-        "--memory-tenants", type=int, default=int(os.environ.get("BENCH_TENANTS", 10_000))
+        "--memory-tenants",
+        type=lambda raw: [int(step) for step in raw.split(",") if step],
+        default=os.environ.get("BENCH_TENANTS", "10000,20000"),
+        help="comma-separated tenant counts the memory section measures at (default "
+        "10000,20000: at, then past, the bounded caches' sizes)",
     )
-    parser.add_argument("--no-memory", dest="memory_tenants", action="store_const", const=0)
+    parser.add_argument("--no-memory", dest="memory_tenants", action="store_const", const=[])
     parser.add_argument(
         "--parts",
         type=lambda raw: set(raw.split(",")),
