@@ -72,19 +72,29 @@ def without_query(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+def _present(span: Span, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` the instrumentation set on ``span`` (all of them when the span cannot
+    tell): only those are overwritten, so a span carries no attribute the instrumentation's
+    semantic conventions did not give it (each costs encoding on every exported span)."""
+    attributes = getattr(span, "attributes", None)
+    if attributes is None:
+        return list(names)
+    return [name for name in names if name in attributes]
+
+
 def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
     """Server-side hook: keep the path (capability tokens masked), drop the query (phone numbers
     live there)."""
     if not span.is_recording():
         return
     path = mask_capabilities(scope.get("path", ""))
-    for name in _TARGET_ATTRIBUTES:
+    for name in _present(span, _TARGET_ATTRIBUTES):
         span.set_attribute(name, path)
-    for name in _QUERY_ATTRIBUTES:
+    for name in _present(span, _QUERY_ATTRIBUTES):
         span.set_attribute(name, "")
     server = scope.get("server") or ("", "")
     host = f"{server[0]}:{server[1]}" if server[0] else ""
-    for name in _URL_ATTRIBUTES:
+    for name in _present(span, _URL_ATTRIBUTES):
         span.set_attribute(name, f"{scope.get('scheme', 'http')}://{host}{path}")
 
 
@@ -97,9 +107,9 @@ async def _scrub_client_span(span: Span, request: Any) -> None:
     if not span.is_recording():
         return
     url = without_query(str(request.url))
-    for name in _URL_ATTRIBUTES:
+    for name in _present(span, _URL_ATTRIBUTES):
         span.set_attribute(name, url)
-    for name in _QUERY_ATTRIBUTES:
+    for name in _present(span, _QUERY_ATTRIBUTES):
         span.set_attribute(name, "")
 
 
