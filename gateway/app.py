@@ -121,7 +121,7 @@ def create_app(
             EventRedeliveryController,
             CallWebhooksController,
         ],
-        guards=[authorize],
+        before_request=authorize,
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
     for route in api.routes:

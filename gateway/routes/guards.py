@@ -28,8 +28,16 @@ def required_scope(handler: BaseRouteHandler) -> Scope:
     return scope
 
 
-async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Resolve the caller (401) and check the route's scope (403)."""
+async def authorize(connection: ASGIConnection) -> None:
+    """Resolve the caller (401) and check the route's scope (403): every ``/v1`` route's
+    ``before_request`` hook.
+
+    A hook rather than a guard: it runs at the same point (before parameters, body and
+    dependencies are read, so a caller without a valid key learns nothing about them), but
+    Litestar hands each guard a shallow copy of the route handler, made on every request (4% of
+    a cache hit's time).
+    """
+    handler = connection.route_handler
     if is_automatic_options(handler):
         return
     services: Services = connection.app.state.services
