@@ -20,8 +20,8 @@ T = TypeVar("T")
 TRANSPORTS = ("httpx", "aiohttp")
 DEFAULT_TRANSPORT = "aiohttp"
 """Measured the cheaper under concurrency (``benchmarks/vendor_transport.py``)."""
-ClientHook = Callable[[httpx.AsyncClient], None]
-"""Something done to every vendor client once it is built (the gateway's tracing)."""
+TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
+"""What wraps every vendor client's transport once it is built (the gateway's tracing)."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,10 @@ class VendorPayloadError(Exception):
 def build_vendor_client(
     settings: VendorHttpSettings,
     transport: httpx.AsyncBaseTransport | None = None,
-    hook: ClientHook | None = None,
+    wrap: TransportWrapper | None = None,
 ) -> httpx.AsyncClient:
     """A pooled client for one vendor, with explicit timeouts and pool limits and no cookies
-    kept; ``hook`` is applied to it once built (the gateway instruments it for tracing).
+    kept; its transport goes through ``wrap`` (the gateway traces each call).
 
     The transport is a setting: httpx's own pool, or aiohttp's under the same httpx API.
     """
@@ -71,9 +71,15 @@ def build_vendor_client(
         max_connections=settings.max_connections,
         max_keepalive_connections=settings.max_connections,
     )
-    if transport is None and settings.transport == "aiohttp":
-        transport = VendorAiohttpTransport(limits)
-    client = httpx.AsyncClient(
+    if transport is None:
+        transport = (
+            VendorAiohttpTransport(limits)
+            if settings.transport == "aiohttp"
+            else httpx.AsyncHTTPTransport(limits=limits)
+        )
+    if wrap is not None:
+        transport = wrap(transport)
+    return httpx.AsyncClient(
         base_url=settings.base_url,
         cookies=_no_cookies(),
         timeout=httpx.Timeout(
@@ -87,9 +93,6 @@ def build_vendor_client(
         transport=transport,
         headers={"Accept": "application/json", "User-Agent": "caller-gateway"},
     )
-    if hook is not None:
-        hook(client)
-    return client
 
 
 def _no_cookies() -> CookieJar:

@@ -15,7 +15,7 @@ import httpx
 
 from adapters.capabilities import VendorAdapter
 from adapters.declaration import VendorDeclaration
-from adapters.http import ClientHook, VendorHttpSettings, build_vendor_client
+from adapters.http import TransportWrapper, VendorHttpSettings, build_vendor_client
 from adapters.topcalls.adapter import TopCallsAdapter
 from adapters.topcalls.events import TopCallsWebhooks
 from adapters.truecaller.adapter import TruecallerAdapter
@@ -102,13 +102,13 @@ class AdapterRegistry:
 
 def build_registry(
     http: Mapping[str, VendorHttpSettings],
-    hook: ClientHook | None = None,
+    wrap: TransportWrapper | None = None,
     vendors: Sequence[VendorEntry] = VENDORS,
 ) -> AdapterRegistry:
     """One adapter per vendor of ``vendors`` that has HTTP settings, each with exactly one pooled
-    ``httpx.AsyncClient`` (``hook`` applied to it)."""
+    ``httpx.AsyncClient`` (its transport through ``wrap``)."""
     clients = {
-        vendor.name: build_vendor_client(http[vendor.name], hook=hook)
+        vendor.name: build_vendor_client(http[vendor.name], wrap=wrap)
         for vendor in vendors
         if vendor.name in http
     }

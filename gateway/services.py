@@ -16,6 +16,7 @@ from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_regis
 from gateway.audit import AuditLog
 from gateway.auth.principal import FRESHNESS_SECONDS, Authenticator
 from gateway.auth.sql_store import SqlTenantStore
+from gateway.client_spans import traced_by
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
 from gateway.events.delivery import DeliveryWorker
@@ -38,7 +39,6 @@ from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
 from gateway.pipeline import PipelineLimits, VendorPipeline
 from gateway.settings import Settings, SettingsError
-from gateway.telemetry import vendor_client_hook
 from gateway.tokens import VendorTokens
 from gateway.verifications import Verifications
 from policies.cache import CacheSettings, TwoTierCache
@@ -263,7 +263,8 @@ async def open_services(
     last_known = LastKnown()
     stores = await open_stores(settings, last_known)
     redis = open_redis(settings)
-    registry = build_registry(settings.vendors, vendor_client_hook(tracer_provider), vendors)
+    wrap = traced_by(tracer_provider) if tracer_provider is not None else None
+    registry = build_registry(settings.vendors, wrap, vendors)
     metrics = metrics or GatewayMetrics()
     records = SqlRecordStore(stores.database)
     ephemeral: RecordStore = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from opentelemetry import trace
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -66,12 +62,6 @@ def _otlp_configured(env: Mapping[str, str]) -> bool:
     )
 
 
-def without_query(url: str) -> str:
-    """A URL with its query string and fragment removed."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
 def _present(span: Span, names: tuple[str, ...]) -> list[str]:
     """Which of ``names`` the instrumentation set on ``span`` (all of them when the span cannot
     tell): only those are overwritten, so a span carries no attribute the instrumentation's
@@ -101,32 +91,6 @@ def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
 def mask_capabilities(path: str) -> str:
     """``path`` with any capability token (``whk_...``) replaced by ``***``."""
     return _CAPABILITY_TOKEN.sub("***", path)
-
-
-async def _scrub_client_span(span: Span, request: Any) -> None:
-    if not span.is_recording():
-        return
-    url = without_query(str(request.url))
-    for name in _present(span, _URL_ATTRIBUTES):
-        span.set_attribute(name, url)
-    for name in _present(span, _QUERY_ATTRIBUTES):
-        span.set_attribute(name, "")
-
-
-def instrument_vendor_client(client: httpx.AsyncClient, provider: TracerProvider) -> None:
-    """A client span per vendor call, ``traceparent`` sent to the vendor, no query in spans."""
-    HTTPXClientInstrumentor.instrument_client(
-        client, tracer_provider=provider, request_hook=_scrub_client_span
-    )
-
-
-def vendor_client_hook(
-    provider: TracerProvider | None,
-) -> Callable[[httpx.AsyncClient], None] | None:
-    """What to do to each vendor client as it is built: instrument it when tracing is on."""
-    if provider is None:
-        return None
-    return partial(instrument_vendor_client, provider=provider)
 
 
 def current_trace_id() -> str | None:
