@@ -22,7 +22,6 @@ from contract.subscriptions import REQUEST_BODIES as SUBSCRIPTION_BODIES
 from gateway.bodies import JsonBodyRequest
 from gateway.console import console_router, template_config
 from gateway.events.endpoints import WebhookEndpointSettings
-from gateway.heap import settle_startup_heap
 from gateway.janitor import purge_expired_forever
 from gateway.logs import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -61,6 +60,7 @@ from gateway.routes.vendors import VendorsController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.routes.webhooks_inbound import receive_vendor_webhook
 from gateway.services import Services, open_services
+from gateway.serving_process import tune_serving_process
 from gateway.settings import Settings
 from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
 
@@ -87,14 +87,14 @@ def create_app(
     span_exporter: SpanExporter | None = None,
     vendors: Sequence[VendorEntry] = VENDORS,
     *,
-    settle_heap: bool = False,
+    serving_process: bool = False,
 ) -> Litestar:
     """Build the gateway for ``settings`` serving ``vendors`` (the registry's, unless a test adds
     one); stores and vendor clients open at start-up.
 
     Spans go to ``span_exporter`` when given (tests), else wherever ``OTEL_*`` says (or nowhere).
-    ``settle_heap``: a serving process (one app for its life) freezes its start-up heap once
-    started (:func:`gateway.heap.settle_startup_heap`).
+    ``serving_process``: the app is the one app of a serving process, which is tuned for it
+    once started (:func:`gateway.serving_process.tune_serving_process`).
     """
     tracer_provider = build_tracer_provider(span_exporter)
     metrics = GatewayMetrics()
@@ -147,8 +147,8 @@ def create_app(
             asyncio.create_task(services.deliveries.run_forever()),
             asyncio.create_task(metrics.mirror_forever()),
         ]
-        if settle_heap:
-            settle_startup_heap()
+        if serving_process:
+            tune_serving_process()
 
     async def stop(app: Litestar) -> None:
         background: list[asyncio.Task[None]] = getattr(app.state, "background", [])
@@ -217,4 +217,4 @@ def app_from_environment() -> Litestar:
     settings = Settings.from_env(os.environ)
     configure_logging(settings.server.log_level, settings.server.log_format)
     settings.check_ready_to_serve()
-    return create_app(settings, settle_heap=True)
+    return create_app(settings, serving_process=True)

@@ -1,8 +1,10 @@
-"""The collector is timed by generation, and a serving process's start-up heap is frozen."""
+"""The collector is timed by generation, and a serving process freezes its start-up heap and
+hands the GIL over sooner."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from gateway.heap import CollectionTimer, settle_startup_heap
 from gateway.metrics import GatewayMetrics
+from gateway.serving_process import GIL_SWITCH_SECONDS, tune_serving_process
 
 
 def _pauses(registry: CollectorRegistry, generation: int) -> float:
@@ -64,3 +67,22 @@ def test_metrics_report_the_frozen_objects_and_collection_pauses() -> None:
 
     assert "gateway_gc_frozen_objects " in text
     assert "# TYPE gateway_gc_pause_seconds histogram" in text
+
+
+@pytest.fixture
+def restored_interval() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+    gc.unfreeze()
+
+
+def test_a_serving_process_freezes_its_heap_and_hands_the_gil_over_sooner(
+    restored_interval: None,
+) -> None:
+    assert sys.getswitchinterval() == pytest.approx(0.005)
+
+    tune_serving_process()
+
+    assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_SECONDS)
+    assert gc.get_freeze_count() > 0
