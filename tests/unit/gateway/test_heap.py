@@ -80,7 +80,7 @@ def restored_interval() -> Iterator[None]:
 def test_a_serving_process_freezes_its_heap_and_hands_the_gil_over_sooner(
     restored_interval: None,
 ) -> None:
-    assert sys.getswitchinterval() == pytest.approx(0.005)
+    sys.setswitchinterval(0.005)
 
     tune_serving_process()
 
