@@ -13,15 +13,15 @@ from typing import TypeVar
 
 import httpx
 
-from adapters.aiohttp_transport import VendorAiohttpTransport
+from adapters.aiohttp_client import AiohttpVendorClient
+from adapters.vendor_spans import TracedTransport, VendorSpans
 from contract.errors import VendorError, VendorTimeout, VendorUnreachable
 
 T = TypeVar("T")
 TRANSPORTS = ("httpx", "aiohttp")
 DEFAULT_TRANSPORT = "aiohttp"
 """Measured the cheaper under concurrency (``benchmarks/vendor_transport.py``)."""
-TransportWrapper = Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
-"""What wraps every vendor client's transport once it is built (the gateway's tracing)."""
+DEFAULT_HEADERS = {"Accept": "application/json", "User-Agent": "caller-gateway"}
 
 
 @dataclass(frozen=True)
@@ -60,38 +60,43 @@ class VendorPayloadError(Exception):
 def build_vendor_client(
     settings: VendorHttpSettings,
     transport: httpx.AsyncBaseTransport | None = None,
-    wrap: TransportWrapper | None = None,
+    spans: VendorSpans | None = None,
 ) -> httpx.AsyncClient:
     """A pooled client for one vendor, with explicit timeouts and pool limits and no cookies
-    kept; its transport goes through ``wrap`` (the gateway traces each call).
+    kept; each call in a client span of ``spans`` (the gateway's tracing) when given.
 
-    The transport is a setting: httpx's own pool, or aiohttp's under the same httpx API.
+    The transport is a setting: aiohttp's pool (the adapters' requests sent to it directly,
+    :class:`adapters.aiohttp_client.AiohttpVendorClient`) or httpx's own; a test hands its own
+    ``transport``.
     """
     limits = httpx.Limits(
         max_connections=settings.max_connections,
         max_keepalive_connections=settings.max_connections,
     )
-    if transport is None:
-        transport = (
-            VendorAiohttpTransport(limits)
-            if settings.transport == "aiohttp"
-            else httpx.AsyncHTTPTransport(limits=limits)
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.connect_timeout,
+    )
+    if transport is None and settings.transport == "aiohttp":
+        return AiohttpVendorClient(
+            base_url=settings.base_url,
+            headers=DEFAULT_HEADERS,
+            timeout=timeout,
+            limits=limits,
+            cookies=_no_cookies(),
+            spans=spans,
         )
-    if wrap is not None:
-        transport = wrap(transport)
+    transport = transport or httpx.AsyncHTTPTransport(limits=limits)
     return httpx.AsyncClient(
         base_url=settings.base_url,
         cookies=_no_cookies(),
-        timeout=httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        ),
+        timeout=timeout,
         limits=limits,
         follow_redirects=False,
-        transport=transport,
-        headers={"Accept": "application/json", "User-Agent": "caller-gateway"},
+        transport=TracedTransport(transport, spans) if spans is not None else transport,
+        headers=DEFAULT_HEADERS,
     )
 
 

@@ -15,13 +15,14 @@ import httpx
 
 from adapters.capabilities import VendorAdapter
 from adapters.declaration import VendorDeclaration
-from adapters.http import TransportWrapper, VendorHttpSettings, build_vendor_client
+from adapters.http import VendorHttpSettings, build_vendor_client
 from adapters.topcalls.adapter import TopCallsAdapter
 from adapters.topcalls.events import TopCallsWebhooks
 from adapters.truecaller.adapter import TruecallerAdapter
 from adapters.truecaller.events import TruecallerWebhooks
 from adapters.truecaller.profile_adapter import TruecallerProfileAdapter
 from adapters.trustcaller.adapter import TrustCallerAdapter
+from adapters.vendor_spans import VendorSpans
 from adapters.webhooks import WebhookReceiver
 
 P = TypeVar("P")
@@ -102,13 +103,13 @@ class AdapterRegistry:
 
 def build_registry(
     http: Mapping[str, VendorHttpSettings],
-    wrap: TransportWrapper | None = None,
+    spans: VendorSpans | None = None,
     vendors: Sequence[VendorEntry] = VENDORS,
 ) -> AdapterRegistry:
     """One adapter per vendor of ``vendors`` that has HTTP settings, each with exactly one pooled
-    ``httpx.AsyncClient`` (its transport through ``wrap``)."""
+    ``httpx.AsyncClient`` (each call in a client span of ``spans``, when given)."""
     clients = {
-        vendor.name: build_vendor_client(http[vendor.name], wrap=wrap)
+        vendor.name: build_vendor_client(http[vendor.name], spans=spans)
         for vendor in vendors
         if vendor.name in http
     }

@@ -13,10 +13,10 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError
 
 from adapters.registry import VENDORS, AdapterRegistry, VendorEntry, build_registry
+from adapters.vendor_spans import TRACER_NAME, VendorSpans
 from gateway.audit import AuditLog
 from gateway.auth.principal import FRESHNESS_SECONDS, Authenticator
 from gateway.auth.sql_store import SqlTenantStore
-from gateway.client_spans import traced_by
 from gateway.credentials import VaultCredentials
 from gateway.dispatch import VendorDispatcher
 from gateway.events.delivery import DeliveryWorker
@@ -263,8 +263,12 @@ async def open_services(
     last_known = LastKnown()
     stores = await open_stores(settings, last_known)
     redis = open_redis(settings)
-    wrap = traced_by(tracer_provider) if tracer_provider is not None else None
-    registry = build_registry(settings.vendors, wrap, vendors)
+    spans = (
+        VendorSpans(tracer_provider.get_tracer(TRACER_NAME))
+        if tracer_provider is not None
+        else None
+    )
+    registry = build_registry(settings.vendors, spans, vendors)
     metrics = metrics or GatewayMetrics()
     records = SqlRecordStore(stores.database)
     ephemeral: RecordStore = RedisRecordStore(redis) if redis is not None else MemoryRecordStore()

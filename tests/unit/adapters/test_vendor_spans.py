@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace import SpanKind, StatusCode
 
-from gateway.client_spans import traced_by
+from adapters.vendor_spans import TRACER_NAME, TracedTransport, VendorSpans
 
 NUMBER = "+4915112345678"
 
@@ -24,8 +24,9 @@ def _vendor(status: int, sent: list[httpx.Request]) -> httpx.MockTransport:
 
 
 def _client(transport: httpx.AsyncBaseTransport, provider: TracerProvider) -> httpx.AsyncClient:
+    spans = VendorSpans(provider.get_tracer(TRACER_NAME))
     return httpx.AsyncClient(
-        base_url="http://vendor/api/v1", transport=traced_by(provider)(transport)
+        base_url="http://vendor/api/v1", transport=TracedTransport(transport, spans)
     )
 
 
