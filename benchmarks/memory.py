@@ -1,6 +1,6 @@
 """Memory: the gateway's resident size with 10 tenants, then at more and more, each tenant's
-credential used once (an uncached call and a cache fill), so every per-tenant and per-credential map holds
-an entry for each.
+credential used once (an uncached call and a cache fill), so every per-tenant and
+per-credential map holds an entry for each.
 
 Tenants, keys and credentials are written straight into the system of record through the
 gateway's own stores (the admin API would take minutes for ten thousand), then each tenant calls
