@@ -16,8 +16,8 @@ as httpx would send them, nothing is decompressed before httpx's ``Response`` re
 redirect is followed and no cookie kept, and aiohttp's failures are raised as httpx's
 (:func:`adapters.aiohttp_transport.vendor_transport_errors`). Anything else (an absolute URL,
 a path with characters to escape, form data or files, per-request auth, cookies, timeouts or
-redirects, or a proxy from the environment for the vendor's URL) takes httpx's own path, on
-the same aiohttp pool.
+redirects) takes httpx's own path, on the same aiohttp pool. Neither takes a proxy from the
+environment (:func:`adapters.http.build_vendor_client`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ import json as json_module
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import getproxies_environment, proxy_bypass
 
 import aiohttp
 import httpx
@@ -36,7 +34,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from adapters.aiohttp_transport import VendorAiohttpTransport, vendor_transport_errors
-from adapters.vendor_spans import CallSpan, TracedTransport, VendorSpans
+from adapters.vendor_spans import TracedTransport, VendorSpans
 
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*")
 """A path that needs no escaping (adapters escape ids with ``quote``): sent as it is."""
@@ -74,7 +72,6 @@ class AiohttpVendorClient(httpx.AsyncClient):
         self._vendor_timeout = aiohttp.ClientTimeout(
             sock_connect=timeout.connect, sock_read=timeout.read, connect=timeout.pool
         )
-        self._sends_directly = not _proxied(self._vendor_prefix)
 
     async def request(
         self,
@@ -94,12 +91,10 @@ class AiohttpVendorClient(httpx.AsyncClient):
         extensions: Any = None,
     ) -> httpx.Response:
         """Send a request (directly when it is one the adapters make; see the module)."""
-        body = _body(content, json)
         direct = (
-            self._sends_directly
-            and isinstance(url, str)
+            isinstance(url, str)
             and _PLAIN_PATH.fullmatch(url) is not None
-            and body is not _UNSUPPORTED
+            and _sendable(content, json)
             and data is None
             and files is None
             and cookies is None
@@ -124,6 +119,7 @@ class AiohttpVendorClient(httpx.AsyncClient):
                 timeout=timeout,
                 extensions=extensions,
             )
+        body = _body(content, json)
         target = self._vendor_prefix + str(url)
         if params:
             target += "?" + str(httpx.QueryParams(params))
@@ -154,7 +150,7 @@ class AiohttpVendorClient(httpx.AsyncClient):
                 timeout=self._vendor_timeout,
             ) as answer:
                 raw = await answer.read()
-            if isinstance(span, CallSpan):
+            if span is not None:
                 span.answered(answer.status)
         return httpx.Response(
             answer.status,
@@ -164,30 +160,20 @@ class AiohttpVendorClient(httpx.AsyncClient):
         )
 
 
-_UNSUPPORTED = object()
-
-
-def _body(content: Any, json: Any) -> Any:
-    """The bytes to send, ``None`` for none, or :data:`_UNSUPPORTED` (httpx's path then)."""
+def _sendable(content: Any, json: Any) -> bool:
+    """Whether the body is one the direct path sends: none, ``bytes``/``str``, or JSON alone."""
     if json is not None:
-        if content is not None:
-            return _UNSUPPORTED
+        return content is None
+    return content is None or isinstance(content, bytes | str)
+
+
+def _body(content: Any, json: Any) -> bytes | None:
+    """The bytes to send (``None`` for none), encoded as httpx encodes them."""
+    if json is not None:
         encoded = json_module.dumps(
             json, ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
         return encoded.encode("utf-8")
-    if content is None or isinstance(content, bytes):
-        return content or None
     if isinstance(content, str):
-        return content.encode("utf-8") or None
-    return _UNSUPPORTED
-
-
-def _proxied(base_url: str) -> bool:
-    """Whether the environment names a proxy for ``base_url`` that ``NO_PROXY`` does not
-    exempt (httpx honours it; aiohttp here would not)."""
-    parts = urlsplit(base_url)
-    proxies = getproxies_environment()
-    if not (proxies.get(parts.scheme) or proxies.get("all")):
-        return False
-    return not proxy_bypass(parts.hostname or "")
+        content = content.encode("utf-8")
+    return content or None

@@ -65,13 +65,13 @@ class VendorAiohttpTransport(AiohttpTransport):
         return session
 
     def session(self) -> aiohttp.ClientSession:
-        """The pool, built on first use (inside the event loop)."""
+        """The pool, built on first use (inside the event loop), as ``handle_async_request``
+        builds it."""
         if not isinstance(self.client, aiohttp.ClientSession):
-            self.client = self._new_session()
+            self.client = self.get_client()
         return self.client
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``; a connection the vendor dropped is a transport error, as on httpx."""
-        self.session()
         with vendor_transport_errors():
             return await super().handle_async_request(request)

@@ -67,7 +67,8 @@ def build_vendor_client(
 
     The transport is a setting: aiohttp's pool (the adapters' requests sent to it directly,
     :class:`adapters.aiohttp_client.AiohttpVendorClient`) or httpx's own; a test hands its own
-    ``transport``.
+    ``transport``. Either way the client is handed its transport, so httpx takes no proxy
+    from the environment: the gateway connects to its vendors itself.
     """
     limits = httpx.Limits(
         max_connections=settings.max_connections,
