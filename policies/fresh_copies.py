@@ -76,7 +76,8 @@ class FreshCopies(Generic[K, V]):
         return await asyncio.shield(flight[1])
 
     def _landed(self, key: K, generation: int, reading: asyncio.Future[V]) -> None:
-        if self._reading.get(key, (generation, None))[1] is reading:
+        flight = self._reading.get(key)
+        if flight is not None and flight[1] is reading:  # not a later read's, after a forget
             del self._reading[key]
         if not reading.cancelled() and reading.exception() is None:
             self.put(key, reading.result(), generation)
