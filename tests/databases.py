@@ -12,3 +12,9 @@ async def migrated(url: str | None, data_dir: Path) -> Database:
     database = Database(database_url(url, data_dir))
     await upgrade(database)
     return database
+
+
+async def migrate(url: str | None, data_dir: Path) -> None:
+    """Migrate the database at ``url`` to head and let it go (a process under test opens it)."""
+    database = await migrated(url, data_dir)
+    await database.close()

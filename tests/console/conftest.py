@@ -14,7 +14,7 @@ import httpx
 
 from gateway.sandbox import allow_local_webhooks
 from gateway.settings import ConsoleSettings, Settings
-from tests.databases import migrated
+from tests.databases import migrate
 from tests.integration.conftest import (
     GatewayStack,
     Simulators,
@@ -48,11 +48,6 @@ class ConsoleStack:
         return self.gateway.url
 
 
-async def _migrate(url: str, data_dir: Path) -> None:
-    database = await migrated(url, data_dir)
-    await database.close()
-
-
 @contextmanager
 def console_stack(
     data_dir: Path,
@@ -69,7 +64,7 @@ def console_stack(
     if redis_server.process is None:
         redis_server.start()
     database_url = postgres_server.new_database()
-    asyncio.run(_migrate(database_url, data_dir))
+    asyncio.run(migrate(database_url, data_dir))
     simulators = start_simulators()
     settings = (
         settings_for(simulators, data_dir)

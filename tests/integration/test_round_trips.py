@@ -39,7 +39,7 @@ from gateway.auth.keys import generate_api_key
 from policies.vault import generate_key_spec
 from simulators.server import start_in_thread
 from simulators.trustcaller.app import SimulatorConfig, create_simulator_app
-from tests.databases import migrated
+from tests.databases import migrate
 from tests.postgres_server import PostgresServer
 from tests.processes import clean_env, free_port, stop, wait_until_up
 from tests.redis_server import RedisServer
@@ -121,11 +121,6 @@ class Stack:
         return httpx.get(self.url + path, params=params, headers=self.headers, timeout=10)
 
 
-async def _migrate(url: str, data_dir: Path) -> None:
-    database = await migrated(url, data_dir)
-    await database.close()
-
-
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -156,7 +151,7 @@ def stack(
         GATEWAY_CACHE_LOCAL_SECONDS="300",
         GATEWAY_LOG_LEVEL="WARNING",
     )
-    asyncio.run(_migrate(database_url, tmp_path))
+    asyncio.run(migrate(database_url, tmp_path))
     port = free_port()
     log = tmp_path / "gateway.log"
     process = subprocess.Popen(
