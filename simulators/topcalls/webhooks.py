@@ -29,6 +29,10 @@ DeliveryOutcome = Literal["delivered", "retrying", "failed"]
 """How a delivery attempt ended: delivered, failed with a retry to come, or failed for good."""
 
 
+CONNECT_SECONDS = 10.0
+"""How long a delivery may take to reach the receiver and be sent (not the answer timeout)."""
+
+
 @dataclass(frozen=True)
 class Outbound:
     """One webhook to send: the JSON body is already encoded."""
@@ -170,7 +174,9 @@ class WebhookDeliverer:
                 message.url,
                 content=message.body,
                 headers=headers_for(message, pending.attempt),
-                timeout=self.timeout_seconds,
+                # How long it waits for the answer; reaching the receiver is not what the
+                # vendor times (a 1 ms wait must still deliver, as a slow network would).
+                timeout=httpx.Timeout(CONNECT_SECONDS, read=self.timeout_seconds),
             )
             status = response.status_code
             if not 200 <= status < 300:
