@@ -11,6 +11,7 @@ cursor. Every answer carries its facts (cache state, rate information), merged d
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -63,11 +64,24 @@ class Listing(Generic[Item]):
 
 @dataclass(frozen=True)
 class Gathered(Generic[T]):
-    """Every configured vendor's answer to one question, and the vendors that failed."""
+    """Every configured vendor's answer to one question, and the vendors that failed.
 
-    values: list[T]
+    Answers from the cache are decoded only when :attr:`values` is first read, so a route that
+    has the encoded answer for these :attr:`sources` already need not decode them at all.
+    """
+
+    read_values: Callable[[], list[T]]
     errors: list[VendorIssue]
     facts: Facts
+    sources: tuple[bytes, ...] | None
+    """The cached encodings of every vendor's answer, in vendor order, when every configured
+    vendor answered from the cache (fresh, just loaded or stale); ``None`` otherwise. Equal
+    sources make equal values."""
+
+    @functools.cached_property
+    def values(self) -> list[T]:
+        """Every answer (decoded now if it came from the cache)."""
+        return self.read_values()
 
 
 Capabilities = type | tuple[type, ...]
@@ -298,10 +312,12 @@ class VendorDispatcher:
         if failures and len(failures) == len(outcomes):
             raise failures[0]
         answered = [o for o in outcomes if not isinstance(o, GatewayError)]
+        sources = tuple(o.source for o in answered if o.source is not None)
         return Gathered(
-            values=[o.value for o in answered],
+            read_values=lambda: [o.value for o in answered],
             errors=errors,
             facts=merge_facts(o.facts for o in answered),
+            sources=None if failures or len(sources) < len(answered) else sources,
         )
 
     async def collect(
@@ -315,9 +331,10 @@ class VendorDispatcher:
         """:meth:`fan_out` for list operations: every vendor's items in one list."""
         gathered = await self.fan_out(tenant_id, capability, op, invoke, cache)
         return Gathered(
-            values=[item for items in gathered.values for item in items],
+            read_values=lambda: [item for items in gathered.values for item in items],
             errors=gathered.errors,
             facts=gathered.facts,
+            sources=gathered.sources,
         )
 
     async def choose(

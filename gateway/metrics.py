@@ -81,6 +81,13 @@ class GatewayMetrics:
         )
         self.cache_lookup = Children(self.cache)
         """The child of :attr:`cache` for ``(vendor, operation, result)``."""
+        self.answer_bodies = Counter(
+            "gateway_answer_bodies",
+            "Answers made wholly of cached vendor answers, by whether their wire body was reused "
+            "(nothing decoded or encoded) or encoded.",
+            ["result"],
+            registry=self.registry,
+        )
         self.shaping_wait = Histogram(
             "gateway_shaping_wait_seconds",
             "Time requests waited for a vendor budget slot.",

@@ -7,9 +7,9 @@ cache hit only when every part was, and the rate information is the most restric
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -70,12 +70,45 @@ class Facts:
         return headers
 
 
-@dataclass(frozen=True)
-class Outcome(Generic[T]):
-    """A vendor call's value with its facts."""
+NO_FACTS = Facts()
+"""Nothing known about an answer's cache state or rate."""
 
-    value: T
-    facts: Facts = field(default_factory=Facts)
+
+class Outcome(Generic[T]):
+    """A vendor call's value with its facts.
+
+    An answer from the cache keeps the encoding it was stored as (:attr:`source`) and is decoded
+    only when its value is first read: a route that can put an answer on the wire from its
+    sources alone (:class:`gateway.routes.answers.AnswerBodies`) never decodes it.
+    """
+
+    __slots__ = ("_decode", "_value", "facts", "source")
+
+    def __init__(self, value: T, facts: Facts = NO_FACTS) -> None:
+        self._value: T | None = value
+        self._decode: Callable[[bytes], T] | None = None
+        self.facts = facts
+        self.source: bytes | None = None
+        """The cached encoding the value comes from, when it came from the cache."""
+
+    @classmethod
+    def from_cache(cls, source: bytes, decode: Callable[[bytes], T], facts: Facts) -> Outcome[T]:
+        """An answer from the cache, decoded from ``source`` when its value is first read."""
+        outcome: Outcome[T] = cls.__new__(cls)
+        outcome._value = None
+        outcome._decode = decode
+        outcome.facts = facts
+        outcome.source = source
+        return outcome
+
+    @property
+    def value(self) -> T:
+        """The answer (decoded from :attr:`source` on first use, when it came from the cache)."""
+        if self._decode is not None:
+            assert self.source is not None
+            self._value = self._decode(self.source)
+            self._decode = None
+        return cast(T, self._value)
 
     def headers(self) -> dict[str, str]:
         """The response headers this outcome calls for."""

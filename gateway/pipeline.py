@@ -27,7 +27,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeGuard, TypeVar
+from typing import Generic, Protocol, TypeGuard, TypeVar, cast
 
 import msgspec
 from cachetools import LRUCache
@@ -301,9 +301,8 @@ class VendorPipeline:
         self.metrics.cache_lookup(declaration.name, call.op.value, result.value).inc()
         self.activity.cache_lookup(call.tenant_id, declaration.name, result)
         annotate(cache=result.value)
-        value = msgspec.json.decode(entry.payload, type=use.result_type)
         facts = Facts(CacheFacts(hit, self.cache.age(entry)), rates[0] if rates else None)
-        return Outcome(value, facts)
+        return Outcome.from_cache(entry.payload, decoder(use.result_type), facts)
 
     def _stale_answer(
         self, call: VendorCall[T], use: CacheUse[T], stale: Cached, failure: GatewayError
@@ -317,8 +316,8 @@ class VendorPipeline:
             "serving a stale answer: the vendor cannot be asked now",
             extra={"vendor": declaration.name, "operation": call.op.value, "error": failure.slug},
         )
-        value = msgspec.json.decode(stale.payload, type=use.result_type)
-        return Outcome(value, Facts(CacheFacts(True, self.cache.age(stale), stale=True)))
+        facts = Facts(CacheFacts(True, self.cache.age(stale), stale=True))
+        return Outcome.from_cache(stale.payload, decoder(use.result_type), facts)
 
     async def _uncached(
         self, call: VendorCall[T], spec: OperationSpec, deadline: float
@@ -553,3 +552,14 @@ def cache_key(tenant_id: str, vendor: str, op: Op, params: tuple[object, ...]) -
     """Tenant-scoped and built from normalized parameters (so ``+86`` and ``86`` are one key)."""
     digest = hashlib.sha256(msgspec.json.encode(params)).hexdigest()[:32]
     return f"gw:cache:{tenant_id}:{vendor}:{op.value}:{digest}"
+
+
+_decoders: dict[object, Callable[[bytes], object]] = {}
+
+
+def decoder(result_type: type[T]) -> Callable[[bytes], T]:
+    """Decodes a cached answer as ``result_type`` (one decoder per type, built once)."""
+    found = _decoders.get(result_type)
+    if found is None:
+        found = _decoders[result_type] = msgspec.json.Decoder(result_type).decode
+    return cast(Callable[[bytes], T], found)

@@ -38,6 +38,7 @@ from gateway.metrics import GatewayMetrics, StateCollector
 from gateway.number_operations import NumberOperations
 from gateway.personalization import Personalizations
 from gateway.pipeline import PipelineLimits, VendorPipeline
+from gateway.routes.answers import AnswerBodies
 from gateway.settings import Settings, SettingsError
 from gateway.tokens import VendorTokens
 from gateway.verifications import Verifications
@@ -70,6 +71,8 @@ class Services:
     registry: AdapterRegistry
     authenticator: Authenticator
     dispatcher: VendorDispatcher
+    answer_bodies: AnswerBodies
+    """Wire bodies of answers made wholly of cached vendor answers (a repeated hit's body)."""
     pipeline: VendorPipeline
     redis: Redis | None
     idempotency: SqlIdempotencyStore
@@ -325,6 +328,7 @@ async def open_services(
         registry=registry,
         authenticator=authenticator,
         dispatcher=dispatcher,
+        answer_bodies=AnswerBodies(metrics),
         pipeline=pipeline,
         redis=redis,
         idempotency=SqlIdempotencyStore(stores.database),

@@ -20,6 +20,7 @@ from contract.agents import (
     VoiceList,
 )
 from contract.patterns import whole
+from contract.schema import VendorIssue
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
@@ -60,15 +61,15 @@ class AgentsController(Controller):
         include: IncludeQuery = None,
     ) -> Response[AgentModelList]:
         """Models a call's `model` can name (cached; `Cache-Control: no-cache` refreshes)."""
+        tenant_id = principal.require_tenant()
         gathered = await services.dispatcher.collect(
-            principal.require_tenant(),
+            tenant_id,
             AgentCatalog,
             Op.LIST_MODELS,
             lambda adapter, credential: adapter.list_models(credential),
             CacheUse((), list[AgentModel], wants_fresh(cache_control)),
         )
-        models = AgentModelList(data=gathered.values, errors=gathered.errors)
-        return answer(with_includes(models, include), gathered.facts)
+        return services.answer_bodies.answer(tenant_id, gathered, _model_list, None, include)
 
     @get(
         "/voices",
@@ -97,8 +98,9 @@ class AgentsController(Controller):
         filters = VoiceFilters(
             mode=mode, provider=provider, gender=gender, language=language, custom=custom
         )
+        tenant_id = principal.require_tenant()
         gathered = await services.dispatcher.collect(
-            principal.require_tenant(),
+            tenant_id,
             AgentCatalog,
             Op.LIST_VOICES,
             lambda adapter, credential: adapter.list_voices(credential, filters),
@@ -108,8 +110,7 @@ class AgentsController(Controller):
                 wants_fresh(cache_control),
             ),
         )
-        voices = VoiceList(data=gathered.values, errors=gathered.errors)
-        return answer(with_includes(voices, include), gathered.facts)
+        return services.answer_bodies.answer(tenant_id, gathered, _voice_list, None, include)
 
     @get(
         "/balance",
@@ -132,3 +133,11 @@ class AgentsController(Controller):
         )
         balances = BalanceList(data=gathered.values, errors=gathered.errors)
         return answer(with_includes(balances, include), gathered.facts)
+
+
+def _model_list(models: list[AgentModel], errors: list[VendorIssue], _: None) -> AgentModelList:
+    return AgentModelList(data=models, errors=errors)
+
+
+def _voice_list(voices: list[Voice], errors: list[VendorIssue], _: None) -> VoiceList:
+    return VoiceList(data=voices, errors=errors)

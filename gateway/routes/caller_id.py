@@ -25,6 +25,7 @@ from contract.caller_id import (
 )
 from contract.errors import FieldError, ValidationFailed
 from contract.patterns import whole
+from contract.schema import VendorIssue
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently
@@ -67,15 +68,15 @@ class CallerIdController(Controller):
         include: IncludeQuery = None,
     ) -> Response[CallerLabelList]:
         """Labels a personalization can show (cached)."""
+        tenant_id = principal.require_tenant()
         gathered = await services.dispatcher.collect(
-            principal.require_tenant(),
+            tenant_id,
             CallerIdProvider,
             Op.LIST_LABELS,
             lambda adapter, credential: adapter.list_labels(credential),
             CacheUse((), list[CallerLabel], wants_fresh(cache_control)),
         )
-        labels = CallerLabelList(data=gathered.values, errors=gathered.errors)
-        return answer(with_includes(labels, include), gathered.facts)
+        return services.answer_bodies.answer(tenant_id, gathered, _label_list, None, include)
 
     @get(
         "/feature-sets",
@@ -91,15 +92,15 @@ class CallerIdController(Controller):
         include: IncludeQuery = None,
     ) -> Response[FeatureSetList]:
         """Feature sets numbers can be registered in (cached)."""
+        tenant_id = principal.require_tenant()
         gathered = await services.dispatcher.collect(
-            principal.require_tenant(),
+            tenant_id,
             CallerIdProvider,
             Op.LIST_FEATURE_SETS,
             lambda adapter, credential: adapter.list_feature_sets(credential),
             CacheUse((), list[FeatureSet], wants_fresh(cache_control)),
         )
-        feature_sets = FeatureSetList(data=gathered.values, errors=gathered.errors)
-        return answer(with_includes(feature_sets, include), gathered.facts)
+        return services.answer_bodies.answer(tenant_id, gathered, _feature_set_list, None, include)
 
     @post(
         "/personalizations",
@@ -244,3 +245,13 @@ class CallerIdController(Controller):
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _label_list(labels: list[CallerLabel], errors: list[VendorIssue], _: None) -> CallerLabelList:
+    return CallerLabelList(data=labels, errors=errors)
+
+
+def _feature_set_list(
+    feature_sets: list[FeatureSet], errors: list[VendorIssue], _: None
+) -> FeatureSetList:
+    return FeatureSetList(data=feature_sets, errors=errors)

@@ -13,7 +13,7 @@ from contract.agents import NumberCreate
 from contract.caller_id import Operation
 from contract.cursor import filters_fingerprint
 from contract.errors import FieldError, ValidationFailed
-from contract.schema import Number, NumberPage, TestNumberList, oldest_first
+from contract.schema import Number, NumberPage, TestNumberList, VendorIssue, oldest_first
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently, vendor_idempotency_key
@@ -221,16 +221,17 @@ class NumbersController(Controller):
         """Public numbers for trialling a route before real traffic, from every vendor that
         has them at once (cached; those that fail are listed in `errors`)."""
         digits = prefix_param(prefix, "query.prefix") if prefix is not None else None
+        tenant_id = principal.require_tenant()
         gathered = await services.dispatcher.fan_out(
-            principal.require_tenant(),
+            tenant_id,
             TestNumberSource,
             Op.LIST_TEST_NUMBERS,
             lambda adapter, credential: adapter.list_test_numbers(credential, digits),
             CacheUse((digits,), TestNumberList, wants_fresh(cache_control)),
         )
-        numbers = [number for listed in gathered.values for number in listed.data]
-        listing = TestNumberList(data=numbers, prefix=digits, errors=gathered.errors)
-        return answer(with_includes(listing, include), gathered.facts)
+        return services.answer_bodies.answer(
+            tenant_id, gathered, _test_number_list, digits, include
+        )
 
 
 def _carrier_native_id(data: NumberCreate) -> str | None:
@@ -285,3 +286,11 @@ def _registration(data: NumberCreate) -> tuple[str, list[str]]:
         for i, item in enumerate(raw)
     ]
     return native, list(dict.fromkeys(numbers))
+
+
+def _test_number_list(
+    lists: list[TestNumberList], errors: list[VendorIssue], prefix: str | None
+) -> TestNumberList:
+    """Every vendor's test numbers in one list, for the asked ``prefix``."""
+    numbers = [number for listed in lists for number in listed.data]
+    return TestNumberList(data=numbers, prefix=prefix, errors=errors)

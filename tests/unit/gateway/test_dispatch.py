@@ -23,7 +23,8 @@ from contract.errors import (
 )
 from contract.schema import Number, NumberStatus, oldest_first
 from gateway.credentials import VaultCredentials
-from gateway.dispatch import Listing, VendorDispatcher
+from gateway.dispatch import Gathered, Listing, VendorDispatcher
+from gateway.pipeline import CacheUse
 from gateway.services import build_pipeline
 from gateway.settings import Settings
 from policies.records import MemoryRecordStore
@@ -50,6 +51,7 @@ class FakeNumbers:
     step: int = 1
     failures: dict[str | None, GatewayError] = field(default_factory=dict)
     gate: asyncio.Barrier | None = None
+    cache_ttl_seconds: float = 0
 
     def __post_init__(self) -> None:
         self.declaration = VendorDeclaration(
@@ -57,7 +59,11 @@ class FakeNumbers:
             display_name=self.name,
             default_base_url=f"https://{self.name}.example",
             credential_type=FakeCredential,
-            operations={Op.LIST_NUMBERS: OperationSpec(idempotent=True)},
+            operations={
+                Op.LIST_NUMBERS: OperationSpec(
+                    idempotent=True, cache_ttl_seconds=self.cache_ttl_seconds
+                )
+            },
         )
 
     def load_credential(self, secret: Mapping[str, str]) -> FakeCredential:
@@ -268,6 +274,39 @@ async def test_fan_out_returns_every_vendors_answer_and_reports_failures(vault: 
 
     assert [[n.id for n in page.items] for page in gathered.values] == [["beta:0", "beta:1"]]
     assert [(issue.vendor, issue.problem.status) for issue in gathered.errors] == [("alpha", 502)]
+
+
+async def test_fan_out_names_its_sources_only_when_every_vendor_answered_from_the_cache(
+    vault: Vault,
+) -> None:
+    alpha = FakeNumbers("alpha", 1, cache_ttl_seconds=60)
+    beta = FakeNumbers("beta", 2, cache_ttl_seconds=60)
+    dispatcher = await dispatcher_for(vault, alpha, beta)
+
+    async def gather(cache: CacheUse[VendorPage[Number]] | None) -> Gathered[VendorPage[Number]]:
+        return await dispatcher.fan_out(
+            TENANT,
+            NumberSource,
+            Op.LIST_NUMBERS,
+            lambda adapter, credential: adapter.list_numbers(credential, None, 10),
+            cache,
+        )
+
+    loaded = await gather(CacheUse((), VendorPage[Number]))
+    hit = await gather(CacheUse((), VendorPage[Number]))
+    not_cached = await gather(None)
+    beta.failures[None] = VendorError("down", vendor="beta")
+    failed = await gather(CacheUse((), VendorPage[Number], refresh=True))
+
+    assert loaded.sources is not None and hit.sources is not None
+    assert [a is b for a, b in zip(loaded.sources, hit.sources, strict=True)] == [True, True]
+    assert [[n.id for n in page.items] for page in hit.values] == [
+        ["alpha:0"],
+        ["beta:0", "beta:1"],
+    ]
+    assert not_cached.sources is None
+    assert failed.sources is None
+    assert [issue.vendor for issue in failed.errors] == ["beta"]
 
 
 async def test_fan_out_raises_when_every_vendor_fails(vault: Vault) -> None:
