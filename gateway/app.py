@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import Message, Scope
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -59,12 +58,15 @@ from gateway.routes.vendor_webhooks import VendorWebhooksController
 from gateway.routes.vendors import VendorsController
 from gateway.routes.verifications import VerificationsController, verification_callback
 from gateway.routes.webhooks_inbound import receive_vendor_webhook
+from gateway.server_spans import ServerSpans
 from gateway.services import Services, open_services
 from gateway.serving_process import tune_serving_process
 from gateway.settings import Settings
-from gateway.telemetry import build_tracer_provider, scrub_server_span, span_details
+from gateway.telemetry import build_tracer_provider
 
 MAX_BODY_BYTES = 1024 * 1024
+UNTRACED_PATHS = ("/metrics", "/healthz", "/readyz")
+"""Probes and scrapes: polled all the time, never worth a span."""
 
 
 async def _complete_allow_headers(message: Message, scope: Scope) -> None:
@@ -174,17 +176,6 @@ def create_app(
             api,
             console_router(),
         ],
-        plugins=[
-            OpenTelemetryPlugin(
-                OpenTelemetryConfig(
-                    tracer_provider=tracer_provider,
-                    server_request_hook_handler=scrub_server_span,
-                    scope_span_details_extractor=span_details,
-                    exclude=["/metrics", "/healthz", "/readyz"],
-                    exclude_spans=["receive", "send"],
-                )
-            )
-        ],
         state=State({"metrics": metrics}),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
@@ -208,7 +199,9 @@ def create_app(
         public=public_operations(app.routes),
         raw_json_bodies={"receiveVendorWebhook": "The vendor's webhook, exactly as it sends it."},
     )
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
+    app.asgi_handler = RequestContextMiddleware(
+        ServerSpans(app.asgi_handler, tracer_provider, exclude=UNTRACED_PATHS), metrics
+    )
     return app
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -24,15 +23,11 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
 )
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
-from opentelemetry.trace import Span
 
 SERVICE_NAME = "caller-gateway"
-_URL_ATTRIBUTES = ("http.url", "url.full")
 CAPABILITY_TOKEN_PATTERN = r"whk_[A-Za-z0-9_\-]{8,}"  # noqa: S105 (a pattern)
 """A token that is itself the credential (an inbound webhook URL's): never logged or traced."""
 _CAPABILITY_TOKEN = re.compile(CAPABILITY_TOKEN_PATTERN)
-_TARGET_ATTRIBUTES = ("http.target",)
-_QUERY_ATTRIBUTES = ("url.query",)
 
 
 def build_tracer_provider(
@@ -62,32 +57,6 @@ def _otlp_configured(env: Mapping[str, str]) -> bool:
     )
 
 
-def _present(span: Span, names: tuple[str, ...]) -> list[str]:
-    """Which of ``names`` the instrumentation set on ``span`` (all of them when the span cannot
-    tell): only those are overwritten, so a span carries no attribute the instrumentation's
-    semantic conventions did not give it (each costs encoding on every exported span)."""
-    attributes = getattr(span, "attributes", None)
-    if attributes is None:
-        return list(names)
-    return [name for name in names if name in attributes]
-
-
-def scrub_server_span(span: Span, scope: dict[str, Any]) -> None:
-    """Server-side hook: keep the path (capability tokens masked), drop the query (phone numbers
-    live there)."""
-    if not span.is_recording():
-        return
-    path = mask_capabilities(scope.get("path", ""))
-    for name in _present(span, _TARGET_ATTRIBUTES):
-        span.set_attribute(name, path)
-    for name in _present(span, _QUERY_ATTRIBUTES):
-        span.set_attribute(name, "")
-    server = scope.get("server") or ("", "")
-    host = f"{server[0]}:{server[1]}" if server[0] else ""
-    for name in _present(span, _URL_ATTRIBUTES):
-        span.set_attribute(name, f"{scope.get('scheme', 'http')}://{host}{path}")
-
-
 def mask_capabilities(path: str) -> str:
     """``path`` with any capability token (``whk_...``) replaced by ``***``."""
     return _CAPABILITY_TOKEN.sub("***", path)
@@ -105,19 +74,3 @@ def annotate(**attributes: str | int | float | bool) -> None:
     if span.is_recording():
         for name, value in attributes.items():
             span.set_attribute(f"gateway.{name}", value)
-
-
-def span_details(scope: Mapping[str, object]) -> tuple[str, dict[str, Any]]:
-    """Name server spans by method only at first: a raw path holds ids (and is unbounded).
-
-    :func:`name_span_after_route` renames the span once the route is known.
-    """
-    return f"HTTP {scope.get('method', '')}".strip(), {}
-
-
-def name_span_after_route(method: str, route_template: str) -> None:
-    """Rename the current server span after its route template."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        span.update_name(f"{method} {route_template}")
-        span.set_attribute("http.route", route_template)

@@ -10,7 +10,7 @@ from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.request_context import tenant_id_var
 from gateway.services import Services
-from gateway.telemetry import annotate, name_span_after_route
+from gateway.telemetry import annotate
 
 SCOPE_OPT = "scope"
 
@@ -44,9 +44,6 @@ async def authorize(connection: ASGIConnection) -> None:
     principal = await services.authenticator.authenticate(connection.headers.get("authorization"))
     tenant_id_var.set(principal.tenant_id or "operator")
     annotate(tenant_id=principal.tenant_id or "operator")
-    name_span_after_route(
-        str(connection.scope.get("method", "")), str(connection.scope.get("path_template", ""))
-    )
     principal.require(required_scope(handler))
     connection.state.principal = principal
 
