@@ -100,6 +100,22 @@ class DeliveryWorker:
         if row is None:
             return False
         attempt = int(row["attempts"]) + 1
+        try:
+            await self._deliver(row, attempt)
+        except DatabaseUnavailable:
+            raise  # nothing can be written now; the lease runs out and the row is taken again
+        except Exception:
+            # A defect, not the receiver: retried on the schedule (the receiver is not marked as
+            # failing for it) and given up at its end, instead of retried at every lease forever.
+            log.exception("deliveries: sending one failed unexpectedly")
+            if attempt < len(self._schedule):
+                wait = self._schedule[attempt]
+                await self._settle(int(row["id"]), "pending", next_attempt_at=time.time() + wait)
+            else:
+                await self._settle(int(row["id"]), "failed")
+        return True
+
+    async def _deliver(self, row: RowMapping, attempt: int) -> None:
         delivery_id, tenant_id = int(row["id"]), str(row["tenant_id"])
         receiver = await self._subscriptions.receiver(str(row["subscription_id"]))
         try:
@@ -108,7 +124,7 @@ class DeliveryWorker:
             event = None
         if receiver is None or not receiver.enabled or event is None:
             await self._settle(delivery_id, "canceled")
-            return True
+            return
         body = msgspec.json.encode(event)
         if not receiver.signing_secrets:
             result = SendResult(None, 0.0, error="no signing secret (rotate it)")
@@ -122,7 +138,6 @@ class DeliveryWorker:
                 raise
         await self._record_attempt(row, attempt, event.type.value, result)
         await self._after(delivery_id, attempt, receiver, result)
-        return True
 
     async def _after(
         self, delivery_id: int, attempt: int, receiver: Receiver, result: SendResult

@@ -145,12 +145,20 @@ class EventIngestor:
         if row is None:
             return False
         attempts = int(row["attempts"]) + 1
-        state, error = await self._normalize(
-            str(row["tenant_id"]),
-            str(row["vendor"]),
-            msgspec.json.decode(str(row["headers"]), type=dict[str, str]),
-            bytes(row["body"]),
-        )
+        try:
+            state, error = await self._normalize(
+                str(row["tenant_id"]),
+                str(row["vendor"]),
+                msgspec.json.decode(str(row["headers"]), type=dict[str, str]),
+                bytes(row["body"]),
+            )
+        except DatabaseUnavailable:
+            raise  # nothing can be written now; the lease runs out and the read is tried again
+        except Exception as exc:
+            # A defect, not the vendor: read again later like a delivery waiting for its vendor,
+            # so it is given up after MAX_ATTEMPTS instead of retried at every lease forever.
+            log.exception("events: reading a delivery failed unexpectedly")
+            state, error = "pending", f"internal-error: {type(exc).__name__}"
         if state == "pending" and attempts >= MAX_ATTEMPTS:
             state = "failed"
         again = now + min(MAX_BACKOFF_SECONDS, 2.0**attempts) if state == "pending" else None

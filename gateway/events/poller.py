@@ -96,6 +96,14 @@ class EventPoller:
                 extra={"item": followed.item_id, "problem": exc.slug},
             )
             settled = False
+        except DatabaseUnavailable:
+            raise
+        except Exception:
+            # A defect, not the vendor: this item waits like one whose vendor cannot be asked,
+            # instead of failing every round first (it is the longest overdue) and so keeping
+            # every item behind it from being looked at.
+            log.exception("events: looking at pending work failed unexpectedly")
+            settled = False
         if settled:
             await self._follows.drop(followed.kind, followed.tenant_id, followed.item_id)
         else:
