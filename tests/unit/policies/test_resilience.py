@@ -304,3 +304,30 @@ async def test_one_owner_cannot_take_every_slot_of_a_bulkhead() -> None:
     assert served and bulkhead.per_owner == 4
     async with bulkhead.slot("tenant-a"):
         pass
+
+
+async def test_a_caller_waiting_for_its_share_gets_the_next_one_given_back() -> None:
+    bulkhead = Bulkhead(limit=5, max_wait=1.0)
+    releases = [asyncio.Event() for _ in range(bulkhead.per_owner)]
+    order: list[str] = []
+
+    async def hold(name: str, release: asyncio.Event | None) -> None:
+        async with bulkhead.slot("tenant-a"):
+            order.append(name)
+            if release is not None:
+                await release.wait()
+
+    holders = [asyncio.create_task(hold(f"holder-{i}", r)) for i, r in enumerate(releases)]
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(hold("waiter", None))
+    await asyncio.sleep(0.01)
+    releases[0].set()
+    await asyncio.wait_for(waiter, 0.5)
+    late = asyncio.create_task(hold("late", None))
+    await asyncio.sleep(0.01)
+    for release in releases:
+        release.set()
+    await asyncio.gather(*holders, late)
+
+    assert order[bulkhead.per_owner :] == ["waiter", "late"]
+    assert bulkhead._held == {} and bulkhead._waiting == 0
