@@ -4,6 +4,7 @@ gateway's host on ports that can be published, with URLs printed that a client c
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -17,6 +18,8 @@ from tests.processes import clean_env, free_port, stop, wait_until_up
 
 GATEWAY = str(Path(sys.executable).with_name("gateway"))
 DOCKERFILE = Path(__file__).parents[2] / "Dockerfile"
+LISTEN = "0A"
+"""A listening socket's state in ``/proc/net/tcp``."""
 
 
 def _instruction(name: str) -> str:
@@ -42,6 +45,34 @@ def _accepts(host: str, port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def _listening(pid: int, port: int) -> set[str]:
+    """The IPv4 addresses process ``pid`` and the processes it started listen on at ``port``."""
+    inodes: set[str] = set()
+    for process in _with_children(pid):
+        for fd in Path(f"/proc/{process}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target.removeprefix("socket:[").removesuffix("]"))
+    found: set[str] = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        (address, port_hex), state, inode = fields[1].split(":"), fields[3], fields[9]
+        if state == LISTEN and inode in inodes and int(port_hex, 16) == port:
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def _with_children(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += _with_children(int(child))
+    return found
 
 
 @pytest.fixture
@@ -103,9 +134,10 @@ def test_sandbox_simulators_bind_the_gateways_host_on_the_configured_ports(
         assert int(controls[0][1]) == first
         for _, sim_port in controls:
             assert _accepts(printed, int(sim_port))
+            # What the process listens on, read from the kernel: a refused connection to another
+            # address would not say so (another test's server may hold that address and port).
+            assert _listening(process.pid, int(sim_port)) == {host}
             if also_at:
                 assert _accepts(also_at, int(sim_port)), "not bound to every interface"
-            else:
-                assert not _accepts("127.0.0.1", int(sim_port)), "bound beyond --host"
     finally:
         stop({process: log})
