@@ -5,12 +5,12 @@ a cache hit put at about 15% of the request's CPU: it collected a dozen request 
 before the sampler decided, recorded duration and size histograms into a no-op meter, and
 wrapped ``send`` and ``receive``; each attribute then cost the exporter's thread about 2.6 us
 to encode. The span here carries what an operator reads: ``http.method``, ``http.scheme``,
-``http.target`` (the path with capability tokens masked; never the query, where phone numbers
-live), ``http.route`` (the matched template, which also names the span) and
-``http.status_code``, besides the ``gateway.*`` attributes routes add
-(:func:`gateway.telemetry.annotate`). No header is recorded. A 5xx, or an exception that escapes
-the app, marks the span as an error by status and exception type only (a message may quote
-a secret or a number).
+``http.route`` (the matched template, which also names the span) and ``http.status_code``,
+besides the ``gateway.*`` attributes routes add (:func:`gateway.telemetry.annotate`). Neither
+the path nor the query is recorded: both can hold phone numbers (a Truecaller number's id is
+its digits) and capability tokens. No header is recorded. A 5xx, or an exception that escapes
+the app, marks the span as an error by status and exception type only (a message may quote a
+secret or a number).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode
-
-from gateway.telemetry import mask_capabilities
 
 TRACER_NAME = "caller-gateway.server"
 FIRST_ERROR_STATUS = 500
@@ -58,13 +56,7 @@ class ServerSpans:
         )
         recording = span.is_recording()
         if recording:
-            span.set_attributes(
-                {
-                    "http.method": method,
-                    "http.scheme": scope.get("scheme", "http"),
-                    "http.target": mask_capabilities(scope["path"]),
-                }
-            )
+            span.set_attributes({"http.method": method, "http.scheme": scope.get("scheme", "http")})
         token = context.attach(trace.set_span_in_context(span, parent))
         status = 0
 

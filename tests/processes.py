@@ -33,6 +33,15 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process it started, and theirs (Linux ``/proc``)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
 def wait_until_up(url: str, path: str = "/healthz", seconds: float = 30) -> None:
     """Poll ``url + path`` until it answers 200 (AssertionError after ``seconds``)."""
     deadline = time.monotonic() + seconds

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import clean_env, free_port, stop, wait_until_up
+from tests.processes import clean_env, free_port, process_tree, stop, wait_until_up
 
 GATEWAY = str(Path(sys.executable).with_name("gateway"))
 DOCKERFILE = Path(__file__).parents[2] / "Dockerfile"
@@ -50,7 +50,7 @@ def _accepts(host: str, port: int) -> bool:
 def _listening(pid: int, port: int) -> set[str]:
     """The IPv4 addresses process ``pid`` and the processes it started listen on at ``port``."""
     inodes: set[str] = set()
-    for process in _with_children(pid):
+    for process in process_tree(pid):
         for fd in Path(f"/proc/{process}/fd").iterdir():
             try:
                 target = os.readlink(fd)
@@ -64,14 +64,6 @@ def _listening(pid: int, port: int) -> set[str]:
         (address, port_hex), state, inode = fields[1].split(":"), fields[3], fields[9]
         if state == LISTEN and inode in inodes and int(port_hex, 16) == port:
             found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
-    return found
-
-
-def _with_children(pid: int) -> list[int]:
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += _with_children(int(child))
     return found
 
 

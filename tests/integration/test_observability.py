@@ -144,8 +144,9 @@ def test_an_inbound_webhook_urls_token_never_appears_in_logs_or_spans(
     def span_text() -> str:  # the server span ends after the answer has reached the client
         return "\n".join(f"{s.name} {dict(s.attributes or {})}" for s in spans.get_finished_spans())
 
-    recorded = poll(span_text, lambda text: "/v1/webhooks/truecaller/***" in text, timeout=10)
+    route = "POST /v1/webhooks/{vendor}/{token}"
+    recorded = poll(span_text, lambda text: route in text, timeout=10)
     logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
-    assert "/v1/webhooks/truecaller/***" in recorded, "the server span was recorded"
+    assert route in recorded, "the server span was recorded"
     assert token not in logged
     assert token not in recorded

@@ -67,7 +67,7 @@ def recording(exporter: InMemorySpanExporter) -> TracerProvider:
     return provider
 
 
-async def test_a_span_is_named_after_the_route_and_never_holds_the_query(
+async def test_a_span_is_named_after_the_route_and_never_holds_the_path_or_query(
     exporter: InMemorySpanExporter,
 ) -> None:
     seen: Seen = {}
@@ -83,10 +83,10 @@ async def test_a_span_is_named_after_the_route_and_never_holds_the_query(
     assert dict(span.attributes or {}) == {
         "http.method": "GET",
         "http.scheme": "http",
-        "http.target": "/v1/hooks/***",
         "http.route": "/v1/hooks/{token:str}",
         "http.status_code": 200,
     }
+    assert token not in repr(span.to_json()) and "8613800000000" not in repr(span.to_json())
     assert span.status.status_code is StatusCode.UNSET
     assert seen["trace_id"] == format(span.context.trace_id, "032x")
 
