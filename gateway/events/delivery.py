@@ -86,6 +86,7 @@ class DeliveryWorker:
     async def deliver_one(self) -> bool:
         """Claim and send one due delivery; whether one was due."""
         now = time.time()
+        lease = self._timeout + LEASE_MARGIN_SECONDS
         row = await claim_next(
             self._database,
             webhook_deliveries,
@@ -95,7 +96,7 @@ class DeliveryWorker:
             ],
             order_by=[webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id],
             now=now,
-            lease_seconds=self._timeout + LEASE_MARGIN_SECONDS,
+            lease_seconds=lease,
         )
         if row is None:
             return False
@@ -108,12 +109,30 @@ class DeliveryWorker:
             # A defect, not the receiver: retried on the schedule (the receiver is not marked as
             # failing for it) and given up at its end, instead of retried at every lease forever.
             log.exception("deliveries: sending one failed unexpectedly")
-            if attempt < len(self._schedule):
-                wait = self._schedule[attempt]
-                await self._settle(int(row["id"]), "pending", next_attempt_at=time.time() + wait)
-            else:
-                await self._settle(int(row["id"]), "failed")
+            await self._after_defect(int(row["id"]), attempt, leased_until=now + lease)
         return True
+
+    async def _after_defect(self, delivery_id: int, attempt: int, leased_until: float) -> None:
+        """Schedule the next attempt, or give up, unless the row was settled before the defect
+        struck (a delivered row stays delivered) or is no longer this worker's."""
+        values: dict[str, object] = {"state": "failed", "claimed_until": None}
+        if attempt < len(self._schedule):
+            wait = self._schedule[attempt] * (1 + random.uniform(-JITTER, JITTER))  # noqa: S311
+            values = {
+                "state": "pending",
+                "claimed_until": None,
+                "next_attempt_at": time.time() + wait,
+            }
+        async with self._database.begin() as connection:
+            await connection.execute(
+                update(webhook_deliveries)
+                .where(
+                    webhook_deliveries.c.id == delivery_id,
+                    webhook_deliveries.c.state == "pending",
+                    webhook_deliveries.c.claimed_until == leased_until,
+                )
+                .values(**values)
+            )
 
     async def _deliver(self, row: RowMapping, attempt: int) -> None:
         delivery_id, tenant_id = int(row["id"]), str(row["tenant_id"])

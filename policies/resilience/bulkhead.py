@@ -55,6 +55,9 @@ class Bulkhead:
             except TimeoutError:
                 await self._give_share(owner)
                 raise BulkheadFull(f"all {self.limit} slots busy") from None
+            except BaseException:  # cancelled while waiting: the share goes back too
+                await self._give_share(owner)
+                raise
         else:
             await self._slots.acquire()  # free: returns without suspending
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from contract.events import EventType
 from contract.subscriptions import SubscriptionCreate
 from gateway.events.delivery import DeliveryWorker
 from gateway.events.log import EventLog
-from gateway.events.outbound import SendResult
+from gateway.events.outbound import SendResult, WebhookSender
 from gateway.events.outbox import Outbox
 from gateway.events.recorder import EventRecorder
 from gateway.events.subscriptions import Subscriptions
@@ -42,16 +42,64 @@ class DefectiveSender:
         raise KeyError("a defect")
 
 
+class AcceptingSender(DefectiveSender):
+    """Every delivery is answered 204."""
+
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], time_limit: float
+    ) -> SendResult:
+        return SendResult(204, 1.0)
+
+
+class DefectiveRecovery(Subscriptions):
+    """Subscriptions with a defect in telling a failing receiver that it recovered."""
+
+    async def mark_failing(self, subscription_id: str, since: float | None) -> None:
+        if since is None:
+            raise KeyError("a defect")
+        await super().mark_failing(subscription_id, since)
+
+
+@dataclass
+class Parts:
+    """A migrated database with one subscription and one event queued for it."""
+
+    database: Database
+    vault: Vault
+    subscriptions: Subscriptions
+    events: EventLog
+    outbox: Outbox
+    recorder: EventRecorder
+
+    def worker(
+        self, sender: WebhookSender, subscriptions: Subscriptions | None = None
+    ) -> DeliveryWorker:
+        policies = replace(PolicySettings(), webhook_retry_schedule=SCHEDULE)
+        return DeliveryWorker(
+            self.database,
+            self.outbox,
+            subscriptions or self.subscriptions,
+            self.events,
+            self.recorder,
+            sender,
+            policies,
+        )
+
+    async def delivery(self) -> dict[str, object]:
+        async with self.database.begin() as connection:
+            row = (await connection.execute(select(webhook_deliveries))).mappings().one()
+        return dict(row)
+
+
 @pytest.fixture
-async def worker(tmp_path: Path) -> AsyncIterator[tuple[DeliveryWorker, Database, Subscriptions]]:
+async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
     database = await migrated(None, tmp_path)
     vault = Vault(SqlVaultBackend(database), Keyring.from_spec(generate_key_spec()))
     async with database.begin() as connection:
         await connection.execute(
             insert(tenants).values(id="ten_a", name="a", created_at=datetime.now(UTC))
         )
-    sender = DefectiveSender()
-    subscriptions = Subscriptions(database, vault, sender, 60.0)
+    subscriptions = Subscriptions(database, vault, DefectiveSender(), 60.0)
     await subscriptions.create("ten_a", SubscriptionCreate(url="https://receiver.example/hook"))
     events, outbox = EventLog(database), Outbox(database)
     recorder = EventRecorder(events, outbox)
@@ -64,45 +112,43 @@ async def worker(tmp_path: Path) -> AsyncIterator[tuple[DeliveryWorker, Database
         subject=None,
         data={},
     )
-    policies = replace(PolicySettings(), webhook_retry_schedule=SCHEDULE)
-    yield (
-        DeliveryWorker(database, outbox, subscriptions, events, recorder, sender, policies),
-        database,
-        subscriptions,
-    )
+    yield Parts(database, vault, subscriptions, events, outbox, recorder)
     await vault.close()
     await database.close()
 
 
-async def delivery(database: Database) -> dict[str, object]:
-    async with database.begin() as connection:
-        row = (await connection.execute(select(webhook_deliveries))).mappings().one()
-    return dict(row)
-
-
 async def test_an_unexpected_failure_is_retried_on_the_schedule_without_blaming_the_receiver(
-    worker: tuple[DeliveryWorker, Database, Subscriptions],
+    parts: Parts,
 ) -> None:
-    deliveries, database, subscriptions = worker
     before = time.time()
 
-    assert await deliveries.deliver_one()
+    assert await parts.worker(DefectiveSender()).deliver_one()
 
-    row = await delivery(database)
+    row = await parts.delivery()
     assert (row["state"], row["attempts"], row["claimed_until"]) == ("pending", 1, None)
-    assert before + SCHEDULE[1] <= float(str(row["next_attempt_at"])) <= time.time() + SCHEDULE[1]
-    (subscription,) = await subscriptions.list("ten_a")
-    receiver = await subscriptions.receiver(subscription.id)
+    due = float(str(row["next_attempt_at"]))
+    assert before + SCHEDULE[1] * 0.9 <= due <= time.time() + SCHEDULE[1] * 1.1  # 10% jitter
+    (subscription,) = await parts.subscriptions.list("ten_a")
+    receiver = await parts.subscriptions.receiver(subscription.id)
     assert receiver is not None and receiver.enabled and receiver.failing_since is None
 
 
-async def test_a_delivery_that_keeps_failing_unexpectedly_is_given_up(
-    worker: tuple[DeliveryWorker, Database, Subscriptions],
-) -> None:
-    deliveries, database, _ = worker
-    async with database.begin() as connection:
+async def test_a_delivery_that_keeps_failing_unexpectedly_is_given_up(parts: Parts) -> None:
+    async with parts.database.begin() as connection:
         await connection.execute(update(webhook_deliveries).values(attempts=len(SCHEDULE) - 1))
 
-    assert await deliveries.deliver_one()
+    assert await parts.worker(DefectiveSender()).deliver_one()
 
-    assert (await delivery(database))["state"] == "failed"
+    assert (await parts.delivery())["state"] == "failed"
+
+
+async def test_a_delivered_delivery_stays_delivered_when_a_defect_strikes_after(
+    parts: Parts,
+) -> None:
+    (subscription,) = await parts.subscriptions.list("ten_a")
+    await parts.subscriptions.mark_failing(subscription.id, time.time() - 60)
+    recovering = DefectiveRecovery(parts.database, parts.vault, AcceptingSender(), 60.0)
+
+    assert await parts.worker(AcceptingSender(), recovering).deliver_one()
+
+    assert (await parts.delivery())["state"] == "delivered"

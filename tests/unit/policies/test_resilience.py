@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from typing import Any
 
 import pytest
 
@@ -306,7 +307,7 @@ async def test_one_owner_cannot_take_every_slot_of_a_bulkhead() -> None:
         pass
 
 
-async def test_a_caller_waiting_for_its_share_gets_the_next_one_given_back() -> None:
+async def test_a_caller_waiting_for_its_share_gets_the_next_one_before_a_newcomer() -> None:
     bulkhead = Bulkhead(limit=5, max_wait=1.0)
     releases = [asyncio.Event() for _ in range(bulkhead.per_owner)]
     order: list[str] = []
@@ -322,12 +323,52 @@ async def test_a_caller_waiting_for_its_share_gets_the_next_one_given_back() -> 
     waiter = asyncio.create_task(hold("waiter", None))
     await asyncio.sleep(0.01)
     releases[0].set()
-    await asyncio.wait_for(waiter, 0.5)
-    late = asyncio.create_task(hold("late", None))
-    await asyncio.sleep(0.01)
+    # Runs after the holder gives its share back, before the woken waiter does.
+    newcomer = asyncio.create_task(hold("newcomer", None))
+    await asyncio.wait_for(asyncio.gather(waiter, newcomer), 0.5)
     for release in releases:
         release.set()
-    await asyncio.gather(*holders, late)
+    await asyncio.gather(*holders)
 
-    assert order[bulkhead.per_owner :] == ["waiter", "late"]
+    assert order[bulkhead.per_owner :] == ["waiter", "newcomer"]
     assert bulkhead._held == {} and bulkhead._waiting == 0
+
+
+async def test_a_caller_that_need_not_wait_starts_no_timed_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bulkhead = Bulkhead(limit=5, max_wait=1.0)
+    timed: list[object] = []
+    real_wait_for = asyncio.wait_for
+
+    async def counting_wait_for(awaitable: Any, limit: float | None) -> Any:
+        timed.append(awaitable)
+        return await real_wait_for(awaitable, limit)
+
+    monkeypatch.setattr(asyncio, "wait_for", counting_wait_for)
+    for _ in range(3):
+        async with bulkhead.slot("tenant-a"):
+            pass
+
+    assert timed == []
+
+
+async def test_a_caller_cancelled_while_waiting_for_a_slot_gives_its_share_back() -> None:
+    bulkhead = Bulkhead(limit=1, max_wait=5.0, owner_share=1.0)
+    release = asyncio.Event()
+
+    async def hold(owner: str) -> None:
+        async with bulkhead.slot(owner):
+            await release.wait()
+
+    holder = asyncio.create_task(hold("tenant-a"))
+    await asyncio.sleep(0.01)
+    waiting = asyncio.create_task(hold("tenant-b"))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    release.set()
+    await holder
+
+    assert bulkhead._held == {}
