@@ -20,12 +20,11 @@ from contract.agents import (
     VoiceList,
 )
 from contract.patterns import whole
-from contract.schema import VendorIssue
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.openapi import READ_ERRORS, contract
 from gateway.pipeline import CacheUse
-from gateway.routes.answers import answer
+from gateway.routes.answers import answer, data_list
 from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import CacheControlHeader, wants_fresh
 from gateway.services import Services
@@ -69,7 +68,9 @@ class AgentsController(Controller):
             lambda adapter, credential: adapter.list_models(credential),
             CacheUse((), list[AgentModel], wants_fresh(cache_control)),
         )
-        return services.answer_bodies.answer(tenant_id, gathered, _model_list, None, include)
+        return services.answer_bodies.answer(
+            tenant_id, gathered, data_list, AgentModelList, include
+        )
 
     @get(
         "/voices",
@@ -110,7 +111,7 @@ class AgentsController(Controller):
                 wants_fresh(cache_control),
             ),
         )
-        return services.answer_bodies.answer(tenant_id, gathered, _voice_list, None, include)
+        return services.answer_bodies.answer(tenant_id, gathered, data_list, VoiceList, include)
 
     @get(
         "/balance",
@@ -133,11 +134,3 @@ class AgentsController(Controller):
         )
         balances = BalanceList(data=gathered.values, errors=gathered.errors)
         return answer(with_includes(balances, include), gathered.facts)
-
-
-def _model_list(models: list[AgentModel], errors: list[VendorIssue], _: None) -> AgentModelList:
-    return AgentModelList(data=models, errors=errors)
-
-
-def _voice_list(voices: list[Voice], errors: list[VendorIssue], _: None) -> VoiceList:
-    return VoiceList(data=voices, errors=errors)

@@ -37,6 +37,12 @@ Render = Callable[[list[T], list[VendorIssue], K], S]
 ``variant``: a plain function of those alone, so equal inputs make equal bytes."""
 
 
+def data_list(items: list[T], errors: list[VendorIssue], list_type: type[S]) -> S:
+    """The usual render: every vendor's items in ``data`` and the failures in ``errors``, as
+    ``list_type`` (the variant, so each route's bodies are its own)."""
+    return list_type(data=items, errors=errors)
+
+
 def answer(value: T, facts: Facts, status_code: int = 200) -> Response[T]:
     """``value`` with ``X-Cache``/``Age`` and ``RateLimit-*`` headers from ``facts``."""
     return Response(value, status_code=status_code, headers=facts.headers())

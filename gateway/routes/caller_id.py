@@ -25,13 +25,12 @@ from contract.caller_id import (
 )
 from contract.errors import FieldError, ValidationFailed
 from contract.patterns import whole
-from contract.schema import VendorIssue
 from gateway.auth.keys import Scope
 from gateway.auth.principal import Principal
 from gateway.idempotency import request_fingerprint, run_idempotently
 from gateway.openapi import BODY_ERRORS, READ_ERRORS, WRITE_ERRORS, contract
 from gateway.pipeline import CacheUse
-from gateway.routes.answers import answer
+from gateway.routes.answers import answer, data_list
 from gateway.routes.include import IncludeQuery, with_includes
 from gateway.routes.params import CacheControlHeader, IdempotencyKeyHeader, wants_fresh
 from gateway.services import Services
@@ -76,7 +75,9 @@ class CallerIdController(Controller):
             lambda adapter, credential: adapter.list_labels(credential),
             CacheUse((), list[CallerLabel], wants_fresh(cache_control)),
         )
-        return services.answer_bodies.answer(tenant_id, gathered, _label_list, None, include)
+        return services.answer_bodies.answer(
+            tenant_id, gathered, data_list, CallerLabelList, include
+        )
 
     @get(
         "/feature-sets",
@@ -100,7 +101,9 @@ class CallerIdController(Controller):
             lambda adapter, credential: adapter.list_feature_sets(credential),
             CacheUse((), list[FeatureSet], wants_fresh(cache_control)),
         )
-        return services.answer_bodies.answer(tenant_id, gathered, _feature_set_list, None, include)
+        return services.answer_bodies.answer(
+            tenant_id, gathered, data_list, FeatureSetList, include
+        )
 
     @post(
         "/personalizations",
@@ -245,13 +248,3 @@ class CallerIdController(Controller):
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _label_list(labels: list[CallerLabel], errors: list[VendorIssue], _: None) -> CallerLabelList:
-    return CallerLabelList(data=labels, errors=errors)
-
-
-def _feature_set_list(
-    feature_sets: list[FeatureSet], errors: list[VendorIssue], _: None
-) -> FeatureSetList:
-    return FeatureSetList(data=feature_sets, errors=errors)
