@@ -42,7 +42,7 @@ class Bulkhead:
         """
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + self._max_wait
-        if not self._take_share_now(owner):
+        if owner is not None and not self._take_share_now(owner):
             try:
                 await asyncio.wait_for(self._take_share(owner), self._max_wait)
             except TimeoutError:
@@ -52,11 +52,10 @@ class Bulkhead:
         if self._slots.locked():
             try:
                 await asyncio.wait_for(self._slots.acquire(), max(0.001, give_up_at - loop.time()))
-            except TimeoutError:
+            except BaseException as exc:  # timed out or cancelled: the share goes back
                 await self._give_share(owner)
-                raise BulkheadFull(f"all {self.limit} slots busy") from None
-            except BaseException:  # cancelled while waiting: the share goes back too
-                await self._give_share(owner)
+                if isinstance(exc, TimeoutError):
+                    raise BulkheadFull(f"all {self.limit} slots busy") from None
                 raise
         else:
             await self._slots.acquire()  # free: returns without suspending
@@ -66,19 +65,15 @@ class Bulkhead:
             self._slots.release()
             await self._give_share(owner)
 
-    def _take_share_now(self, owner: str | None) -> bool:
+    def _take_share_now(self, owner: str) -> bool:
         """Take one of ``owner``'s share if that needs no wait; whether it was taken."""
-        if owner is None:
-            return True
         held = self._held.get(owner, 0)
         if self._waiting or held >= self.per_owner:
             return False
         self._held[owner] = held + 1
         return True
 
-    async def _take_share(self, owner: str | None) -> None:
-        if owner is None:
-            return
+    async def _take_share(self, owner: str) -> None:
         self._waiting += 1
         try:
             async with self._freed:
