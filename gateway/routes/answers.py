@@ -52,11 +52,11 @@ class AnswerBodies:
     """Encoded bodies of answers made wholly of cached vendor answers, by what made them.
 
     Such a body is a function of the tenant, the route's ``render``, the request's ``variant``
-    (what shapes the body besides the cached answers: a filter the body repeats), whether vendor
-    objects were asked for, and the cached answers' own bytes (the key holds them, so a body is
-    found only while its sources are unchanged; a re-loaded answer is new bytes, and an equal
-    one finds the same body). ``render`` may not close over anything else, which is checked.
-    Bounded by bytes, least recently used first out.
+    (what shapes the body besides the cached answers: the list type, a filter the body
+    repeats), whether vendor objects were asked for, and the cached answers' own bytes (the key
+    holds them, so a body is found only while its sources are unchanged; a re-loaded answer is
+    new bytes, and an equal one finds the same body). ``render`` may not close over anything
+    else, which is checked. Bounded by bytes, least recently used first out.
     """
 
     def __init__(self, metrics: GatewayMetrics, max_bytes: int = ANSWER_BODIES_MAX_BYTES) -> None:
