@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +12,7 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from simulators.server import start_in_thread
 from tests.integration.conftest import GatewayStack, TenantHandle, create_sim_account
+from tests.integration.webhook_receiver import poll
 
 
 @pytest.fixture
@@ -194,16 +194,24 @@ def test_concurrent_rotations_on_two_replicas_leave_one_key(
     admin: httpx.Client,
     tenant: TenantHandle,
     inject: Callable[..., None],
+    sim_control: httpx.Client,
 ) -> None:
     replica = start_in_thread(create_app(gateway_settings))
     path = f"/v1/admin/tenants/{tenant.id}/credentials/trustcaller/rotate"
     headers = {"Authorization": f"Bearer {gateway.admin_key}"}
-    inject(latency_ms=400, count=1, path_prefix="/numbers", method="GET")
+
+    def checks() -> int:  # each rotation checks its new key with GET /numbers
+        return int(sim_control.get("/requests").json()["by_endpoint"].get("GET /numbers", 0))
+
+    # The first rotation's check is held long enough for the second to read the credential
+    # it replaces: both then write over the same fingerprint, and the second write must lose.
+    inject(latency_ms=2000, count=2, path_prefix="/numbers", method="GET")
+    before = checks()
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            slow = pool.submit(httpx.post, gateway.url + path, headers=headers, timeout=10)
-            time.sleep(0.1)
-            fast = pool.submit(httpx.post, replica.url + path, headers=headers, timeout=10)
+            slow = pool.submit(httpx.post, gateway.url + path, headers=headers, timeout=20)
+            poll(checks, lambda count: count > before)
+            fast = pool.submit(httpx.post, replica.url + path, headers=headers, timeout=20)
             statuses = sorted([slow.result().status_code, fast.result().status_code])
     finally:
         replica.stop()
